@@ -1,0 +1,9 @@
+DROP TABLE user_shelters;
+DROP TABLE users;
+DROP TABLE guests;
+DROP TABLE place_outages;
+DROP TABLE places;
+DROP TABLE shelters;
+DROP TABLE organizations;
+DROP TABLE rule_sets;
+DROP TABLE partnerships;

@@ -1,0 +1,137 @@
+//! Request bodies and query strings, read so that every failure is a clear
+//! problem: 415 for a body that is not JSON, 413 for one that is too large,
+//! 400 for unreadable JSON, 422 naming the field for a value of the wrong
+//! type, a missing field or an unknown one.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, FieldError};
+
+/// A JSON body, deserialized strictly.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::BadRequest {
+                    code: "unsupported-media-type",
+                    detail: "The body must be JSON, sent with Content-Type: application/json."
+                        .into(),
+                });
+            }
+            let body = bytes.await.map_err(payload_error)?;
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+fn payload_error(e: actix_web::Error) -> AppError {
+    match e.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => AppError::BadRequest {
+            code: "body-too-large",
+            detail: "The body is larger than this service accepts.".into(),
+        },
+        _ => AppError::BadRequest {
+            code: "bad-body",
+            detail: "The body could not be read.".into(),
+        },
+    }
+}
+
+/// Deserializes JSON, telling a syntax error (400) from a value that does
+/// not fit the expected shape (422, with the path of the field).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let value = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let field = if path == "." {
+                        missing_field(&inner.to_string()).unwrap_or_else(|| "body".into())
+                    } else {
+                        path
+                    };
+                    AppError::Validation(vec![FieldError::new(field, clean_message(&inner))])
+                }
+                _ => AppError::BadRequest {
+                    code: "bad-json",
+                    detail: format!("The body is not valid JSON: {}.", clean_message(&inner)),
+                },
+            });
+        }
+    };
+    de.end().map_err(|e| AppError::BadRequest {
+        code: "bad-json",
+        detail: format!("The body is not valid JSON: {}.", clean_message(&e)),
+    })?;
+    Ok(value)
+}
+
+/// serde's message without its " at line 1 column 5" tail.
+fn clean_message(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// A query string, deserialized with the same care.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        let result = serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                let field = if path == "." {
+                    missing_field(&message).unwrap_or_else(|| "query".into())
+                } else {
+                    path
+                };
+                AppError::Validation(vec![FieldError::new(field, message)])
+            });
+        std::future::ready(result)
+    }
+}

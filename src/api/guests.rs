@@ -1,0 +1,240 @@
+//! Guests: register, search, read. Names are personal data: they go only
+//! to the roles that do intake and placements.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::auth::Caller;
+use crate::db::guests::GuestRow;
+use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, Role};
+use crate::error::{AppError, FieldError};
+use crate::service::guests::NewGuest;
+use crate::startup::AppState;
+
+/// The roles that may see and register guests.
+pub const GUEST_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff, Role::SocialEmergency];
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterGuest {
+    given_name: String,
+    family_name: String,
+    /// `YYYY-MM-DD`; one of birth_date or birth_year is required.
+    birth_date: Option<String>,
+    birth_year: Option<i32>,
+    /// `woman`, `man`, `other` or `unknown`.
+    gender: String,
+    /// ISO 3166-1 alpha-2.
+    citizenship: String,
+    residence_permit_country: Option<String>,
+    /// Subset of `pregnant`, `elderly`, `addiction`, `mental_illness`,
+    /// `disability`, `child`.
+    #[serde(default)]
+    needs: Vec<String>,
+}
+
+/// The value, or `None` with the field's error recorded.
+fn field<T>(errors: &mut Vec<FieldError>, name: &str, r: Result<T, String>) -> Option<T> {
+    r.map_err(|m| errors.push(FieldError::new(name, m))).ok()
+}
+
+impl RegisterGuest {
+    fn parse(self, today: NaiveDate) -> Result<NewGuest, AppError> {
+        let mut errors = Vec::new();
+        let given_name = field(
+            &mut errors,
+            "given_name",
+            PersonName::parse(&self.given_name),
+        );
+        let family_name = field(
+            &mut errors,
+            "family_name",
+            PersonName::parse(&self.family_name),
+        );
+        let gender = field(&mut errors, "gender", self.gender.parse::<Gender>());
+        let citizenship = field(
+            &mut errors,
+            "citizenship",
+            CountryCode::parse(&self.citizenship),
+        );
+        let permit = match &self.residence_permit_country {
+            None => Some(None),
+            Some(c) => field(
+                &mut errors,
+                "residence_permit_country",
+                CountryCode::parse(c),
+            )
+            .map(Some),
+        };
+        let mut needs = Vec::new();
+        for (i, n) in self.needs.iter().enumerate() {
+            if let Some(need) = field(&mut errors, &format!("needs[{i}]"), n.parse::<Need>()) {
+                needs.push(need);
+            }
+        }
+        let birth = Birth::parse(self.birth_date.as_deref(), self.birth_year, today)
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (given_name, family_name, gender, citizenship, permit, birth) {
+            (
+                Some(given_name),
+                Some(family_name),
+                Some(gender),
+                Some(citizenship),
+                Some(permit),
+                Some(birth),
+            ) if errors.is_empty() => Ok(NewGuest {
+                given_name,
+                family_name,
+                birth,
+                gender,
+                citizenship,
+                residence_permit_country: permit,
+                needs,
+            }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GuestOut {
+    id: String,
+    card_number: String,
+    given_name: String,
+    family_name: String,
+    birth_date: Option<NaiveDate>,
+    birth_year: i32,
+    gender: String,
+    citizenship: String,
+    residence_permit_country: Option<String>,
+    needs: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<GuestRow> for GuestOut {
+    fn from(g: GuestRow) -> Self {
+        Self {
+            needs: serde_json::from_str(&g.needs).unwrap_or_default(),
+            id: g.id,
+            card_number: g.card_number,
+            given_name: g.given_name,
+            family_name: g.family_name,
+            birth_date: g.birth_date,
+            birth_year: g.birth_year,
+            gender: g.gender,
+            citizenship: g.citizenship,
+            residence_permit_country: g.residence_permit_country,
+            created_at: g.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateOut {
+    id: String,
+    given_name: String,
+    family_name: String,
+    birth_year: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredGuest {
+    #[serde(flatten)]
+    guest: GuestOut,
+    /// Guests already registered who may be the same person.
+    possible_duplicates: Vec<DuplicateOut>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// A name (any words of it), a card number or a birth year.
+    q: String,
+}
+
+#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+    (status = 201, body = RegisteredGuest),
+    (status = 400, body = crate::api::Problem),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/guests")]
+pub async fn register_guest(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<RegisterGuest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(GUEST_ROLES)?;
+    let now = state.clock.now();
+    let today = now
+        .with_timezone(&state.partnership.calendar.zone)
+        .date_naive();
+    let new = body.0.parse(today)?;
+    let (guest, duplicates) = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::guests::register(conn, new, &caller.user_id, now.naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(RegisteredGuest {
+        guest: guest.into(),
+        possible_duplicates: duplicates
+            .into_iter()
+            .map(|d| DuplicateOut {
+                id: d.id,
+                given_name: d.given_name,
+                family_name: d.family_name,
+                birth_year: d.birth_year,
+            })
+            .collect(),
+    }))
+}
+
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(SearchQuery), responses(
+    (status = 200, body = Vec<GuestOut>),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[get("/guests")]
+pub async fn search_guests(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<SearchQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(GUEST_ROLES)?;
+    let q = query.0.q;
+    if q.chars().count() > 100 {
+        return Err(AppError::validation("q", "must be at most 100 characters"));
+    }
+    let found = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::guests::search(conn, &q, 50)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(found.into_iter().map(GuestOut::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+    (status = 200, body = GuestOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem)
+))]
+#[get("/guests/{id}")]
+pub async fn get_guest(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(GUEST_ROLES)?;
+    let id = path.into_inner();
+    let guest = crate::service::blocking(&state.pool, move |conn| {
+        Ok(crate::db::guests::get(conn, &id)?)
+    })
+    .await?
+    .ok_or_else(|| AppError::not_found("guest"))?;
+    Ok(HttpResponse::Ok().json(GuestOut::from(guest)))
+}

@@ -1,0 +1,196 @@
+//! Shelters and their places.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::ApiJson;
+use crate::auth::Caller;
+use crate::db::places::{PlaceRow, ShelterSummary};
+use crate::domain::{PlaceCategory, Role};
+use crate::error::{AppError, FieldError};
+use crate::startup::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct PlaceCounts {
+    regular: i64,
+    women: i64,
+    overflow: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShelterOut {
+    id: String,
+    name: String,
+    organization: String,
+    places: PlaceCounts,
+}
+
+impl From<ShelterSummary> for ShelterOut {
+    fn from(s: ShelterSummary) -> Self {
+        let n = |c: PlaceCategory| s.places.get(c.as_str()).copied().unwrap_or(0);
+        Self {
+            places: PlaceCounts {
+                regular: n(PlaceCategory::Regular),
+                women: n(PlaceCategory::Women),
+                overflow: n(PlaceCategory::Overflow),
+            },
+            id: s.id,
+            name: s.name,
+            organization: s.organization,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlaceOut {
+    id: String,
+    label: String,
+    category: PlaceCategory,
+    shelter_id: String,
+}
+
+impl TryFrom<PlaceRow> for PlaceOut {
+    type Error = AppError;
+    fn try_from(p: PlaceRow) -> Result<Self, AppError> {
+        Ok(Self {
+            category: p
+                .category
+                .parse()
+                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+            id: p.id,
+            label: p.label,
+            shelter_id: p.shelter_id,
+        })
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateShelter {
+    name: String,
+    organization: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlace {
+    label: String,
+    category: String,
+}
+
+/// A short display text: trimmed, 1 to `max` characters, no control
+/// characters.
+fn short_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+    let v = value.trim();
+    let n = v.chars().count();
+    if n == 0 || n > max || v.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1 to {max} characters without control characters"),
+        ));
+    }
+    v.to_owned()
+}
+
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<ShelterOut>),
+    (status = 401, body = crate::api::Problem)
+))]
+#[get("/shelters")]
+pub async fn list_shelters(
+    state: web::Data<AppState>,
+    _caller: Caller,
+) -> Result<HttpResponse, AppError> {
+    let list = crate::service::blocking(&state.pool, |conn| {
+        Ok(crate::db::places::list_shelters(conn)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(list.into_iter().map(ShelterOut::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+    (status = 201, body = ShelterOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/shelters")]
+pub async fn create_shelter(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<CreateShelter>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Admin])?;
+    let mut errors = Vec::new();
+    let name = short_text("name", &body.0.name, 100, &mut errors);
+    let organization = short_text("organization", &body.0.organization, 100, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let partnership = state.partnership.id.clone();
+    let shelter = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::shelters::create_shelter(conn, &partnership, &name, &organization)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(ShelterOut::from(shelter)))
+}
+
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+    (status = 201, body = PlaceOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/shelters/{id}/places")]
+pub async fn create_place(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<CreatePlace>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Admin])?;
+    let mut errors = Vec::new();
+    let label = short_text("label", &body.0.label, 20, &mut errors);
+    let category = body
+        .0
+        .category
+        .parse::<PlaceCategory>()
+        .map_err(|m| errors.push(FieldError::new("category", m)))
+        .ok();
+    let Some(category) = category.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let shelter_id = path.into_inner();
+    let place = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::shelters::create_place(conn, &shelter_id, &label, category)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(PlaceOut::try_from(place)?))
+}
+
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<PlaceOut>),
+    (status = 401, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem)
+))]
+#[get("/shelters/{id}/places")]
+pub async fn list_places(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let shelter_id = path.into_inner();
+    let places = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::shelters::list_places(conn, &shelter_id)
+    })
+    .await?;
+    let out = places
+        .into_iter()
+        .map(PlaceOut::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -1,0 +1,81 @@
+//! The [`Caller`] extractor: a handler that takes a `Caller` argument runs
+//! only for a request with a valid bearer token. Handlers never read the
+//! `Authorization` header themselves.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub roles: Vec<Role>,
+    pub shelters: Vec<String>,
+}
+
+impl Caller {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Passes when the caller holds any of `roles`; 403 otherwise.
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.iter().any(|r| self.has(*r)) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "This needs one of the roles: {}.",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(req))
+    }
+}
+
+fn extract(req: &HttpRequest) -> Result<Caller, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::Unauthorized("An Authorization: Bearer token is required.".into())
+    })?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthorized("The Authorization header must be Bearer <token>.".into())
+        })?;
+    let claims = state
+        .tokens
+        .verify(token)
+        .map_err(|_| AppError::Unauthorized("The token is not valid or has expired.".into()))?;
+    Ok(Caller {
+        user_id: claims.sub,
+        roles: claims.roles,
+        shelters: claims.shelters,
+    })
+}

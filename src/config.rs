@@ -1,0 +1,398 @@
+//! Settings: defaults, then an optional TOML file, then `NATTPLATS_*`
+//! environment variables (and `DATABASE_URL`). A wrong setting stops the
+//! start with one line that names it; secrets are [`SecretString`]s and
+//! never print.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The name of the seed `NATTPLATS_SEED` and `nattplats seed` know.
+pub const STOCKHOLM_2019: &str = "stockholm-2019";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockMode {
+    #[default]
+    System,
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Settings as read, before they are checked.
+#[derive(Debug, Deserialize)]
+struct RawSettings {
+    #[serde(default = "default_database_url")]
+    database_url: String,
+    #[serde(default = "default_bind")]
+    bind: String,
+    #[serde(default)]
+    bootstrap_admin: Option<SecretString>,
+    #[serde(default)]
+    clock: ClockMode,
+    #[serde(default)]
+    seed: Option<String>,
+    #[serde(default)]
+    jwt_secret: Option<SecretString>,
+    #[serde(default)]
+    jwt_secret_file: Option<PathBuf>,
+    #[serde(default = "default_token_ttl")]
+    token_ttl_seconds: u64,
+    #[serde(default)]
+    log_format: LogFormat,
+    #[serde(default = "default_max_body")]
+    max_body_bytes: usize,
+    #[serde(default = "default_pool_size")]
+    db_pool_size: u32,
+}
+
+fn default_database_url() -> String {
+    "sqlite://nattplats.db".to_owned()
+}
+fn default_bind() -> String {
+    "127.0.0.1:8080".to_owned()
+}
+fn default_token_ttl() -> u64 {
+    8 * 3600
+}
+fn default_max_body() -> usize {
+    64 * 1024
+}
+fn default_pool_size() -> u32 {
+    8
+}
+
+/// Which database, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH`: a file, created when missing.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`, passed to libpq as given.
+    Postgres(SecretString),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("DATABASE_URL sqlite://PATH needs a file path".to_owned());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(SecretString::from(url.to_owned())))
+        } else {
+            Err("DATABASE_URL must start with sqlite:// or postgres://".to_owned())
+        }
+    }
+
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Self::Sqlite(p) => Some(p),
+            Self::Postgres(_) => None,
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+/// A `user:password` pair for the first admin.
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    pub username: String,
+    pub password: SecretString,
+}
+
+/// Where the token signing secret comes from.
+#[derive(Debug, Clone)]
+pub enum JwtSecretSource {
+    Value(SecretString),
+    /// A file, created with a fresh random secret (mode 0600) when missing.
+    File(PathBuf),
+}
+
+/// Checked settings: a value that exists is valid.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    pub clock: ClockMode,
+    pub seed: Option<String>,
+    pub jwt_secret: JwtSecretSource,
+    pub token_ttl_seconds: u64,
+    pub log_format: LogFormat,
+    pub max_body_bytes: usize,
+    pub db_pool_size: u32,
+}
+
+/// One line saying which setting is wrong and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Reads the settings: defaults, then `file` (or `NATTPLATS_CONFIG`, or
+    /// `./nattplats.toml` when it exists), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env_file = std::env::var_os("NATTPLATS_CONFIG").map(PathBuf::from);
+        let explicit = file.map(Path::to_path_buf).or(env_file);
+        let mut figment = Figment::new();
+        match explicit {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(ConfigError(format!(
+                        "configuration file {} does not exist",
+                        path.display()
+                    )));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                let default = Path::new("nattplats.toml");
+                if default.is_file() {
+                    figment = figment.merge(Toml::file_exact(default));
+                }
+            }
+        }
+        let figment = figment
+            .merge(Env::prefixed("NATTPLATS_").ignore(&["config"]))
+            .merge(Env::raw().only(&["database_url"]));
+        let raw: RawSettings = figment.extract().map_err(|e| {
+            // figment's message already names the key and its source.
+            ConfigError(
+                e.into_iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        Self::check(raw)
+    }
+
+    /// Settings for tests and tools: the defaults with a given database.
+    pub fn for_database(database: DatabaseUrl) -> Self {
+        let secret =
+            SecretString::from("test-secret-test-secret-test-secret-0123456789".to_owned());
+        Self {
+            database,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            bootstrap_admin: None,
+            clock: ClockMode::System,
+            seed: None,
+            jwt_secret: JwtSecretSource::Value(secret),
+            token_ttl_seconds: default_token_ttl(),
+            log_format: LogFormat::Text,
+            max_body_bytes: default_max_body(),
+            db_pool_size: default_pool_size(),
+        }
+    }
+
+    fn check(raw: RawSettings) -> Result<Self, ConfigError> {
+        let database = DatabaseUrl::parse(&raw.database_url).map_err(ConfigError)?;
+        let bind = raw
+            .bind
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "NATTPLATS_BIND must be HOST:PORT, got {:?}",
+                    raw.bind
+                ))
+            })?;
+        let bootstrap_admin = match raw.bootstrap_admin {
+            None => None,
+            Some(pair) => Some(parse_bootstrap_admin(pair.expose_secret())?),
+        };
+        if let Some(seed) = &raw.seed {
+            if seed != STOCKHOLM_2019 {
+                return Err(ConfigError(format!(
+                    "NATTPLATS_SEED knows only {STOCKHOLM_2019:?}, got {seed:?}"
+                )));
+            }
+        }
+        let jwt_secret = match (raw.jwt_secret, raw.jwt_secret_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError(
+                    "set NATTPLATS_JWT_SECRET or NATTPLATS_JWT_SECRET_FILE, not both".to_owned(),
+                ));
+            }
+            (Some(secret), None) => {
+                if secret.expose_secret().len() < 32 {
+                    return Err(ConfigError(
+                        "NATTPLATS_JWT_SECRET must be at least 32 characters".to_owned(),
+                    ));
+                }
+                JwtSecretSource::Value(secret)
+            }
+            (None, Some(path)) => JwtSecretSource::File(path),
+            (None, None) => JwtSecretSource::File(PathBuf::from("nattplats.secret")),
+        };
+        if !(60..=86_400).contains(&raw.token_ttl_seconds) {
+            return Err(ConfigError(format!(
+                "NATTPLATS_TOKEN_TTL_SECONDS must be between 60 and 86400, got {}",
+                raw.token_ttl_seconds
+            )));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&raw.max_body_bytes) {
+            return Err(ConfigError(format!(
+                "NATTPLATS_MAX_BODY_BYTES must be between 1024 and 16777216, got {}",
+                raw.max_body_bytes
+            )));
+        }
+        if !(1..=128).contains(&raw.db_pool_size) {
+            return Err(ConfigError(format!(
+                "NATTPLATS_DB_POOL_SIZE must be between 1 and 128, got {}",
+                raw.db_pool_size
+            )));
+        }
+        Ok(Self {
+            database,
+            bind,
+            bootstrap_admin,
+            clock: raw.clock,
+            seed: raw.seed,
+            jwt_secret,
+            token_ttl_seconds: raw.token_ttl_seconds,
+            log_format: raw.log_format,
+            max_body_bytes: raw.max_body_bytes,
+            db_pool_size: raw.db_pool_size,
+        })
+    }
+}
+
+fn parse_bootstrap_admin(pair: &str) -> Result<BootstrapAdmin, ConfigError> {
+    let bad = || {
+        ConfigError(
+            "NATTPLATS_BOOTSTRAP_ADMIN must be user:password with a password of at least 8 characters"
+                .to_owned(),
+        )
+    };
+    let (user, password) = pair.split_once(':').ok_or_else(bad)?;
+    if user.trim().is_empty() || password.chars().count() < 8 {
+        return Err(bad());
+    }
+    Ok(BootstrapAdmin {
+        username: user.trim().to_owned(),
+        password: SecretString::from(password.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_are_the_embedded_database_on_localhost() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.database.sqlite_path(), Some(Path::new("nattplats.db")));
+            assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+            assert_eq!(s.clock, ClockMode::System);
+            assert!(matches!(s.jwt_secret, JwtSecretSource::File(_)));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "nattplats.toml",
+                "bind = \"127.0.0.1:9000\"\nclock = \"manual\"",
+            )?;
+            jail.set_env("NATTPLATS_BIND", "127.0.0.1:9001");
+            jail.set_env("DATABASE_URL", "postgres://db.internal/nattplats");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.bind.to_string(), "127.0.0.1:9001");
+            assert_eq!(s.clock, ClockMode::Manual);
+            assert!(!s.database.is_sqlite());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_wrong_setting_is_named_in_one_line() {
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_TOKEN_TTL_SECONDS", "5");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_TOKEN_TTL_SECONDS"), "{e}");
+            assert!(!e.contains('\n'));
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "mysql://x");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("DATABASE_URL"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_CLOCK", "sundial");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("clock"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_SEED", "oslo-2020");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_SEED"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_JWT_SECRET", "short");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_JWT_SECRET"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_BIND", "nowhere");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_BIND"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_BOOTSTRAP_ADMIN", "root:hunter2-hunter2");
+            jail.set_env(
+                "NATTPLATS_JWT_SECRET",
+                "very-secret-signing-key-0123456789abcdef",
+            );
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            let printed = format!("{s:?}");
+            assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(!printed.contains("very-secret"), "{printed}");
+            let admin = s.bootstrap_admin.expect("admin");
+            assert_eq!(admin.username, "root");
+            assert_eq!(admin.password.expose_secret(), "hunter2-hunter2");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bootstrap_admin_needs_a_real_password() {
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_BOOTSTRAP_ADMIN", "root");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_BOOTSTRAP_ADMIN"), "{e}");
+            assert!(!e.contains("root"));
+            Ok(())
+        });
+    }
+}

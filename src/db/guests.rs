@@ -1,0 +1,86 @@
+//! Guests: the people the service registers. Their names are personal data:
+//! never logged, returned only to roles that need them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::guests;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = guests)]
+pub struct GuestRow {
+    pub id: String,
+    pub card_number: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub name_key: String,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_year: i32,
+    pub gender: String,
+    pub citizenship: String,
+    pub residence_permit_country: Option<String>,
+    pub needs: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {
+    diesel::insert_into(guests::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GuestRow>> {
+    guests::table
+        .find(id)
+        .select(GuestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Guests born within a year of `birth_year`: the candidates for duplicate
+/// suggestions, read through the birth-year index.
+pub fn born_around(conn: &mut DbConnection, birth_year: i32) -> QueryResult<Vec<GuestRow>> {
+    guests::table
+        .filter(guests::birth_year.between(birth_year - 1, birth_year + 1))
+        .select(GuestRow::as_select())
+        .limit(5_000)
+        .load(conn)
+}
+
+/// What a search term looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchTerm {
+    BirthYear(i32),
+    CardNumber(String),
+    /// Folded name words: every word must occur in the name.
+    Name(Vec<String>),
+}
+
+pub fn search(
+    conn: &mut DbConnection,
+    term: &SearchTerm,
+    limit: i64,
+) -> QueryResult<Vec<GuestRow>> {
+    let mut query = guests::table
+        .select(GuestRow::as_select())
+        .order((guests::family_name.asc(), guests::given_name.asc()))
+        .limit(limit)
+        .into_boxed();
+    match term {
+        SearchTerm::BirthYear(y) => query = query.filter(guests::birth_year.eq(*y)),
+        SearchTerm::CardNumber(c) => query = query.filter(guests::card_number.eq(c.clone())),
+        SearchTerm::Name(words) => {
+            for w in words {
+                let escaped = w
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                query = query.filter(guests::name_key.like(format!("%{escaped}%")).escape('\\'));
+            }
+        }
+    }
+    query.load(conn)
+}

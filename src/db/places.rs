@@ -1,0 +1,160 @@
+//! Organisations, shelters and their places.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{organizations, places, shelters};
+use super::{DbConnection, new_id};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = shelters)]
+pub struct ShelterRow {
+    pub id: String,
+    pub partnership_id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = places)]
+pub struct PlaceRow {
+    pub id: String,
+    pub shelter_id: String,
+    pub label: String,
+    pub category: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A shelter with its organisation's name and its places counted by
+/// category.
+#[derive(Debug, Clone)]
+pub struct ShelterSummary {
+    pub id: String,
+    pub name: String,
+    pub organization: String,
+    pub places: HashMap<String, i64>,
+}
+
+/// The organisation of that name in the partnership, created when missing.
+pub fn organization_by_name(
+    conn: &mut DbConnection,
+    partnership_id: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<OrganizationRow> {
+    if let Some(found) = organizations::table
+        .filter(organizations::partnership_id.eq(partnership_id))
+        .filter(organizations::name.eq(name))
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?
+    {
+        return Ok(found);
+    }
+    let row = OrganizationRow {
+        id: new_id(),
+        partnership_id: partnership_id.to_owned(),
+        name: name.to_owned(),
+        created_at: now,
+    };
+    diesel::insert_into(organizations::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn insert_shelter(conn: &mut DbConnection, row: &ShelterRow) -> QueryResult<()> {
+    diesel::insert_into(shelters::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_places(conn: &mut DbConnection, rows: &[PlaceRow]) -> QueryResult<()> {
+    // SQLite caps bound parameters per statement; 5 columns x 100 rows fits.
+    for chunk in rows.chunks(100) {
+        // Multi-row inserts exist per backend only.
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(places::table).values(chunk).execute(c),
+            DbConnection::Postgres(c) => {
+                diesel::insert_into(places::table).values(chunk).execute(c)
+            }
+        }?;
+    }
+    Ok(())
+}
+
+pub fn shelter_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        shelters::table.filter(shelters::id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+/// Every shelter with its place counts, in two queries whatever the size.
+pub fn list_shelters(conn: &mut DbConnection) -> QueryResult<Vec<ShelterSummary>> {
+    summaries(conn, None)
+}
+
+pub fn shelter(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ShelterSummary>> {
+    Ok(summaries(conn, Some(id))?.pop())
+}
+
+fn summaries(conn: &mut DbConnection, only: Option<&str>) -> QueryResult<Vec<ShelterSummary>> {
+    let mut shelter_query = shelters::table
+        .inner_join(organizations::table)
+        .order(shelters::name.asc())
+        .select((shelters::id, shelters::name, organizations::name))
+        .into_boxed();
+    let mut count_query = places::table
+        .group_by((places::shelter_id, places::category))
+        .select((
+            places::shelter_id,
+            places::category,
+            diesel::dsl::count_star(),
+        ))
+        .into_boxed();
+    if let Some(id) = only {
+        shelter_query = shelter_query.filter(shelters::id.eq(id));
+        count_query = count_query.filter(places::shelter_id.eq(id));
+    }
+    let rows: Vec<(String, String, String)> = shelter_query.load(conn)?;
+    let counts: Vec<(String, String, i64)> = count_query.load(conn)?;
+    let mut by_shelter: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (shelter, category, n) in counts {
+        by_shelter.entry(shelter).or_default().insert(category, n);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, organization)| ShelterSummary {
+            places: by_shelter.remove(&id).unwrap_or_default(),
+            id,
+            name,
+            organization,
+        })
+        .collect())
+}
+
+pub fn list_places(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<Vec<PlaceRow>> {
+    places::table
+        .filter(places::shelter_id.eq(shelter_id))
+        .order(places::label.asc())
+        .select(PlaceRow::as_select())
+        .load(conn)
+}
+
+pub fn count_shelters(conn: &mut DbConnection) -> QueryResult<i64> {
+    shelters::table.count().get_result(conn)
+}

@@ -1,0 +1,83 @@
+//! Users of the service and the shelters they work at.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{user_shelters, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_shelters)]
+pub struct UserShelterRow {
+    pub user_id: String,
+    pub shelter_id: String,
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, user: &UserRow, shelter_ids: &[String]) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
+    let links: Vec<UserShelterRow> = shelter_ids
+        .iter()
+        .map(|s| UserShelterRow {
+            user_id: user.id.clone(),
+            shelter_id: s.clone(),
+        })
+        .collect();
+    if !links.is_empty() {
+        // Multi-row inserts exist per backend only.
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(user_shelters::table)
+                .values(&links)
+                .execute(c),
+            DbConnection::Postgres(c) => diesel::insert_into(user_shelters::table)
+                .values(&links)
+                .execute(c),
+        }?;
+    }
+    Ok(())
+}
+
+pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn shelters_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    user_shelters::table
+        .filter(user_shelters::user_id.eq(user_id))
+        .order(user_shelters::shelter_id.asc())
+        .select(user_shelters::shelter_id)
+        .load(conn)
+}
+
+/// Roles are stored as one comma-separated text.
+pub fn join_roles(roles: &[crate::domain::Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn split_roles(roles: &str) -> Vec<crate::domain::Role> {
+    roles.split(',').filter_map(|r| r.parse().ok()).collect()
+}

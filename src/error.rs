@@ -1,0 +1,191 @@
+//! One error type for the whole service, mapped once to
+//! `application/problem+json` (RFC 9457) with a machine-readable `code`.
+//! 5xx bodies say nothing internal; the log says everything.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use problem_details::ProblemDetails;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(thiserror::Error)]
+pub enum AppError {
+    /// The body is not readable JSON (400 `bad-json`) or another malformed
+    /// request that has no field to blame.
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// One or more fields fail validation (422 `validation-failed`).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A conflict that is not a bed rule: a username taken, a place label
+    /// used twice. (409)
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// The database cannot be reached (503 with `Retry-After`).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The chain of causes, for the log.
+        writeln!(f, "{self}")?;
+        let mut current = std::error::Error::source(self);
+        while let Some(cause) = current {
+            writeln!(f, "caused by: {cause}")?;
+            current = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::Validation(_) => "validation-failed",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not-found",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+/// A problem+json response.
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: &str,
+    mut extensions: Map<String, Value>,
+) -> HttpResponse {
+    extensions.insert("code".to_owned(), Value::String(code.to_owned()));
+    let status_1 = http::StatusCode::from_u16(status.as_u16())
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    // A relative reference, resolved against the service: README lists
+    // every code under "Problems".
+    let type_uri = format!("/problems/{code}")
+        .parse::<http::Uri>()
+        .unwrap_or_else(|_| http::Uri::from_static("/problems/error"));
+    let problem = ProblemDetails::from_status_code(status_1)
+        .with_type(type_uri)
+        .with_detail(detail)
+        .with_extensions(extensions);
+    let body = serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec());
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+        .body(body)
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let mut ext = Map::new();
+        let detail = match self {
+            Self::Internal(_) => {
+                tracing::error!(error = ?self, "request failed");
+                "The service failed to answer; the error is logged.".to_owned()
+            }
+            Self::Unavailable(_) => {
+                tracing::warn!(error = %self, "database unavailable");
+                "The database cannot be reached right now; try again shortly.".to_owned()
+            }
+            Self::Validation(errors) => {
+                ext.insert(
+                    "errors".to_owned(),
+                    serde_json::to_value(errors).unwrap_or(Value::Null),
+                );
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!("These fields are not valid: {}.", fields.join(", "))
+            }
+            other => other.to_string(),
+        };
+        let mut response = problem_response(status, self.code(), &detail, ext);
+        match self {
+            Self::Unavailable(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::Unauthorized(_) => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"nattplats\""),
+                );
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,18 @@
+//! nattplats: night-shelter places and check-in for the City of
+//! Stockholm's partnership with four NGOs for homeless EU citizens.
+//!
+//! The tree reads as the architecture: `rules` is the law as pure
+//! functions, `db` is diesel on SQLite or PostgreSQL, `service` runs one
+//! transaction per act, `api` is the HTTP contract, `auth` says who calls.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod rules;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

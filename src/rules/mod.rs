@@ -1,0 +1,12 @@
+//! The bed rules of RULES.md as pure functions: plain values in, decisions
+//! out. Nothing in here touches the database, the network or the clock; the
+//! caller reads "now" from [`crate::clock::Clock`] and passes it in.
+//!
+//! Swedish words are kept where the English one would mislead:
+//! *karenstid* is the waiting period after a stay (RULES.md §3).
+
+pub mod night;
+pub mod ruleset;
+
+pub use night::{Calendar, Night};
+pub use ruleset::RuleSet;

@@ -1,0 +1,170 @@
+//! Registering and finding guests.
+
+use chrono::NaiveDateTime;
+use rand::Rng;
+
+use crate::db::guests::{self, GuestRow, SearchTerm};
+use crate::db::{self, DbConnection};
+use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, name_key};
+use crate::error::AppError;
+
+/// A guest to register, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewGuest {
+    pub given_name: PersonName,
+    pub family_name: PersonName,
+    pub birth: Birth,
+    pub gender: Gender,
+    pub citizenship: CountryCode,
+    pub residence_permit_country: Option<CountryCode>,
+    pub needs: Vec<Need>,
+}
+
+/// How alike two folded names must be to suggest a duplicate.
+const DUPLICATE_SIMILARITY: f64 = 0.88;
+/// At most this many suggestions.
+const MAX_DUPLICATES: usize = 10;
+
+/// Card numbers: 8 characters of an alphabet without look-alikes.
+const CARD_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+fn new_card_number() -> String {
+    let mut rng = rand::rng();
+    (0..8)
+        .map(|_| CARD_ALPHABET[rng.random_range(0..CARD_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Registers a guest and returns the row with the existing guests who may
+/// be the same person (born within a year, with a similar name).
+pub fn register(
+    conn: &mut DbConnection,
+    new: NewGuest,
+    created_by: &str,
+    now: NaiveDateTime,
+) -> Result<(GuestRow, Vec<GuestRow>), AppError> {
+    let key = name_key(new.given_name.as_str(), new.family_name.as_str());
+    let mut needs = new.needs.clone();
+    needs.sort();
+    needs.dedup();
+    let needs_json = serde_json::to_string(&needs).map_err(anyhow::Error::from)?;
+    db::write_tx(conn, |c| {
+        let candidates = guests::born_around(c, new.birth.year)?;
+        let mut duplicates: Vec<(f64, GuestRow)> = candidates
+            .into_iter()
+            .filter(|g| birth_compatible(g, &new.birth))
+            .map(|g| (strsim::jaro_winkler(&key, &g.name_key), g))
+            .filter(|(score, _)| *score >= DUPLICATE_SIMILARITY)
+            .collect();
+        duplicates.sort_by(|a, b| b.0.total_cmp(&a.0));
+        duplicates.truncate(MAX_DUPLICATES);
+        // A clash of random card numbers is very rare; try a few.
+        let mut last_error = None;
+        for _ in 0..5 {
+            let row = GuestRow {
+                id: db::new_id(),
+                card_number: new_card_number(),
+                given_name: new.given_name.as_str().to_owned(),
+                family_name: new.family_name.as_str().to_owned(),
+                name_key: key.clone(),
+                birth_date: new.birth.date,
+                birth_year: new.birth.year,
+                gender: new.gender.as_str().to_owned(),
+                citizenship: new.citizenship.as_str().to_owned(),
+                residence_permit_country: new
+                    .residence_permit_country
+                    .as_ref()
+                    .map(|c| c.as_str().to_owned()),
+                needs: needs_json.clone(),
+                created_at: now,
+                created_by: created_by.to_owned(),
+            };
+            match guests::insert(c, &row) {
+                Ok(()) => return Ok((row, duplicates.into_iter().map(|(_, g)| g).collect())),
+                Err(e) if db::is_unique_violation(&e) => last_error = Some(e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last_error
+            .map(AppError::from)
+            .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("no card number found"))))
+    })
+}
+
+/// Two births may be the same person's when no known date contradicts.
+fn birth_compatible(existing: &GuestRow, new: &Birth) -> bool {
+    match (existing.birth_date, new.date) {
+        (Some(a), Some(b)) => a == b,
+        _ => (existing.birth_year - new.year).abs() <= 1,
+    }
+}
+
+/// What a search string asks for: a year, a card number or name words.
+pub fn parse_search(q: &str) -> Option<SearchTerm> {
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    if q.len() == 4 && q.chars().all(|c| c.is_ascii_digit()) {
+        return q.parse().ok().map(SearchTerm::BirthYear);
+    }
+    let upper = q.to_ascii_uppercase();
+    if upper.len() == 8 && upper.bytes().all(|b| CARD_ALPHABET.contains(&b)) {
+        // Could also be a name of eight letters; a card match wins, else
+        // fall back to the name below (see search()).
+        return Some(SearchTerm::CardNumber(upper));
+    }
+    let words: Vec<String> = name_key(q, "")
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if words.is_empty() {
+        None
+    } else {
+        Some(SearchTerm::Name(words))
+    }
+}
+
+pub fn search(conn: &mut DbConnection, q: &str, limit: i64) -> Result<Vec<GuestRow>, AppError> {
+    let Some(term) = parse_search(q) else {
+        return Ok(vec![]);
+    };
+    db::read_tx(conn, |c| {
+        let found = guests::search(c, &term, limit)?;
+        if found.is_empty() {
+            if let SearchTerm::CardNumber(_) = term {
+                let words = vec![name_key(q, "")];
+                return Ok(guests::search(c, &SearchTerm::Name(words), limit)?);
+            }
+        }
+        Ok(found)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms() {
+        assert_eq!(parse_search("1980"), Some(SearchTerm::BirthYear(1980)));
+        assert_eq!(
+            parse_search("ab3d5fgh"),
+            Some(SearchTerm::CardNumber("AB3D5FGH".into()))
+        );
+        assert_eq!(
+            parse_search(" Ștefan  Popescu "),
+            Some(SearchTerm::Name(vec!["stefan".into(), "popescu".into()]))
+        );
+        assert_eq!(parse_search("   "), None);
+        assert_eq!(parse_search("--"), None);
+    }
+
+    #[test]
+    fn card_numbers_use_the_alphabet() {
+        let c = new_card_number();
+        assert_eq!(c.len(), 8);
+        assert!(c.bytes().all(|b| CARD_ALPHABET.contains(&b)));
+    }
+}

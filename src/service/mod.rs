@@ -1,0 +1,27 @@
+//! The service layer: each function opens one transaction, loads what the
+//! rules need, decides, writes and returns. Handlers call these; the rules
+//! never reach back into the database.
+
+pub mod guests;
+pub mod shelters;
+pub mod users;
+
+use crate::db::{DbPool, PooledConn};
+use crate::error::AppError;
+
+/// Runs blocking database work off the async reactor, on a pooled
+/// connection taken inside the blocking thread, keeping the request's span.
+pub async fn blocking<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut PooledConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}

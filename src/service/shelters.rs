@@ -1,0 +1,83 @@
+//! Shelters and places.
+
+use chrono::Utc;
+
+use crate::db::places::{self, PlaceRow, ShelterRow, ShelterSummary};
+use crate::db::{self, DbConnection};
+use crate::domain::PlaceCategory;
+use crate::error::AppError;
+
+fn taken<'a>(
+    code: &'static str,
+    detail: &'a str,
+) -> impl Fn(diesel::result::Error) -> AppError + 'a {
+    move |e| {
+        if db::is_unique_violation(&e) {
+            AppError::Conflict {
+                code,
+                detail: detail.to_owned(),
+            }
+        } else {
+            e.into()
+        }
+    }
+}
+
+pub fn create_shelter(
+    conn: &mut DbConnection,
+    partnership_id: &str,
+    name: &str,
+    organization: &str,
+) -> Result<ShelterSummary, AppError> {
+    let now = Utc::now().naive_utc();
+    db::write_tx(conn, |c| {
+        let org = places::organization_by_name(c, partnership_id, organization, now)?;
+        let row = ShelterRow {
+            id: db::new_id(),
+            partnership_id: partnership_id.to_owned(),
+            organization_id: org.id,
+            name: name.to_owned(),
+            created_at: now,
+        };
+        places::insert_shelter(c, &row).map_err(taken(
+            "shelter-name-taken",
+            "A shelter with this name exists already; choose another name.",
+        ))?;
+        places::shelter(c, &row.id)?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("shelter vanished after insert")))
+    })
+}
+
+pub fn create_place(
+    conn: &mut DbConnection,
+    shelter_id: &str,
+    label: &str,
+    category: PlaceCategory,
+) -> Result<PlaceRow, AppError> {
+    db::write_tx(conn, |c| {
+        if !places::shelter_exists(c, shelter_id)? {
+            return Err(AppError::not_found("shelter"));
+        }
+        let row = PlaceRow {
+            id: db::new_id(),
+            shelter_id: shelter_id.to_owned(),
+            label: label.to_owned(),
+            category: category.as_str().to_owned(),
+            created_at: Utc::now().naive_utc(),
+        };
+        places::insert_places(c, std::slice::from_ref(&row)).map_err(taken(
+            "place-label-taken",
+            "This shelter has a place with this label already; choose another label.",
+        ))?;
+        Ok(row)
+    })
+}
+
+pub fn list_places(conn: &mut DbConnection, shelter_id: &str) -> Result<Vec<PlaceRow>, AppError> {
+    db::read_tx(conn, |c| {
+        if !places::shelter_exists(c, shelter_id)? {
+            return Err(AppError::not_found("shelter"));
+        }
+        Ok(places::list_places(c, shelter_id)?)
+    })
+}

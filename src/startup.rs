@@ -1,0 +1,270 @@
+//! Builds the application the same way for `nattplats serve` and for the
+//! tests: one function makes the state, one binds the listener.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_actix_web::AppExt;
+
+use crate::auth::TokenKeys;
+use crate::clock::Clock;
+use crate::config::{ClockMode, JwtSecretSource, Settings};
+use crate::db::partnerships::Partnership;
+use crate::db::{self, DbPool};
+use crate::error::{PROBLEM_JSON, problem_response};
+use crate::rules::RuleSet;
+use crate::telemetry::RequestSpan;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub clock: Clock,
+    pub tokens: TokenKeys,
+    pub partnership: Arc<Partnership>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Prepares the database (migrations, seed, first admin), then binds.
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let state = prepare(settings)?;
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(state, listener, settings.max_body_bytes)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the database, migrates it, loads the seed into an empty one,
+/// makes sure a partnership and (when asked) the first admin exist.
+pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
+    let pool = db::build_pool(&settings.database, settings.db_pool_size);
+    let mut conn = pool
+        .get()
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    let applied = db::run_migrations(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    let now = chrono::Utc::now().naive_utc();
+    if settings.seed.is_some() && db::places::count_shelters(&mut conn)? == 0 {
+        db::seed::stockholm_2019(&mut conn, now)?;
+        tracing::info!("loaded the stockholm-2019 seed");
+    }
+    let partnership = db::write_tx(&mut conn, |c| {
+        db::partnerships::ensure(
+            c,
+            "nattplats",
+            db::seed::stockholm_calendar(),
+            &RuleSet::defaults(db::seed::first_night_2019()),
+            now,
+        )
+    })?;
+    if let Some(admin) = &settings.bootstrap_admin {
+        let created =
+            crate::service::users::bootstrap_admin(&mut conn, &admin.username, &admin.password)?;
+        if created {
+            tracing::info!("created the bootstrap admin");
+        }
+    }
+    let secret = load_secret(&settings.jwt_secret)?;
+    let tokens = TokenKeys::from_secret(
+        secret.expose_secret().as_bytes(),
+        settings.token_ttl_seconds,
+    );
+    let clock = match settings.clock {
+        ClockMode::System => Clock::system(),
+        ClockMode::Manual => Clock::manual(chrono::Utc::now()),
+    };
+    Ok(web::Data::new(AppState {
+        pool,
+        clock,
+        tokens,
+        partnership: Arc::new(partnership),
+    }))
+}
+
+/// The signing secret: given, or read from its file, or generated into a
+/// new file only the service's user can read.
+fn load_secret(source: &JwtSecretSource) -> anyhow::Result<SecretString> {
+    match source {
+        JwtSecretSource::Value(v) => Ok(v.clone()),
+        JwtSecretSource::File(path) => {
+            if path.exists() {
+                check_private(path)?;
+                let text = fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                let text = text.trim().to_owned();
+                if text.len() < 32 {
+                    anyhow::bail!("{} holds fewer than 32 characters", path.display());
+                }
+                Ok(SecretString::from(text))
+            } else {
+                let mut bytes = [0u8; 48];
+                rand::rng().fill_bytes(&mut bytes);
+                let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                write_private(path, &text)?;
+                tracing::info!(path = %path.display(), "generated a new token signing secret");
+                Ok(SecretString::from(text))
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "{} can be read by other users; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+fn metrics() -> anyhow::Result<PrometheusMetrics> {
+    // A private registry per application, so tests can build many.
+    PrometheusMetricsBuilder::new("nattplats")
+        .registry(prometheus::Registry::new())
+        .endpoint("/metrics")
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot build metrics: {e}"))
+}
+
+/// Starts the HTTP server on `listener`.
+pub fn serve(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    max_body_bytes: usize,
+) -> anyhow::Result<Server> {
+    let metrics = metrics()?;
+    let server = HttpServer::new(move || {
+        let (app, openapi) = App::new()
+            .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+            .wrap(metrics.clone())
+            .wrap(actix_web::middleware::from_fn(request_id_header))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(max_body_bytes))
+            .into_utoipa_app()
+            .openapi(crate::api::openapi_base())
+            .service(crate::api::ops::health)
+            .service(crate::api::ops::ready)
+            .service(utoipa_actix_web::scope("/api/v1").configure(crate::api::configure))
+            .split_for_parts();
+        let openapi = crate::api::finish_openapi(openapi);
+        let allowed = web::Data::new(crate::api::ops::AllowedMethods::from_openapi(&openapi));
+        app.app_data(allowed)
+            .service(crate::api::docs(openapi))
+            .default_service(web::to(crate::api::ops::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Copies the request id onto the response, so a desk can quote it.
+async fn request_id_header(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(id) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), id);
+    }
+    Ok(res)
+}
+
+/// Turns any error response that is not problem+json yet (a wrong method,
+/// an error from the framework) into one.
+fn ensure_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (code, detail) = match status.as_u16() {
+        404 => ("not-found", "There is nothing at this address."),
+        405 => (
+            "method-not-allowed",
+            "This address does not take that method.",
+        ),
+        413 => (
+            "body-too-large",
+            "The body is larger than this service accepts.",
+        ),
+        400 => ("bad-request", "The request could not be read."),
+        s if s >= 500 => (
+            "internal",
+            "The service failed to answer; the error is logged.",
+        ),
+        _ => ("error", "The request failed."),
+    };
+    let (req, old) = res.into_parts();
+    let mut new = problem_response(status, code, detail, serde_json::Map::new());
+    // Keep headers such as Allow and Retry-After.
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    let res = ServiceResponse::new(req, new)
+        .map_into_boxed_body()
+        .map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
