@@ -78,6 +78,12 @@ kebab_enum!(
     }
 );
 
+/// Whether a string has the form of the ids this service hands out. An id
+/// of another form names nothing, and is never sent to the database.
+pub fn is_id(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::parse_str(s).is_ok()
+}
+
 /// An ISO 3166-1 alpha-2 country code, upper case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -177,13 +183,13 @@ impl Birth {
                 return Err(FieldError::new("birth_date", "must be in 1900 or later"));
             }
         }
-        if let Some(y) = year {
-            if !(1900..=today.year()).contains(&y) {
-                return Err(FieldError::new(
-                    "birth_year",
-                    format!("must be between 1900 and {}", today.year()),
-                ));
-            }
+        if let Some(y) = year
+            && !(1900..=today.year()).contains(&y)
+        {
+            return Err(FieldError::new(
+                "birth_year",
+                format!("must be between 1900 and {}", today.year()),
+            ));
         }
         match (date, year) {
             (None, None) => Err(FieldError::new(

@@ -38,6 +38,12 @@ pub enum AppError {
     /// One or more fields fail validation (422 `validation-failed`).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// The body is larger than the service accepts (413).
+    #[error("The body is larger than this service accepts.")]
+    PayloadTooLarge,
+    /// The body is not JSON (415).
+    #[error("The body must be JSON, sent with Content-Type: application/json.")]
+    UnsupportedMediaType,
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -81,6 +87,8 @@ impl AppError {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
             Self::Validation(_) => "validation-failed",
+            Self::PayloadTooLarge => "body-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
@@ -138,6 +146,8 @@ impl ResponseError for AppError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,

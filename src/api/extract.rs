@@ -36,11 +36,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(AppError::BadRequest {
-                    code: "unsupported-media-type",
-                    detail: "The body must be JSON, sent with Content-Type: application/json."
-                        .into(),
-                });
+                return Err(AppError::UnsupportedMediaType);
             }
             let body = bytes.await.map_err(payload_error)?;
             parse_json(&body).map(ApiJson)
@@ -50,10 +46,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
 fn payload_error(e: actix_web::Error) -> AppError {
     match e.as_error::<PayloadError>() {
-        Some(PayloadError::Overflow) => AppError::BadRequest {
-            code: "body-too-large",
-            detail: "The body is larger than this service accepts.".into(),
-        },
+        Some(PayloadError::Overflow) => AppError::PayloadTooLarge,
         _ => AppError::BadRequest {
             code: "bad-body",
             detail: "The body could not be read.".into(),
@@ -64,34 +57,33 @@ fn payload_error(e: actix_web::Error) -> AppError {
 /// Deserializes JSON, telling a syntax error (400) from a value that does
 /// not fit the expected shape (422, with the path of the field).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    let value = match result {
-        Ok(v) => v,
+    // Syntax first, so that "{} {}" is unreadable JSON, not a missing field.
+    let json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest {
+            code: "bad-json",
+            detail: format!("The body is not valid JSON: {}.", clean_message(&e)),
+        })?;
+    // Every body of this API is an object.
+    if !json.is_object() {
+        return Err(AppError::validation("body", "must be a JSON object"));
+    }
+    let result: Result<T, _> = serde_path_to_error::deserialize(json);
+    match result {
+        Ok(v) => Ok(v),
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            return Err(match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let field = if path == "." {
-                        missing_field(&inner.to_string()).unwrap_or_else(|| "body".into())
-                    } else {
-                        path
-                    };
-                    AppError::Validation(vec![FieldError::new(field, clean_message(&inner))])
-                }
-                _ => AppError::BadRequest {
-                    code: "bad-json",
-                    detail: format!("The body is not valid JSON: {}.", clean_message(&inner)),
-                },
-            });
+            let field = if path == "." {
+                missing_field(&inner.to_string()).unwrap_or_else(|| "body".into())
+            } else {
+                path
+            };
+            Err(AppError::Validation(vec![FieldError::new(
+                field,
+                clean_message(&inner),
+            )]))
         }
-    };
-    de.end().map_err(|e| AppError::BadRequest {
-        code: "bad-json",
-        detail: format!("The body is not valid JSON: {}.", clean_message(&e)),
-    })?;
-    Ok(value)
+    }
 }
 
 /// serde's message without its " at line 1 column 5" tail.

@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Where the OpenAPI document is served.
-pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+pub const OPENAPI_PATH: &str = "/openapi.json";
 
 /// Every route under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {

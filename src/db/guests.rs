@@ -33,6 +33,9 @@ pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GuestRow>> {
+    if !crate::domain::is_id(id) {
+        return Ok(None);
+    }
     guests::table
         .find(id)
         .select(GuestRow::as_select())

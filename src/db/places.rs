@@ -97,6 +97,9 @@ pub fn insert_places(conn: &mut DbConnection, rows: &[PlaceRow]) -> QueryResult<
 }
 
 pub fn shelter_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    if !crate::domain::is_id(id) {
+        return Ok(false);
+    }
     diesel::select(diesel::dsl::exists(
         shelters::table.filter(shelters::id.eq(id)),
     ))

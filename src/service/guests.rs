@@ -132,11 +132,11 @@ pub fn search(conn: &mut DbConnection, q: &str, limit: i64) -> Result<Vec<GuestR
     };
     db::read_tx(conn, |c| {
         let found = guests::search(c, &term, limit)?;
-        if found.is_empty() {
-            if let SearchTerm::CardNumber(_) = term {
-                let words = vec![name_key(q, "")];
-                return Ok(guests::search(c, &SearchTerm::Name(words), limit)?);
-            }
+        if found.is_empty()
+            && let SearchTerm::CardNumber(_) = term
+        {
+            let words = vec![name_key(q, "")];
+            return Ok(guests::search(c, &SearchTerm::Name(words), limit)?);
         }
         Ok(found)
     })

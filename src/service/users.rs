@@ -122,7 +122,12 @@ pub fn login(
     password: &SecretString,
 ) -> Result<LoggedIn, AppError> {
     let refused = || AppError::Unauthorized("Wrong username or password.".into());
-    let Some(user) = users::by_username(conn, username.trim())? else {
+    let username = check_username(username).ok();
+    let user = match username {
+        Some(name) => users::by_username(conn, &name)?,
+        None => None,
+    };
+    let Some(user) = user else {
         password::verify_against_nothing(password);
         return Err(refused());
     };

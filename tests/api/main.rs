@@ -1,0 +1,14 @@
+//! The one integration test binary. Every test runs on SQLite and, when
+//! `NATTPLATS_TEST_POSTGRES` names a server, on PostgreSQL too.
+
+#[macro_use]
+mod helpers;
+
+mod auth;
+mod cli;
+mod guests;
+mod migrations;
+mod ops;
+mod robustness;
+mod shelters;
+mod users;

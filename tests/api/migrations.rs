@@ -1,0 +1,76 @@
+//! Migrations go up, down and up again, leaving the same schema.
+
+use diesel::sql_types::Text;
+use diesel::{QueryableByName, RunQueryDsl};
+use nattplats::db::{self, DbConnection};
+
+use crate::helpers::*;
+
+#[derive(QueryableByName, Debug, PartialEq, Eq)]
+struct Line {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+fn schema(conn: &mut DbConnection) -> Vec<String> {
+    let lines: Vec<Line> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') AS line FROM sqlite_master
+             WHERE name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations' ORDER BY name",
+        )
+        .load(c),
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS line
+               FROM information_schema.columns
+              WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'
+             UNION ALL
+             SELECT indexname || ': ' || indexdef FROM pg_indexes
+              WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations'
+             UNION ALL
+             SELECT conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint
+              WHERE connamespace = 'public'::regnamespace
+                AND conrelid::regclass::text <> '__diesel_schema_migrations'
+             ORDER BY 1",
+        )
+        .load(c),
+    }
+    .expect("schema query");
+    lines.into_iter().map(|l| l.line).collect()
+}
+
+backend_tests! {
+    async fn migrations_go_up_down_and_up_again(b: Backend) {
+        let (_db, url) = TestDb::new(b);
+        let pool = db::build_pool(&url, 1);
+        let mut conn = pool.get().expect("connection");
+        assert!(schema(&mut conn).is_empty());
+        assert!(!db::is_migrated(&mut conn).unwrap());
+        let applied = db::run_migrations(&mut conn).unwrap();
+        assert!(applied >= 1);
+        assert!(db::is_migrated(&mut conn).unwrap());
+        let first = schema(&mut conn);
+        assert!(first.iter().any(|l| l.contains("guests")), "{first:?}");
+        let reverted = db::revert_all_migrations(&mut conn).unwrap();
+        assert_eq!(reverted, applied);
+        assert!(schema(&mut conn).is_empty(), "{:?}", schema(&mut conn));
+        assert_eq!(db::run_migrations(&mut conn).unwrap(), applied);
+        assert_eq!(schema(&mut conn), first);
+        assert_eq!(db::run_migrations(&mut conn).unwrap(), 0);
+    }
+}
+
+#[test]
+fn both_backends_have_the_same_migration_versions() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let sqlite = names(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"));
+    let postgres = names(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"));
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, postgres);
+}

@@ -1,0 +1,118 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+backend_tests! {
+    async fn health_and_ready_answer_without_a_token(b: Backend) {
+        let app = spawn_app(b).await;
+        let res = app.get("/health", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = app.get("/ready", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+    }
+
+    async fn every_response_carries_a_request_id(b: Backend) {
+        let app = spawn_app(b).await;
+        let a = app.get("/health", None).await;
+        let c = app.get("/nowhere", None).await;
+        let id_a = a.headers().get("x-request-id").expect("id").to_str().unwrap().to_owned();
+        let id_c = c.headers().get("x-request-id").expect("id").to_str().unwrap().to_owned();
+        assert_eq!(id_a.len(), 36);
+        assert_ne!(id_a, id_c);
+    }
+
+    async fn metrics_are_prometheus_text(b: Backend) {
+        let app = spawn_app(b).await;
+        app.get("/health", None).await;
+        let res = app.get("/metrics", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        assert!(text.contains("nattplats_http_requests_total"), "{text}");
+    }
+
+    async fn the_openapi_document_lists_the_api(b: Backend) {
+        let app = spawn_app(b).await;
+        let res = app.get("/openapi.json", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let doc: Value = res.json().await.unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        for path in [
+            "/api/v1/auth/token",
+            "/api/v1/users",
+            "/api/v1/shelters",
+            "/api/v1/shelters/{id}/places",
+            "/api/v1/guests",
+            "/api/v1/guests/{id}",
+            "/api/v1/admin/clock",
+            "/health",
+            "/ready",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} missing");
+        }
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+
+    async fn the_docs_page_is_served_from_the_binary(b: Backend) {
+        let app = spawn_app(b).await;
+        let res = app.get("/docs/", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("swagger"), "{html}");
+        let res = app.get("/docs/swagger-ui-bundle.js", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    async fn an_unknown_address_is_a_404_problem(b: Backend) {
+        let app = spawn_app(b).await;
+        assert_problem(app.get("/nowhere", None).await, 404, "not-found").await;
+        assert_problem(app.get("/api/v1/nowhere", Some(&app.admin_token)).await, 404, "not-found").await;
+    }
+
+    async fn a_wrong_method_is_a_405_problem_with_allow(b: Backend) {
+        let app = spawn_app(b).await;
+        let res = app
+            .client
+            .delete(app.url("/api/v1/shelters"))
+            .bearer_auth(&app.admin_token)
+            .send()
+            .await
+            .unwrap();
+        let allow = res.headers().get("allow").expect("Allow").to_str().unwrap().to_owned();
+        assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+        assert_problem(res, 405, "method-not-allowed").await;
+    }
+
+    async fn the_manual_clock_is_set_by_an_admin(b: Backend) {
+        let app = spawn_app(b).await;
+        let body = app.set_clock("2019-12-02T01:30:00+01:00").await;
+        assert_eq!(body["night"], "2019-12-01");
+        assert_eq!(body["now"], "2019-12-02T00:30:00Z");
+        let body = app.set_clock("2019-12-02T12:00:00+01:00").await;
+        assert_eq!(body["night"], "2019-12-02");
+        let staff = app.user_token("desk", &["coordinator"], &[]).await;
+        let res = app
+            .put("/api/v1/admin/clock", Some(&staff), &serde_json::json!({"now": "2019-12-03T12:00:00Z"}))
+            .await;
+        assert_problem(res, 403, "forbidden").await;
+        let res = app
+            .put("/api/v1/admin/clock", None, &serde_json::json!({"now": "2019-12-03T12:00:00Z"}))
+            .await;
+        assert_problem(res, 401, "unauthorized").await;
+        let res = app
+            .put("/api/v1/admin/clock", Some(&app.admin_token), &serde_json::json!({"now": "yesterday"}))
+            .await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["now"]);
+    }
+
+    async fn the_system_clock_cannot_be_set(b: Backend) {
+        let app = spawn_with(b, Options { seed: false, manual_clock: false }).await;
+        let res = app
+            .put("/api/v1/admin/clock", Some(&app.admin_token), &serde_json::json!({"now": "2019-12-03T12:00:00Z"}))
+            .await;
+        assert_problem(res, 404, "not-found").await;
+    }
+}
