@@ -84,6 +84,22 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
             now,
         )
     })?;
+    if settings.bootstrap_admin.is_none()
+        && settings.seed.is_some()
+        && db::users::count(&mut conn)? == 0
+    {
+        // A demo on an empty database: make an admin and say its login once,
+        // on the terminal only (never in the log).
+        let password = random_password();
+        crate::service::users::bootstrap_admin(
+            &mut conn,
+            "admin",
+            &SecretString::from(password.clone()),
+        )?;
+        println!(
+            "nattplats: demo admin created. Log in as \"admin\" with password \"{password}\" (shown only now)."
+        );
+    }
     if let Some(admin) = &settings.bootstrap_admin {
         let created =
             crate::service::users::bootstrap_admin(&mut conn, &admin.username, &admin.password)?;
@@ -106,6 +122,14 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         tokens,
         partnership: Arc::new(partnership),
     }))
+}
+
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// The signing secret: given, or read from its file, or generated into a
@@ -267,4 +291,53 @@ fn ensure_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
         .map_into_boxed_body()
         .map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_secret_file_is_created_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nattplats.secret");
+        let source = JwtSecretSource::File(path.clone());
+        let first = load_secret(&source).unwrap();
+        assert!(first.expose_secret().len() >= 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let second = load_secret(&source).unwrap();
+        assert_eq!(first.expose_secret(), second.expose_secret());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        fs::write(&path, "x".repeat(64)).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let e = load_secret(&JwtSecretSource::File(path)).unwrap_err();
+        assert!(e.to_string().contains("chmod 600"), "{e}");
+    }
+
+    #[test]
+    fn a_short_secret_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        write_private(&path, "short").unwrap();
+        assert!(load_secret(&JwtSecretSource::File(path)).is_err());
+    }
+
+    #[test]
+    fn demo_passwords_are_long_and_differ() {
+        let a = random_password();
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, random_password());
+    }
 }

@@ -74,3 +74,55 @@ fn both_backends_have_the_same_migration_versions() {
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, postgres);
 }
+
+#[derive(QueryableByName, Debug)]
+struct Pragma {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+fn pragma(conn: &mut DbConnection, name: &str) -> String {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let rows: Vec<Pragma> = diesel::sql_query(format!(
+                "SELECT CAST((SELECT * FROM pragma_{name}) AS TEXT) AS value"
+            ))
+            .load(c)
+            .expect("pragma");
+            rows.into_iter().next().map(|p| p.value).unwrap_or_default()
+        }
+        DbConnection::Postgres(_) => unreachable!("SQLite only"),
+    }
+}
+
+#[test]
+fn sqlite_runs_as_a_server_database() {
+    let (_db, url) = TestDb::new(Backend::Sqlite);
+    let pool = db::build_pool(&url, 2);
+    let mut conn = pool.get().expect("connection");
+    assert_eq!(pragma(&mut conn, "journal_mode"), "wal");
+    assert_eq!(pragma(&mut conn, "foreign_keys"), "1");
+    assert_eq!(pragma(&mut conn, "busy_timeout"), "10000");
+    assert_eq!(pragma(&mut conn, "synchronous"), "1", "NORMAL");
+    // A write transaction holds the write lock from its start: a second
+    // IMMEDIATE transaction cannot begin until it ends.
+    db::run_migrations(&mut conn).unwrap();
+    let mut other = pool.get().expect("second connection");
+    if let DbConnection::Sqlite(c) = &mut *other {
+        diesel::sql_query("PRAGMA busy_timeout = 0")
+            .execute(c)
+            .unwrap();
+    }
+    db::write_tx(&mut conn, |_| {
+        let blocked = db::write_tx(&mut other, |_| Ok::<_, diesel::result::Error>(()));
+        assert!(blocked.is_err(), "a second writer must wait");
+        Ok::<_, diesel::result::Error>(())
+    })
+    .unwrap();
+    if let DbConnection::Sqlite(c) = &mut *other {
+        diesel::sql_query("PRAGMA busy_timeout = 10000")
+            .execute(c)
+            .unwrap();
+    }
+    db::write_tx(&mut other, |_| Ok::<_, diesel::result::Error>(())).unwrap();
+}
