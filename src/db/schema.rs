@@ -104,6 +104,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stays (id) {
+        id -> Text,
+        guest_id -> Text,
+        shelter_id -> Text,
+        category -> Text,
+        status -> Text,
+        first_night -> Date,
+        nights -> Integer,
+        quarantine_nights -> Integer,
+        no_show_limit -> Integer,
+        end_reason -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+        void_reason -> Nullable<Text>,
+        voided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    bookings (id) {
+        id -> Text,
+        guest_id -> Text,
+        place_id -> Text,
+        shelter_id -> Text,
+        night -> Date,
+        kind -> Text,
+        stay_id -> Nullable<Text>,
+        released -> Bool,
+        held -> Bool,
+        checked_in_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bans (id) {
+        id -> Text,
+        guest_id -> Text,
+        shelter_id -> Nullable<Text>,
+        first_night -> Date,
+        last_night -> Date,
+        reason -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    turnaways (id) {
+        id -> Text,
+        night -> Date,
+        shelter_id -> Nullable<Text>,
+        reason -> Text,
+        kind -> Text,
+        gender -> Text,
+        age_band -> Text,
+        citizenship -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        guest_id -> Text,
+        reason -> Text,
+        acute -> Bool,
+        status -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rule_sets -> partnerships (partnership_id));
 diesel::joinable!(organizations -> partnerships (partnership_id));
 diesel::joinable!(shelters -> organizations (organization_id));
@@ -111,6 +200,8 @@ diesel::joinable!(places -> shelters (shelter_id));
 diesel::joinable!(place_outages -> places (place_id));
 diesel::joinable!(user_shelters -> users (user_id));
 diesel::joinable!(user_shelters -> shelters (shelter_id));
+diesel::joinable!(bookings -> places (place_id));
+diesel::joinable!(bookings -> stays (stay_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     partnerships,
@@ -122,4 +213,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     guests,
     users,
     user_shelters,
+    stays,
+    bookings,
+    bans,
+    turnaways,
+    referrals,
+    idempotency_keys,
 );

@@ -5,8 +5,13 @@
 //! Swedish words are kept where the English one would mislead:
 //! *karenstid* is the waiting period after a stay (RULES.md §3).
 
+pub mod checkin;
+pub mod eligibility;
 pub mod night;
+pub mod refusal;
 pub mod ruleset;
+pub mod stay;
 
 pub use night::{Calendar, Night};
+pub use refusal::{Alternative, Refusal};
 pub use ruleset::RuleSet;

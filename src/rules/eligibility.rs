@@ -1,0 +1,399 @@
+//! Whether a guest may be given a stay on a night (RULES.md §3, §7): target
+//! group, age, the booking horizon, the latest stay and its karenstid, bans.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::stay::Period;
+use super::{Night, Refusal, RuleSet};
+
+/// What the rules need to know of a guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestFacts {
+    pub birth_date: Option<NaiveDate>,
+    pub birth_year: i32,
+    pub citizenship: String,
+    pub residence_permit_country: Option<String>,
+}
+
+/// How a stay stands, for eligibility. Voided stays never reach the rules:
+/// they count as if they never existed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StayStatus {
+    Active,
+    Ended,
+}
+
+/// The guest's latest non-voided stay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestStay {
+    pub id: String,
+    pub period: Period,
+    pub status: StayStatus,
+}
+
+/// A ban at one shelter (`shelter_id`) or all of them (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    pub shelter_id: Option<String>,
+    pub first_night: Night,
+    pub last_night: Night,
+}
+
+/// Age in completed years on `night`. With only the year known the
+/// latest possible birthday (31 December) is assumed, so nobody who may
+/// still be a child is taken for an adult.
+pub fn age_on(guest: &GuestFacts, night: Night) -> i32 {
+    let born = guest
+        .birth_date
+        .or_else(|| NaiveDate::from_ymd_opt(guest.birth_year, 12, 31))
+        .unwrap_or(NaiveDate::MIN);
+    let on = night.date();
+    let had_birthday = (on.month(), on.day()) >= (born.month(), born.day());
+    on.year() - born.year() - i32::from(!had_birthday)
+}
+
+pub fn is_minor(guest: &GuestFacts, night: Night) -> bool {
+    age_on(guest, night) < 18
+}
+
+/// Citizens of a listed country, or holders of a residence permit in one.
+pub fn in_target_group(guest: &GuestFacts, rules: &RuleSet) -> bool {
+    rules.target_citizenships.contains(&guest.citizenship)
+        || guest
+            .residence_permit_country
+            .as_ref()
+            .is_some_and(|c| rules.target_permit_countries.contains(c))
+}
+
+/// A stay starts on the current night or up to the booking horizon ahead.
+pub fn check_horizon(first_night: Night, current: Night, rules: &RuleSet) -> Result<(), Refusal> {
+    let latest = current.plus(i64::from(rules.booking_horizon_nights));
+    if first_night < current || first_night > latest {
+        Err(Refusal::NightOutOfRange {
+            earliest: current,
+            latest,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The latest stay decides: a stay still running (or still to come) on
+/// the night is `already-has-stay`; an ended or run-out stay blocks new
+/// ones until its karenstid is over.
+pub fn check_history(latest: Option<&LatestStay>, night: Night) -> Result<(), Refusal> {
+    let Some(stay) = latest else {
+        return Ok(());
+    };
+    let eligible_from = stay.period.eligible_again_from();
+    if night >= eligible_from {
+        Ok(())
+    } else if stay.status == StayStatus::Active && night <= stay.period.last_night() {
+        Err(Refusal::AlreadyHasStay {
+            stay_id: stay.id.clone(),
+        })
+    } else {
+        Err(Refusal::InQuarantine { eligible_from })
+    }
+}
+
+/// Whether any ban covers one of `nights` at `shelter_id`.
+pub fn check_bans(
+    bans: &[Ban],
+    shelter_id: &str,
+    first: Night,
+    last: Night,
+) -> Result<(), Refusal> {
+    let hit = bans
+        .iter()
+        .filter(|b| b.shelter_id.as_deref().is_none_or(|s| s == shelter_id))
+        .filter(|b| b.first_night <= last && first <= b.last_night)
+        .map(|b| b.last_night)
+        .max();
+    match hit {
+        Some(last_night) => Err(Refusal::Banned { last_night }),
+        None => Ok(()),
+    }
+}
+
+/// Everything that decides whether a stay may start on `first_night`, in
+/// the order a desk would want to hear it. The place itself is chosen
+/// afterwards.
+pub fn may_start_stay(
+    guest: &GuestFacts,
+    latest: Option<&LatestStay>,
+    bans: &[Ban],
+    shelter_id: &str,
+    period: &Period,
+    current: Night,
+    rules: &RuleSet,
+) -> Result<(), Refusal> {
+    if !in_target_group(guest, rules) {
+        return Err(Refusal::OutsideTargetGroup);
+    }
+    if is_minor(guest, period.first_night) {
+        return Err(Refusal::Minor);
+    }
+    check_horizon(period.first_night, current, rules)?;
+    check_history(latest, period.first_night)?;
+    check_bans(bans, shelter_id, period.first_night, period.last_night())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn night(s: &str) -> Night {
+        s.parse().unwrap()
+    }
+
+    fn rules() -> RuleSet {
+        RuleSet::defaults(night("2019-01-01"))
+    }
+
+    fn adult() -> GuestFacts {
+        GuestFacts {
+            birth_date: NaiveDate::from_ymd_opt(1980, 5, 2),
+            birth_year: 1980,
+            citizenship: "RO".into(),
+            residence_permit_country: None,
+        }
+    }
+
+    fn stay(first: &str, length: u32, status: StayStatus) -> LatestStay {
+        LatestStay {
+            id: "s1".into(),
+            period: Period::new(night(first), length, 2),
+            status,
+        }
+    }
+
+    #[test]
+    fn example_4_a_new_stay_in_karenstid_is_refused_with_eligible_from() {
+        let s = stay("2019-12-01", 5, StayStatus::Active);
+        assert_eq!(
+            check_history(Some(&s), night("2019-12-07")),
+            Err(Refusal::InQuarantine {
+                eligible_from: night("2019-12-08")
+            })
+        );
+        assert_eq!(
+            check_history(Some(&s), night("2019-12-06")),
+            Err(Refusal::InQuarantine {
+                eligible_from: night("2019-12-08")
+            })
+        );
+        assert_eq!(check_history(Some(&s), night("2019-12-08")), Ok(()));
+    }
+
+    #[test]
+    fn example_5_ending_early_does_not_move_karenstid() {
+        let s = stay("2019-12-01", 5, StayStatus::Ended);
+        for n in ["2019-12-03", "2019-12-05", "2019-12-07"] {
+            assert_eq!(
+                check_history(Some(&s), night(n)),
+                Err(Refusal::InQuarantine {
+                    eligible_from: night("2019-12-08")
+                }),
+                "{n}"
+            );
+        }
+        assert_eq!(check_history(Some(&s), night("2019-12-08")), Ok(()));
+    }
+
+    #[test]
+    fn example_6_without_a_stay_anything_goes() {
+        // A voided stay is not given to the rules at all.
+        assert_eq!(check_history(None, night("2019-12-01")), Ok(()));
+    }
+
+    #[test]
+    fn a_running_or_coming_stay_is_already_has_stay() {
+        let s = stay("2019-12-01", 5, StayStatus::Active);
+        for n in ["2019-11-30", "2019-12-01", "2019-12-05"] {
+            assert_eq!(
+                check_history(Some(&s), night(n)),
+                Err(Refusal::AlreadyHasStay {
+                    stay_id: "s1".into()
+                }),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_karenstid_a_new_stay_may_follow_at_once() {
+        let s = LatestStay {
+            id: "s".into(),
+            period: Period::new(night("2019-12-01"), 5, 0),
+            status: StayStatus::Active,
+        };
+        assert_eq!(check_history(Some(&s), night("2019-12-06")), Ok(()));
+    }
+
+    #[test]
+    fn age_counts_completed_years() {
+        let mut g = adult();
+        g.birth_date = NaiveDate::from_ymd_opt(2001, 12, 2);
+        g.birth_year = 2001;
+        assert_eq!(age_on(&g, night("2019-12-01")), 17);
+        assert!(is_minor(&g, night("2019-12-01")));
+        assert_eq!(age_on(&g, night("2019-12-02")), 18);
+        assert!(!is_minor(&g, night("2019-12-02")));
+        assert_eq!(age_on(&g, night("2019-12-03")), 18);
+    }
+
+    #[test]
+    fn with_only_the_year_the_youngest_age_is_assumed() {
+        let g = GuestFacts {
+            birth_date: None,
+            birth_year: 2001,
+            ..adult()
+        };
+        assert!(is_minor(&g, night("2019-12-30")));
+        assert!(!is_minor(&g, night("2019-12-31")));
+        assert_eq!(age_on(&g, night("2020-06-01")), 18);
+    }
+
+    #[test]
+    fn the_target_group_is_eu_citizens_and_eu_permit_holders() {
+        let r = rules();
+        assert!(in_target_group(&adult(), &r));
+        let swede = GuestFacts {
+            citizenship: "SE".into(),
+            ..adult()
+        };
+        assert!(!in_target_group(&swede, &r));
+        let moldovan = GuestFacts {
+            citizenship: "MD".into(),
+            ..adult()
+        };
+        assert!(!in_target_group(&moldovan, &r));
+        let with_permit = GuestFacts {
+            residence_permit_country: Some("RO".into()),
+            ..moldovan.clone()
+        };
+        assert!(in_target_group(&with_permit, &r));
+        let with_swedish_permit = GuestFacts {
+            residence_permit_country: Some("SE".into()),
+            ..moldovan
+        };
+        assert!(!in_target_group(&with_swedish_permit, &r));
+    }
+
+    #[test]
+    fn the_booking_horizon() {
+        let r = rules();
+        let c = night("2019-12-01");
+        assert_eq!(check_horizon(c, c, &r), Ok(()));
+        assert_eq!(check_horizon(c.plus(1), c, &r), Ok(()));
+        let out = Err(Refusal::NightOutOfRange {
+            earliest: c,
+            latest: c.plus(1),
+        });
+        assert_eq!(check_horizon(c.plus(2), c, &r), out);
+        assert_eq!(check_horizon(c.plus(-1), c, &r), out);
+    }
+
+    #[test]
+    fn bans_at_one_shelter_or_all() {
+        let bans = vec![
+            Ban {
+                shelter_id: Some("a".into()),
+                first_night: night("2019-12-03"),
+                last_night: night("2019-12-10"),
+            },
+            Ban {
+                shelter_id: None,
+                first_night: night("2019-12-20"),
+                last_night: night("2019-12-21"),
+            },
+        ];
+        let banned_a = Err(Refusal::Banned {
+            last_night: night("2019-12-10"),
+        });
+        assert_eq!(
+            check_bans(&bans, "a", night("2019-12-01"), night("2019-12-03")),
+            banned_a
+        );
+        assert_eq!(
+            check_bans(&bans, "a", night("2019-12-10"), night("2019-12-14")),
+            banned_a
+        );
+        assert_eq!(
+            check_bans(&bans, "a", night("2019-11-28"), night("2019-12-02")),
+            Ok(())
+        );
+        assert_eq!(
+            check_bans(&bans, "a", night("2019-12-11"), night("2019-12-15")),
+            Ok(())
+        );
+        assert_eq!(
+            check_bans(&bans, "b", night("2019-12-01"), night("2019-12-05")),
+            Ok(())
+        );
+        let everywhere = Err(Refusal::Banned {
+            last_night: night("2019-12-21"),
+        });
+        assert_eq!(
+            check_bans(&bans, "b", night("2019-12-19"), night("2019-12-20")),
+            everywhere
+        );
+        assert_eq!(
+            check_bans(&bans, "b", night("2019-12-21"), night("2019-12-25")),
+            everywhere
+        );
+        assert_eq!(
+            check_bans(&bans, "b", night("2019-12-22"), night("2019-12-25")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn may_start_stay_checks_in_order() {
+        let r = rules();
+        let c = night("2019-12-01");
+        let p = Period::new(c, 5, 2);
+        assert_eq!(may_start_stay(&adult(), None, &[], "a", &p, c, &r), Ok(()));
+        let swede = GuestFacts {
+            citizenship: "SE".into(),
+            birth_year: 2010,
+            birth_date: None,
+            residence_permit_country: None,
+        };
+        assert_eq!(
+            may_start_stay(&swede, None, &[], "a", &p, c, &r),
+            Err(Refusal::OutsideTargetGroup)
+        );
+        let child = GuestFacts {
+            birth_year: 2010,
+            birth_date: None,
+            ..adult()
+        };
+        assert_eq!(
+            may_start_stay(&child, None, &[], "a", &p, c, &r),
+            Err(Refusal::Minor)
+        );
+        let far = Period::new(c.plus(3), 5, 2);
+        assert!(matches!(
+            may_start_stay(&adult(), None, &[], "a", &far, c, &r),
+            Err(Refusal::NightOutOfRange { .. })
+        ));
+        let latest = stay("2019-11-28", 5, StayStatus::Ended);
+        assert!(matches!(
+            may_start_stay(&adult(), Some(&latest), &[], "a", &p, c, &r),
+            Err(Refusal::InQuarantine { .. })
+        ));
+        let ban = Ban {
+            shelter_id: None,
+            first_night: c.plus(4),
+            last_night: c.plus(4),
+        };
+        assert_eq!(
+            may_start_stay(&adult(), None, &[ban], "a", &p, c, &r),
+            Err(Refusal::Banned {
+                last_night: c.plus(4)
+            })
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! The refusal codes of RULES.md, with the data each carries.
+
+use super::Night;
+
+/// Free places of one category group at one shelter, for `no-free-place`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    pub shelter_id: String,
+    pub regular: u32,
+    pub women: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    OutsideTargetGroup,
+    Minor,
+    InQuarantine { eligible_from: Night },
+    AlreadyHasStay { stay_id: String },
+    AlreadyPlaced,
+    Banned { last_night: Night },
+    NoFreePlace { alternatives: Vec<Alternative> },
+    CategoryNotAllowed,
+    NightOutOfRange { earliest: Night, latest: Night },
+    ReservationReleased,
+    NotAColdNight,
+}
+
+impl Refusal {
+    /// The kebab-case code of RULES.md.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::OutsideTargetGroup => "outside-target-group",
+            Self::Minor => "minor",
+            Self::InQuarantine { .. } => "in-quarantine",
+            Self::AlreadyHasStay { .. } => "already-has-stay",
+            Self::AlreadyPlaced => "already-placed",
+            Self::Banned { .. } => "banned",
+            Self::NoFreePlace { .. } => "no-free-place",
+            Self::CategoryNotAllowed => "category-not-allowed",
+            Self::NightOutOfRange { .. } => "night-out-of-range",
+            Self::ReservationReleased => "reservation-released",
+            Self::NotAColdNight => "not-a-cold-night",
+        }
+    }
+
+    /// What the person at the desk reads: the reason and what to do next.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::OutsideTargetGroup => "The guest is not in the target group: a citizen of an EU country other than Sweden, or holding a residence permit in one. Refer the person to the social services.".into(),
+            Self::Minor => "The guest is under 18. An acute referral to socialjouren has been opened; do not place a child in a night shelter.".into(),
+            Self::InQuarantine { eligible_from } => format!("The guest is in karenstid after a stay and can get a new stay from night {eligible_from}. On a cold night, or in acute need, a single-night placement is still possible."),
+            Self::AlreadyHasStay { .. } => "The guest already has a stay covering this night. Check the guest in at that place, or move the stay.".into(),
+            Self::AlreadyPlaced => "The guest already has a place this night.".into(),
+            Self::Banned { last_night } => format!("The guest is banned from this shelter until night {last_night} inclusive."),
+            Self::NoFreePlace { .. } => "No place that fits is free on every night asked for. See alternatives for free places at other shelters.".into(),
+            Self::CategoryNotAllowed => "This category of place is not allowed for this guest or this use: women's places are for women, and overflow places only for cold-night placements.".into(),
+            Self::NightOutOfRange { earliest, latest } => format!("The night must be from {earliest} to {latest}."),
+            Self::ReservationReleased => "The reservation for tonight was released after the no-show cutoff and the place has been taken. See free_places for places still free tonight.".into(),
+            Self::NotAColdNight => "This night has not been declared a cold night.".into(),
+        }
+    }
+}
