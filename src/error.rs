@@ -54,6 +54,9 @@ pub enum AppError {
     /// used twice. (409)
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A bed rule refuses (409 with the code of RULES.md).
+    #[error("{}", .0.detail())]
+    Refused(crate::rules::Refusal),
     /// The database cannot be reached (503 with `Retry-After`).
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -93,6 +96,7 @@ impl AppError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::Unavailable(_) => "unavailable",
+            Self::Refused(r) => r.code(),
             Self::Internal(_) => "internal",
         }
     }
@@ -151,7 +155,7 @@ impl ResponseError for AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::Refused(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -177,6 +181,10 @@ impl ResponseError for AppError {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
                 format!("These fields are not valid: {}.", fields.join(", "))
             }
+            Self::Refused(r) => {
+                refusal_extensions(r, &mut ext);
+                r.detail()
+            }
             other => other.to_string(),
         };
         let mut response = problem_response(status, self.code(), &detail, ext);
@@ -199,3 +207,65 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl From<crate::rules::Refusal> for AppError {
+    fn from(r: crate::rules::Refusal) -> Self {
+        Self::Refused(r)
+    }
+}
+
+/// The data a refusal carries, as problem extension members.
+fn refusal_extensions(r: &crate::rules::Refusal, ext: &mut Map<String, Value>) {
+    use crate::rules::Refusal;
+    let mut put = |k: &str, v: Value| {
+        ext.insert(k.to_owned(), v);
+    };
+    match r {
+        Refusal::InQuarantine { eligible_from } => {
+            put("eligible_from", Value::String(eligible_from.to_string()));
+        }
+        Refusal::AlreadyHasStay { stay_id } => put("stay_id", Value::String(stay_id.clone())),
+        Refusal::Banned { last_night } => {
+            put("banned_until", Value::String(last_night.to_string()))
+        }
+        Refusal::NightOutOfRange { earliest, latest } => {
+            put("earliest", Value::String(earliest.to_string()));
+            put("latest", Value::String(latest.to_string()));
+        }
+        Refusal::NoFreePlace { alternatives } => put(
+            "alternatives",
+            Value::Array(
+                alternatives
+                    .iter()
+                    .map(|a| {
+                        serde_json::json!({
+                            "shelter_id": a.shelter_id,
+                            "free": {"regular": a.regular, "women": a.women}
+                        })
+                    })
+                    .collect(),
+            ),
+        ),
+        Refusal::ReservationReleased { free_places } => put(
+            "free_places",
+            Value::Array(
+                free_places
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "place_id": p.place_id,
+                            "label": p.label,
+                            "category": p.category,
+                            "shelter_id": p.shelter_id
+                        })
+                    })
+                    .collect(),
+            ),
+        ),
+        Refusal::OutsideTargetGroup
+        | Refusal::Minor
+        | Refusal::AlreadyPlaced
+        | Refusal::CategoryNotAllowed
+        | Refusal::NotAColdNight => {}
+    }
+}

@@ -127,3 +127,55 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
         std::future::ready(result)
     }
 }
+
+/// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.headers().get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => match v.to_str() {
+                Ok(s)
+                    if (1..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
+                    Ok(IdempotencyKey(Some(s.to_owned())))
+                }
+                _ => Err(AppError::validation(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters",
+                )),
+            },
+        };
+        std::future::ready(result)
+    }
+}
+
+/// A JSON body that may be left out entirely (then `T::default()`); a body
+/// that is sent is read as strictly as [`ApiJson`].
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() == "0")
+            || (req.headers().get(header::CONTENT_LENGTH).is_none()
+                && req.headers().get(header::TRANSFER_ENCODING).is_none());
+        if declared_empty {
+            return Box::pin(async { Ok(OptionalJson(T::default())) });
+        }
+        let json = ApiJson::<T>::from_request(req, payload);
+        Box::pin(async move { json.await.map(|j| OptionalJson(j.0)) })
+    }
+}

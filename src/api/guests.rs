@@ -238,3 +238,40 @@ pub async fn get_guest(
     .ok_or_else(|| AppError::not_found("guest"))?;
     Ok(HttpResponse::Ok().json(GuestOut::from(guest)))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityQuery {
+    /// `YYYY-MM-DD`; defaults to the current night.
+    night: Option<String>,
+}
+
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(EligibilityQuery), responses(
+    (status = 200, body = crate::service::stays::EligibilityView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[get("/guests/{id}/eligibility")]
+pub async fn guest_eligibility(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: ApiQuery<EligibilityQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(GUEST_ROLES)?;
+    let mut errors = Vec::new();
+    let night = crate::api::stays::parse_night("night", query.0.night.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let st = state.clone();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::stays::eligibility(conn, &st.partnership, &id, night, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -3,10 +3,12 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bans;
 pub mod extract;
 pub mod guests;
 pub mod ops;
 pub mod shelters;
+pub mod stays;
 pub mod users;
 
 use serde::Serialize;
@@ -30,6 +32,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guests::register_guest)
         .service(guests::search_guests)
         .service(guests::get_guest)
+        .service(guests::guest_eligibility)
+        .service(stays::create_stay)
+        .service(stays::get_stay)
+        .service(stays::check_in)
+        .service(stays::end_stay)
+        .service(stays::move_stay)
+        .service(stays::void_stay)
+        .service(bans::create_ban)
         .service(admin::set_clock);
 }
 

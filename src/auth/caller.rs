@@ -19,7 +19,45 @@ pub struct Caller {
     pub shelters: Vec<String>,
 }
 
+/// The shelters a caller may act at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Shelters(Vec<String>),
+}
+
+impl Scope {
+    pub fn allows(&self, shelter_id: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Shelters(list) => list.iter().any(|s| s == shelter_id),
+        }
+    }
+
+    /// 403 unless the shelter is in scope.
+    pub fn require(&self, shelter_id: &str) -> Result<(), AppError> {
+        if self.allows(shelter_id) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "This is at a shelter your account does not work at.".into(),
+            ))
+        }
+    }
+}
+
 impl Caller {
+    /// Coordinators, social emergency and admins act at every shelter;
+    /// shelter staff only at the shelters in their token.
+    pub fn scope(&self) -> Scope {
+        let everywhere = [Role::Admin, Role::Coordinator, Role::SocialEmergency];
+        if everywhere.iter().any(|r| self.has(*r)) {
+            Scope::All
+        } else {
+            Scope::Shelters(self.shelters.clone())
+        }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

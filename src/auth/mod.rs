@@ -5,5 +5,5 @@ pub mod caller;
 pub mod password;
 pub mod token;
 
-pub use caller::Caller;
+pub use caller::{Caller, Scope};
 pub use token::{Claims, TokenKeys};

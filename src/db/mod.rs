@@ -5,11 +5,14 @@
 //! Per-backend branches live only where the SQL differs (transactions here,
 //! row locks and upserts in their own functions).
 
+pub mod bans;
 pub mod guests;
+pub mod idempotency;
 pub mod partnerships;
 pub mod places;
 pub mod schema;
 pub mod seed;
+pub mod stays;
 pub mod users;
 
 use std::time::Duration;
@@ -145,6 +148,19 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    let depth = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConnection::Postgres(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    }
+    .map_err(E::from)?;
+    if depth.is_some() {
+        // Already inside a write transaction: a savepoint.
+        return conn.transaction(f);
+    }
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;

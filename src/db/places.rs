@@ -161,3 +161,14 @@ pub fn list_places(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<Vec
 pub fn count_shelters(conn: &mut DbConnection) -> QueryResult<i64> {
     shelters::table.count().get_result(conn)
 }
+
+pub fn place(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlaceRow>> {
+    if !crate::domain::is_id(id) {
+        return Ok(None);
+    }
+    places::table
+        .find(id)
+        .select(PlaceRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -397,3 +397,43 @@ mod tests {
         );
     }
 }
+
+/// The age band the partnership reports by (RULES.md §8).
+pub fn age_band(age: i32) -> &'static str {
+    match age {
+        i32::MIN..=17 => "under-18",
+        18..=25 => "18-25",
+        26..=35 => "26-35",
+        36..=45 => "36-45",
+        46..=55 => "46-55",
+        56..=65 => "56-65",
+        _ => "66+",
+    }
+}
+
+#[cfg(test)]
+mod band_tests {
+    use super::age_band;
+
+    #[test]
+    fn age_bands_have_inclusive_edges() {
+        let cases = [
+            (17, "under-18"),
+            (18, "18-25"),
+            (25, "18-25"),
+            (26, "26-35"),
+            (35, "26-35"),
+            (36, "36-45"),
+            (45, "36-45"),
+            (46, "46-55"),
+            (55, "46-55"),
+            (56, "56-65"),
+            (65, "56-65"),
+            (66, "66+"),
+            (99, "66+"),
+        ];
+        for (age, band) in cases {
+            assert_eq!(age_band(age), band, "{age}");
+        }
+    }
+}

@@ -13,5 +13,5 @@ pub mod ruleset;
 pub mod stay;
 
 pub use night::{Calendar, Night};
-pub use refusal::{Alternative, Refusal};
+pub use refusal::{Alternative, FreePlace, Refusal};
 pub use ruleset::RuleSet;

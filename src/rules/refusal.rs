@@ -10,6 +10,15 @@ pub struct Alternative {
     pub women: u32,
 }
 
+/// A free place, offered with `reservation-released`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreePlace {
+    pub place_id: String,
+    pub label: String,
+    pub category: String,
+    pub shelter_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     OutsideTargetGroup,
@@ -21,7 +30,7 @@ pub enum Refusal {
     NoFreePlace { alternatives: Vec<Alternative> },
     CategoryNotAllowed,
     NightOutOfRange { earliest: Night, latest: Night },
-    ReservationReleased,
+    ReservationReleased { free_places: Vec<FreePlace> },
     NotAColdNight,
 }
 
@@ -38,7 +47,7 @@ impl Refusal {
             Self::NoFreePlace { .. } => "no-free-place",
             Self::CategoryNotAllowed => "category-not-allowed",
             Self::NightOutOfRange { .. } => "night-out-of-range",
-            Self::ReservationReleased => "reservation-released",
+            Self::ReservationReleased { .. } => "reservation-released",
             Self::NotAColdNight => "not-a-cold-night",
         }
     }
@@ -55,7 +64,7 @@ impl Refusal {
             Self::NoFreePlace { .. } => "No place that fits is free on every night asked for. See alternatives for free places at other shelters.".into(),
             Self::CategoryNotAllowed => "This category of place is not allowed for this guest or this use: women's places are for women, and overflow places only for cold-night placements.".into(),
             Self::NightOutOfRange { earliest, latest } => format!("The night must be from {earliest} to {latest}."),
-            Self::ReservationReleased => "The reservation for tonight was released after the no-show cutoff and the place has been taken. See free_places for places still free tonight.".into(),
+            Self::ReservationReleased { .. } => "The reservation for tonight was released after the no-show cutoff and the place has been taken. See free_places for places still free tonight.".into(),
             Self::NotAColdNight => "This night has not been declared a cold night.".into(),
         }
     }

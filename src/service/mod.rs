@@ -3,7 +3,9 @@
 //! never reach back into the database.
 
 pub mod guests;
+pub mod idempotency;
 pub mod shelters;
+pub mod stays;
 pub mod users;
 
 use crate::db::{DbPool, PooledConn};

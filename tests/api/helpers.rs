@@ -137,6 +137,7 @@ pub struct Options {
 }
 
 pub struct TestApp {
+    pub settings: Settings,
     pub address: String,
     pub client: reqwest::Client,
     pub admin_token: String,
@@ -169,11 +170,10 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         username: ADMIN.to_owned(),
         password: SecretString::from(ADMIN_PASSWORD.to_owned()),
     });
-    let app = Application::build(&settings).expect("build application");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let address = start(&settings);
     let client = reqwest::Client::new();
     let mut test_app = TestApp {
+        settings,
         address,
         client,
         admin_token: String::new(),
@@ -183,7 +183,28 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
     test_app
 }
 
+/// Starts an application; returns its address.
+fn start(settings: &Settings) -> String {
+    let app = Application::build(settings).expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
 impl TestApp {
+    /// A second instance of the service on the same database, as after a
+    /// restart (the manual clock starts anew; set it again).
+    pub fn another_instance(&self) -> String {
+        start(&self.settings)
+    }
+
+    /// A direct connection to the test's database.
+    pub fn conn(&self) -> nattplats::db::PooledConn {
+        nattplats::db::build_pool(&self.settings.database, 1)
+            .get()
+            .expect("database connection")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -6,9 +6,13 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod concurrency;
 mod guests;
+mod idempotency;
 mod migrations;
 mod ops;
 mod robustness;
 mod shelters;
+mod stays;
 mod users;
+mod world;

@@ -1,0 +1,95 @@
+//! `POST /bans` (coordinator).
+
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::extract::ApiJson;
+use crate::api::stays::parse_reason;
+use crate::auth::Caller;
+use crate::domain::{Role, is_id};
+use crate::error::{AppError, FieldError};
+use crate::rules::Night;
+use crate::service::stays::{self as svc, BanView, NewBan};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBan {
+    guest_id: String,
+    /// Without it the ban holds at every shelter.
+    shelter_id: Option<String>,
+    #[schema(value_type = String, format = Date)]
+    first_night: String,
+    #[schema(value_type = String, format = Date)]
+    last_night: String,
+    reason: String,
+}
+
+#[utoipa::path(tag = "bans", security(("bearer" = [])), responses(
+    (status = 201, body = BanView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/bans")]
+pub async fn create_ban(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<CreateBan>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Coordinator])?;
+    let b = body.0;
+    let mut errors = Vec::new();
+    if !is_id(&b.guest_id) {
+        errors.push(FieldError::new("guest_id", "is not an id of this service"));
+    }
+    if b.shelter_id.as_deref().is_some_and(|s| !is_id(s)) {
+        errors.push(FieldError::new(
+            "shelter_id",
+            "is not an id of this service",
+        ));
+    }
+    let first = b
+        .first_night
+        .parse::<Night>()
+        .map_err(|e| errors.push(FieldError::new("first_night", e.to_string())))
+        .ok();
+    let last = b
+        .last_night
+        .parse::<Night>()
+        .map_err(|e| errors.push(FieldError::new("last_night", e.to_string())))
+        .ok();
+    if let (Some(f), Some(l)) = (first, last)
+        && l < f
+    {
+        errors.push(FieldError::new(
+            "last_night",
+            "must not be before first_night",
+        ));
+    }
+    let reason = parse_reason(&b.reason)
+        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
+        .ok();
+    let (Some(first_night), Some(last_night), Some(reason)) = (first, last, reason) else {
+        return Err(AppError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let new = NewBan {
+        guest_id: b.guest_id,
+        shelter_id: b.shelter_id,
+        first_night,
+        last_night,
+        reason,
+    };
+    let now = state.clock.now();
+    let st = state.clone();
+    let ban = crate::service::blocking(&state.pool, move |conn| {
+        svc::ban(conn, &st.partnership, &new, &caller.user_id, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(ban))
+}

@@ -1,0 +1,317 @@
+//! Stays: intake, read, check-in, end, move, void (API.md).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson};
+use crate::auth::Caller;
+use crate::domain::{PlaceCategory, Role, is_id};
+use crate::error::{AppError, FieldError};
+use crate::rules::Night;
+use crate::service::idempotency::{self, Answer};
+use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
+use crate::startup::AppState;
+
+/// Who works with stays.
+pub const STAY_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStay {
+    guest_id: String,
+    shelter_id: String,
+    place_id: Option<String>,
+    /// `regular` or `women`; without it a woman is offered a women's place first.
+    category: Option<String>,
+    /// Defaults to the current night.
+    #[schema(value_type = Option<String>, format = Date)]
+    first_night: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CheckIn {
+    /// Defaults to the current night (the only night one can check in for).
+    #[schema(value_type = Option<String>, format = Date)]
+    night: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveStay {
+    place_id: String,
+}
+
+/// Parses an optional night field.
+pub fn parse_night(
+    field: &str,
+    value: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Night> {
+    let v = value?;
+    match v.parse::<Night>() {
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.push(FieldError::new(field, e.to_string()));
+            None
+        }
+    }
+}
+
+/// A reason: trimmed, 1 to 500 characters.
+pub fn parse_reason(reason: &str) -> Result<String, AppError> {
+    let r = reason.trim();
+    if r.is_empty() || r.chars().count() > 500 {
+        return Err(AppError::validation(
+            "reason",
+            "must be 1 to 500 characters",
+        ));
+    }
+    Ok(r.to_owned())
+}
+
+impl CreateStay {
+    fn parse(&self) -> Result<IntakeRequest, AppError> {
+        let mut errors = Vec::new();
+        if !is_id(&self.guest_id) {
+            errors.push(FieldError::new("guest_id", "is not an id of this service"));
+        }
+        if !is_id(&self.shelter_id) {
+            errors.push(FieldError::new(
+                "shelter_id",
+                "is not an id of this service",
+            ));
+        }
+        if self.place_id.as_deref().is_some_and(|p| !is_id(p)) {
+            errors.push(FieldError::new("place_id", "is not an id of this service"));
+        }
+        let category = match self.category.as_deref() {
+            None => None,
+            Some(c) => match c.parse::<PlaceCategory>() {
+                Ok(c) => Some(c),
+                Err(m) => {
+                    errors.push(FieldError::new("category", m));
+                    None
+                }
+            },
+        };
+        let first_night = parse_night("first_night", self.first_night.as_deref(), &mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(IntakeRequest {
+            guest_id: self.guest_id.clone(),
+            shelter_id: self.shelter_id.clone(),
+            place_id: self.place_id.clone(),
+            category,
+            first_night,
+        })
+    }
+}
+
+fn answer(status: u16, body: serde_json::Value) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK)).json(body)
+}
+
+fn json<T: Serialize>(status: u16, value: &T) -> Result<Answer, AppError> {
+    Ok((
+        status,
+        serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))?,
+    ))
+}
+
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely")
+), responses(
+    (status = 201, body = StayView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "A bed rule refuses: outside-target-group, minor, in-quarantine, already-has-stay, already-placed, banned, no-free-place, category-not-allowed, night-out-of-range"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/stays")]
+pub async fn create_stay(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: ApiJson<CreateStay>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(STAY_ROLES)?;
+    let req = body.0.parse()?;
+    let hash = idempotency::fingerprint("POST /stays", &body.0);
+    let now = state.clock.now();
+    let st = state.clone();
+    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
+        idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |c| {
+            let stay = svc::grant(
+                c,
+                &st.partnership,
+                &req,
+                &caller.scope(),
+                &caller.user_id,
+                now,
+            )?;
+            json(201, &stay)
+        })
+    })
+    .await?;
+    Ok(answer(status, body))
+}
+
+#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+    (status = 200, body = StayView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem)
+))]
+#[get("/stays/{id}")]
+pub async fn get_stay(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(STAY_ROLES)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let st = state.clone();
+    let stay = crate::service::blocking(&state.pool, move |conn| {
+        svc::get(conn, &st.partnership, &id, &caller.scope(), now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(stay))
+}
+
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely")
+), responses(
+    (status = 201, body = CheckInView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "reservation-released (with free_places), night-out-of-range"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/stays/{id}/check-ins")]
+pub async fn check_in(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    path: web::Path<String>,
+    body: OptionalJson<CheckIn>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(STAY_ROLES)?;
+    let body = body.0;
+    let mut errors = Vec::new();
+    let night = parse_night("night", body.night.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id = path.into_inner();
+    let hash = idempotency::fingerprint(&format!("POST /stays/{id}/check-ins"), &body);
+    let now = state.clock.now();
+    let st = state.clone();
+    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
+        idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |c| {
+            let v = svc::check_in(c, &st.partnership, &id, night, &caller.scope(), now)?;
+            json(201, &v)
+        })
+    })
+    .await?;
+    Ok(answer(status, body))
+}
+
+#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+    (status = 200, body = StayView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "stay-not-active"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/stays/{id}/end")]
+pub async fn end_stay(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<Reason>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(STAY_ROLES)?;
+    let reason = parse_reason(&body.0.reason)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let st = state.clone();
+    let stay = crate::service::blocking(&state.pool, move |conn| {
+        svc::end(conn, &st.partnership, &id, &reason, &caller.scope(), now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(stay))
+}
+
+#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+    (status = 200, body = StayView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "no-free-place, category-not-allowed, banned, stay-not-active"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/stays/{id}/move")]
+pub async fn move_stay(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<MoveStay>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(STAY_ROLES)?;
+    let place_id = body.0.place_id;
+    if !is_id(&place_id) {
+        return Err(AppError::validation(
+            "place_id",
+            "is not an id of this service",
+        ));
+    }
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let st = state.clone();
+    let stay = crate::service::blocking(&state.pool, move |conn| {
+        svc::move_to(conn, &st.partnership, &id, &place_id, &caller.scope(), now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(stay))
+}
+
+#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+    (status = 200, body = StayView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "stay-not-active"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/stays/{id}/void")]
+pub async fn void_stay(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<Reason>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Coordinator])?;
+    let reason = parse_reason(&body.0.reason)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let st = state.clone();
+    let stay = crate::service::blocking(&state.pool, move |conn| {
+        svc::void(conn, &st.partnership, &id, &reason, &caller.scope(), now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(stay))
+}

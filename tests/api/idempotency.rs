@@ -1,0 +1,107 @@
+//! `Idempotency-Key`: the same key and body give the first answer and no
+//! second effect, also from another instance after a restart.
+
+use diesel::prelude::*;
+use nattplats::db::schema::stays;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::world::*;
+
+async fn post_with_key(
+    app: &TestApp,
+    base: &str,
+    token: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn stays_of(app: &TestApp, guest: &str) -> i64 {
+    let mut conn = app.conn();
+    stays::table
+        .filter(stays::guest_id.eq(guest))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap()
+}
+
+backend_tests! {
+    async fn a_repeated_intake_gives_the_first_answer(b: Backend) {
+        let w = world(b).await;
+        let g = w.man().await;
+        let body = json!({"guest_id": g, "shelter_id": w.a.id});
+        let base = w.app.address.clone();
+        let first = post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", "intake-1", &body).await;
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let first: Value = first.json().await.unwrap();
+        let again = post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", "intake-1", &body).await;
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(again.json::<Value>().await.unwrap(), first);
+        assert_eq!(stays_of(&w.app, &g), 1);
+        // Another body with the same key is refused, and writes nothing.
+        let other = json!({"guest_id": w.man().await, "shelter_id": w.a.id});
+        let res = post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", "intake-1", &other).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["Idempotency-Key"]);
+        // Without a key the same body is a second request: refused by the rules.
+        let res = w.request_stay(&w.coordinator, body.clone()).await;
+        assert_problem(res, 409, "already-has-stay").await;
+        // After a restart, another instance answers the same.
+        let second = w.app.another_instance();
+        let res = post_with_key(&w.app, &second, &w.coordinator, "/api/v1/stays", "intake-1", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(res.json::<Value>().await.unwrap(), first);
+        assert_eq!(stays_of(&w.app, &g), 1);
+    }
+
+    async fn a_repeated_check_in_gives_the_first_answer(b: Backend) {
+        let w = world(b).await;
+        let s = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let path = format!("/api/v1/stays/{}/check-ins", s["id"].as_str().unwrap());
+        let base = w.app.address.clone();
+        w.app.set_clock("2019-12-01T19:00:00+01:00").await;
+        let first = post_with_key(&w.app, &base, &w.coordinator, &path, "ci-1", &json!({})).await;
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let first: Value = first.json().await.unwrap();
+        w.app.set_clock("2019-12-01T19:30:00+01:00").await;
+        let again = post_with_key(&w.app, &base, &w.coordinator, &path, "ci-1", &json!({})).await;
+        assert_eq!(again.json::<Value>().await.unwrap(), first);
+        assert_eq!(first["checked_in_at"], "2019-12-01T18:00:00Z");
+    }
+
+    async fn a_refused_request_may_be_sent_again_with_its_key(b: Backend) {
+        let w = world_with(b, &[("R1", "regular")], &[]).await;
+        let blocker = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let body = json!({"guest_id": w.man().await, "shelter_id": w.a.id});
+        let base = w.app.address.clone();
+        let res = post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", "k", &body).await;
+        assert_problem(res, 409, "no-free-place").await;
+        let res = w.act(blocker["id"].as_str().unwrap(), "void", json!({"reason": "entered twice"})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", "k", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+
+    async fn a_bad_key_is_refused(b: Backend) {
+        let w = world(b).await;
+        let body = json!({"guest_id": w.man().await, "shelter_id": w.a.id});
+        let base = w.app.address.clone();
+        let long = "k".repeat(256);
+        for key in [long.as_str(), "has space"] {
+            let res = post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", key, &body).await;
+            let p = assert_problem(res, 422, "validation-failed").await;
+            assert_eq!(error_fields(&p), vec!["Idempotency-Key"]);
+        }
+    }
+}
