@@ -138,7 +138,7 @@ pub fn guest_held_nights(
 ) -> QueryResult<Vec<BookingRow>> {
     let rows: Vec<BookingRow> = bookings::table
         .filter(bookings::guest_id.eq(guest_id))
-        .filter(bookings::held.eq(true))
+        .filter(bookings::held)
         .filter(bookings::night.between(first, last))
         .select(BookingRow::as_select())
         .load(conn)?;
@@ -168,7 +168,7 @@ pub fn release_lapsed(
     };
     let base = bookings::table
         .filter(bookings::night.eq(l.night))
-        .filter(bookings::held.eq(true))
+        .filter(bookings::held)
         .filter(bookings::kind.eq("stay"))
         .filter(bookings::checked_in_at.is_null())
         .filter(bookings::created_at.lt(l.cutoff));
@@ -225,7 +225,7 @@ pub fn free_places(
     }
     let held = bookings::table
         .filter(bookings::place_id.eq(places::id))
-        .filter(bookings::held.eq(true))
+        .filter(bookings::held)
         .filter(bookings::night.between(first, last));
     query = match lapse {
         // A lapsed reservation of tonight does not hold.
@@ -340,7 +340,7 @@ pub fn active_stays_at(
     let mut q = bookings::table
         .inner_join(stays::table)
         .filter(bookings::guest_id.eq(guest_id))
-        .filter(bookings::held.eq(true))
+        .filter(bookings::held)
         .filter(bookings::night.between(from, to))
         .filter(stays::status.eq("active"))
         .select(stays::id)

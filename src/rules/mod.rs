@@ -7,6 +7,7 @@
 
 pub mod checkin;
 pub mod eligibility;
+mod model;
 pub mod night;
 pub mod refusal;
 pub mod ruleset;

@@ -126,3 +126,53 @@ fn sqlite_runs_as_a_server_database() {
     }
     db::write_tx(&mut other, |_| Ok::<_, diesel::result::Error>(())).unwrap();
 }
+
+#[derive(QueryableByName, Debug)]
+struct PlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+/// The queries an intake makes, as the service writes them, must be index
+/// searches: an intake reads the guest's own history and the night's
+/// places, never the archive.
+#[test]
+fn intake_queries_search_indexes_and_never_scan_the_archive() {
+    let (_db, url) = TestDb::new(Backend::Sqlite);
+    let pool = db::build_pool(&url, 1);
+    let mut conn = pool.get().expect("connection");
+    db::run_migrations(&mut conn).unwrap();
+    let queries = [
+        // free places of a shelter on the nights of a stay, tonight lapsed
+        "SELECT places.id FROM places WHERE places.category IN ('regular') AND NOT EXISTS (SELECT 1 FROM place_outages WHERE place_outages.place_id = places.id AND place_outages.first_night <= '2019-12-05' AND place_outages.last_night >= '2019-12-01') AND places.shelter_id = 'x' AND NOT EXISTS (SELECT 1 FROM bookings WHERE bookings.place_id = places.id AND bookings.held AND bookings.night BETWEEN '2019-12-01' AND '2019-12-05' AND (bookings.night <> '2019-12-01' OR bookings.kind <> 'stay' OR bookings.checked_in_at IS NOT NULL OR bookings.created_at >= '2019-12-01 22:00:00'))",
+        // the guest's held nights
+        "SELECT id FROM bookings WHERE bookings.guest_id = 'g' AND bookings.held AND bookings.night BETWEEN '2019-12-01' AND '2019-12-07'",
+        // the guest's latest stay
+        "SELECT id FROM stays WHERE stays.guest_id = 'g' AND stays.status <> 'voided' ORDER BY stays.first_night DESC LIMIT 1",
+        // its nights
+        "SELECT id FROM bookings WHERE bookings.stay_id = 's' ORDER BY bookings.night",
+        // the guest's bans
+        "SELECT id FROM bans WHERE bans.guest_id = 'g' AND bans.last_night >= '2019-12-01'",
+        // releasing a lapsed reservation
+        "UPDATE bookings SET held = 0 WHERE bookings.night = '2019-12-01' AND bookings.held AND bookings.kind = 'stay' AND bookings.checked_in_at IS NULL AND bookings.created_at < 'x' AND bookings.place_id = 'p'",
+    ];
+    for q in queries {
+        let plan: Vec<PlanLine> = match &mut *conn {
+            DbConnection::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {q}"))
+                .load(c)
+                .unwrap(),
+            DbConnection::Postgres(_) => unreachable!(),
+        };
+        let text: Vec<&str> = plan.iter().map(|l| l.detail.as_str()).collect();
+        assert!(
+            text.iter().all(|l| !l.starts_with("SCAN bookings")
+                && !l.starts_with("SCAN stays")
+                && !l.starts_with("SCAN bans")),
+            "{q}\n{text:?}"
+        );
+        assert!(
+            text.iter().any(|l| l.contains("USING INDEX")),
+            "{q}\n{text:?}"
+        );
+    }
+}
