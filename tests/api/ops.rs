@@ -31,6 +31,13 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::OK);
         let text = res.text().await.unwrap();
         assert!(text.contains("nattplats_http_requests_total"), "{text}");
+        // Labels are route patterns: no id and no query string in metrics.
+        let token = app.user_token("coord", &["coordinator"], &[]).await;
+        app.get("/api/v1/guests/4a1b9e4c-0d1e-4f7a-9a53-2f1e8f3c9b10", Some(&token)).await;
+        app.get("/api/v1/guests?q=Popescu", Some(&token)).await;
+        let text = app.get("/metrics", None).await.text().await.unwrap();
+        assert!(!text.contains("4a1b9e4c"), "{text}");
+        assert!(!text.contains("Popescu"), "{text}");
     }
 
     async fn the_openapi_document_lists_the_api(b: Backend) {

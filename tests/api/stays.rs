@@ -402,6 +402,24 @@ backend_tests! {
         assert!(p["free_places"].as_array().unwrap().iter().any(|f| f["place_id"] == w.a.place("R2")));
     }
 
+    async fn every_instance_sees_the_no_shows_without_a_background_job(b: Backend) {
+        let w = world(b).await;
+        let s = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let id = s["id"].as_str().unwrap();
+        // A second instance on the same database, its clock set two days on.
+        let other = w.app.another_instance();
+        let res = w.app.client.put(format!("{other}/api/v1/admin/clock")).bearer_auth(&w.app.admin_token)
+            .json(&json!({"now": "2019-12-03T13:00:00+01:00"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = w.app.client.get(format!("{other}/api/v1/stays/{id}")).bearer_auth(&w.coordinator).send().await.unwrap();
+        let seen: Value = res.json().await.unwrap();
+        assert_eq!(seen["status"], "ended");
+        assert_eq!(states(&seen)[2].1, "released");
+        // The first instance, at the same time, reads the same.
+        w.app.set_clock("2019-12-03T13:00:00+01:00").await;
+        assert_eq!(w.get_stay(id).await, seen);
+    }
+
     async fn an_ended_stay_is_seen_ended_by_intake_without_reading_it_first(b: Backend) {
         // Nobody looks at the stay: the intake itself settles the no-shows.
         let w = world(b).await;
