@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bans;
+pub mod coordination;
 pub mod extract;
 pub mod guests;
 pub mod ops;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shelters::create_shelter)
         .service(shelters::create_place)
         .service(shelters::list_places)
+        .service(shelters::out_of_service)
         .service(guests::register_guest)
         .service(guests::search_guests)
         .service(guests::get_guest)
@@ -40,6 +42,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stays::move_stay)
         .service(stays::void_stay)
         .service(bans::create_ban)
+        .service(coordination::availability)
+        .service(coordination::declare_cold_night)
+        .service(coordination::withdraw_cold_night)
+        .service(coordination::list_cold_nights)
+        .service(coordination::create_placement)
         .service(admin::set_clock);
 }
 

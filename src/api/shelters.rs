@@ -194,3 +194,78 @@ pub async fn list_places(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(out))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutOfService {
+    #[schema(value_type = String, format = Date)]
+    first_night: String,
+    #[schema(value_type = String, format = Date)]
+    last_night: String,
+    reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OutageOut {
+    id: String,
+    place_id: String,
+    first_night: chrono::NaiveDate,
+    last_night: chrono::NaiveDate,
+    reason: String,
+}
+
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+    (status = 201, body = OutageOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "place-held"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/shelters/{id}/places/{place_id}/out-of-service")]
+pub async fn out_of_service(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: ApiJson<OutOfService>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Admin, Role::Coordinator])?;
+    let b = body.0;
+    let mut errors = Vec::new();
+    let first = crate::api::stays::parse_night("first_night", Some(&b.first_night), &mut errors);
+    let last = crate::api::stays::parse_night("last_night", Some(&b.last_night), &mut errors);
+    if let (Some(f), Some(l)) = (first, last)
+        && l < f
+    {
+        errors.push(FieldError::new(
+            "last_night",
+            "must not be before first_night",
+        ));
+    }
+    let reason = short_text("reason", &b.reason, 500, &mut errors);
+    let (Some(first), Some(last)) = (first, last) else {
+        return Err(AppError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let (shelter_id, place_id) = path.into_inner();
+    let row = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::shelters::take_out_of_service(
+            conn,
+            &shelter_id,
+            &place_id,
+            first,
+            last,
+            &reason,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(OutageOut {
+        id: row.id,
+        place_id: row.place_id,
+        first_night: row.first_night,
+        last_night: row.last_night,
+        reason: row.reason,
+    }))
+}

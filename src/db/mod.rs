@@ -6,6 +6,7 @@
 //! row locks and upserts in their own functions).
 
 pub mod bans;
+pub mod coldnights;
 pub mod guests;
 pub mod idempotency;
 pub mod partnerships;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{organizations, places, shelters};
+use super::schema::{bookings, organizations, place_outages, places, shelters};
 use super::{DbConnection, new_id};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -171,4 +171,38 @@ pub fn place(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlaceRow>>
         .select(PlaceRow::as_select())
         .first(conn)
         .optional()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = place_outages)]
+pub struct OutageRow {
+    pub id: String,
+    pub place_id: String,
+    pub first_night: chrono::NaiveDate,
+    pub last_night: chrono::NaiveDate,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_outage(conn: &mut DbConnection, row: &OutageRow) -> QueryResult<()> {
+    diesel::insert_into(place_outages::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Whether anyone holds the place on a night between `first` and `last`.
+pub fn place_held_between(
+    conn: &mut DbConnection,
+    place_id: &str,
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        bookings::table
+            .filter(bookings::place_id.eq(place_id))
+            .filter(bookings::held)
+            .filter(bookings::night.between(first, last)),
+    ))
+    .get_result(conn)
 }

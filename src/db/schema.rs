@@ -193,6 +193,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cold_nights (night) {
+        night -> Date,
+        reason -> Text,
+        forecast_min_c -> Nullable<Double>,
+        declared_at -> Timestamp,
+        declared_by -> Text,
+    }
+}
+
+diesel::table! {
+    cold_night_openings (night, shelter_id) {
+        night -> Date,
+        shelter_id -> Text,
+        places -> Integer,
+    }
+}
+
+diesel::table! {
+    placements (id) {
+        id -> Text,
+        booking_id -> Text,
+        guest_id -> Text,
+        kind -> Text,
+        night -> Date,
+        place_id -> Text,
+        shelter_id -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
 diesel::joinable!(rule_sets -> partnerships (partnership_id));
 diesel::joinable!(organizations -> partnerships (partnership_id));
 diesel::joinable!(shelters -> organizations (organization_id));
@@ -219,4 +252,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     turnaways,
     referrals,
     idempotency_keys,
+    cold_nights,
+    cold_night_openings,
+    placements,
 );

@@ -81,6 +81,13 @@ pub fn insert_stay(
     Ok(())
 }
 
+pub fn insert_booking(conn: &mut DbConnection, booking: &BookingRow) -> QueryResult<()> {
+    diesel::insert_into(bookings::table)
+        .values(booking)
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn get_stay(conn: &mut DbConnection, id: &str) -> QueryResult<Option<StayRow>> {
     if !crate::domain::is_id(id) {
         return Ok(None);

@@ -2,6 +2,7 @@
 //! rules need, decides, writes and returns. Handlers call these; the rules
 //! never reach back into the database.
 
+pub mod coordination;
 pub mod guests;
 pub mod idempotency;
 pub mod shelters;

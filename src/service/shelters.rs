@@ -81,3 +81,37 @@ pub fn list_places(conn: &mut DbConnection, shelter_id: &str) -> Result<Vec<Plac
         Ok(places::list_places(c, shelter_id)?)
     })
 }
+
+/// Takes a place out of service for a range of nights. Refused while a
+/// guest holds it on one of them: move the guest first.
+pub fn take_out_of_service(
+    conn: &mut DbConnection,
+    shelter_id: &str,
+    place_id: &str,
+    first: crate::rules::Night,
+    last: crate::rules::Night,
+    reason: &str,
+) -> Result<places::OutageRow, AppError> {
+    db::write_tx(conn, |c| {
+        let place = places::place(c, place_id)?
+            .filter(|p| p.shelter_id == shelter_id)
+            .ok_or_else(|| AppError::not_found("place"))?;
+        if places::place_held_between(c, &place.id, first.date(), last.date())? {
+            return Err(AppError::Conflict {
+                code: "place-held",
+                detail: "A guest holds this place on one of these nights; move the guest first."
+                    .into(),
+            });
+        }
+        let row = places::OutageRow {
+            id: db::new_id(),
+            place_id: place.id,
+            first_night: first.date(),
+            last_night: last.date(),
+            reason: reason.to_owned(),
+            created_at: Utc::now().naive_utc(),
+        };
+        places::insert_outage(c, &row)?;
+        Ok(row)
+    })
+}

@@ -250,7 +250,7 @@ fn bans(conn: &mut DbConnection, guest_id: &str, from: Night) -> Result<Vec<Ban>
 }
 
 /// Free places per shelter on one night, for `no-free-place`.
-fn alternatives(
+pub(crate) fn alternatives(
     conn: &mut DbConnection,
     night: Night,
     lapse: Option<Lapse>,
@@ -331,7 +331,7 @@ fn guest_conflict(e: &diesel::result::Error) -> bool {
 
 /// Why a write transaction stopped: a real error, or "another desk took
 /// the place; roll back and try the whole transaction again".
-enum Step {
+pub(crate) enum Step {
     Failed(AppError),
     Retry,
 }
@@ -354,7 +354,7 @@ impl From<Refusal> for Step {
     }
 }
 
-fn retrying<T>(
+pub(crate) fn retrying<T>(
     conn: &mut DbConnection,
     mut f: impl FnMut(&mut DbConnection) -> Result<T, Step>,
 ) -> Result<T, AppError> {
@@ -374,7 +374,7 @@ fn retrying<T>(
 /// A write that took a place: another desk holding it asks for another
 /// attempt (the transaction is rolled back first); a guest who already
 /// holds one of the nights is `already-placed`.
-fn placed(result: diesel::QueryResult<()>) -> Result<(), Step> {
+pub(crate) fn placed(result: diesel::QueryResult<()>) -> Result<(), Step> {
     match result {
         Ok(()) => Ok(()),
         Err(e) if db::is_unique_violation(&e) && guest_conflict(&e) => {

@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod concurrency;
+mod coordination;
 mod guests;
 mod idempotency;
 mod migrations;

@@ -1,0 +1,312 @@
+//! Availability, cold nights and single-night placements (API.md).
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use crate::api::stays::{parse_night, parse_reason};
+use crate::auth::Caller;
+use crate::domain::{Role, is_id};
+use crate::error::{AppError, FieldError};
+use crate::rules::Night;
+use crate::service::coordination::{
+    self as svc, AvailabilityView, ColdNightView, Declaration, Opening, PlacementKind,
+    PlacementRequest, PlacementView,
+};
+use crate::service::idempotency;
+use crate::startup::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NightQuery {
+    /// `YYYY-MM-DD`; defaults to the current night.
+    night: Option<String>,
+}
+
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(NightQuery), responses(
+    (status = 200, body = AvailabilityView),
+    (status = 401, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[get("/availability")]
+pub async fn availability(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    query: ApiQuery<NightQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = Vec::new();
+    let night = parse_night("night", query.0.night.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let now = state.clock.now();
+    let st = state.clone();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::availability(conn, &st.partnership, night, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningIn {
+    shelter_id: String,
+    places: u32,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclareColdNight {
+    reason: String,
+    forecast_min_c: Option<f64>,
+    #[serde(default)]
+    overflow: Vec<OpeningIn>,
+}
+
+fn path_night(raw: &str) -> Result<Night, AppError> {
+    raw.parse::<Night>()
+        .map_err(|e| AppError::validation("night", e.to_string()))
+}
+
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), responses(
+    (status = 200, body = ColdNightView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "overflow-place-held, night-out-of-range"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[put("/cold-nights/{night}")]
+pub async fn declare_cold_night(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<DeclareColdNight>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Coordinator])?;
+    let night = path_night(&path.into_inner())?;
+    let b = body.0;
+    let mut errors = Vec::new();
+    let reason = parse_reason(&b.reason)
+        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
+        .ok();
+    if b.forecast_min_c
+        .is_some_and(|t| !(-60.0..=50.0).contains(&t))
+    {
+        errors.push(FieldError::new(
+            "forecast_min_c",
+            "must be between -60 and 50",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, o) in b.overflow.iter().enumerate() {
+        if !is_id(&o.shelter_id) {
+            errors.push(FieldError::new(
+                format!("overflow[{i}].shelter_id"),
+                "is not an id of this service",
+            ));
+        } else if !seen.insert(o.shelter_id.clone()) {
+            errors.push(FieldError::new(
+                format!("overflow[{i}].shelter_id"),
+                "is named twice",
+            ));
+        }
+        if o.places > 200 {
+            errors.push(FieldError::new(
+                format!("overflow[{i}].places"),
+                "must be at most 200",
+            ));
+        }
+    }
+    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let d = Declaration {
+        night,
+        reason,
+        forecast_min_c: b.forecast_min_c,
+        overflow: b
+            .overflow
+            .into_iter()
+            .map(|o| Opening {
+                shelter_id: o.shelter_id,
+                places: o.places,
+            })
+            .collect(),
+    };
+    let now = state.clock.now();
+    let st = state.clone();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::declare(conn, &st.partnership, &d, &caller.user_id, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), responses(
+    (status = 204),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "overflow-place-held")
+))]
+#[delete("/cold-nights/{night}")]
+pub async fn withdraw_cold_night(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Coordinator])?;
+    let night = path_night(&path.into_inner())?;
+    crate::service::blocking(&state.pool, move |conn| svc::withdraw(conn, night)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    /// First night; defaults to the current night.
+    from: Option<String>,
+    /// Last night; defaults to a week after `from`.
+    to: Option<String>,
+}
+
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(RangeQuery), responses(
+    (status = 200, body = Vec<ColdNightView>),
+    (status = 401, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[get("/cold-nights")]
+pub async fn list_cold_nights(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    query: ApiQuery<RangeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = Vec::new();
+    let from = parse_night("from", query.0.from.as_deref(), &mut errors);
+    let to = parse_night("to", query.0.to.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let current = state.partnership.calendar.night_of(state.clock.now());
+    let from = from.unwrap_or(current);
+    let to = to.unwrap_or(from.plus(7));
+    if to < from || from.nights_until(to) > 400 {
+        return Err(AppError::validation(
+            "to",
+            "must be from `from` to 400 nights after it",
+        ));
+    }
+    let list = crate::service::blocking(&state.pool, move |conn| svc::list(conn, from, to)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlacement {
+    guest_id: String,
+    /// `emergency` or `cold_night`.
+    kind: String,
+    shelter_id: Option<String>,
+    place_id: Option<String>,
+    /// Defaults to the current night (the only night one can place for).
+    #[schema(value_type = Option<String>, format = Date)]
+    night: Option<String>,
+    reason: String,
+}
+
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely")
+), responses(
+    (status = 201, body = PlacementView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "not-a-cold-night, already-placed, banned, no-free-place, category-not-allowed, outside-target-group, minor, night-out-of-range"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/placements")]
+pub async fn create_placement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: ApiJson<CreatePlacement>,
+) -> Result<HttpResponse, AppError> {
+    let b = &body.0;
+    let mut errors = Vec::new();
+    let kind = match b.kind.as_str() {
+        "emergency" => Some(PlacementKind::Emergency),
+        "cold_night" => Some(PlacementKind::ColdNight),
+        _ => {
+            errors.push(FieldError::new(
+                "kind",
+                "must be one of: emergency, cold_night",
+            ));
+            None
+        }
+    };
+    if !is_id(&b.guest_id) {
+        errors.push(FieldError::new("guest_id", "is not an id of this service"));
+    }
+    if b.shelter_id.as_deref().is_some_and(|s| !is_id(s)) {
+        errors.push(FieldError::new(
+            "shelter_id",
+            "is not an id of this service",
+        ));
+    }
+    if b.place_id.as_deref().is_some_and(|s| !is_id(s)) {
+        errors.push(FieldError::new("place_id", "is not an id of this service"));
+    }
+    let night = parse_night("night", b.night.as_deref(), &mut errors);
+    let reason = parse_reason(&b.reason)
+        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
+        .ok();
+    let (Some(kind), Some(reason)) = (kind, reason) else {
+        return Err(AppError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    match kind {
+        PlacementKind::Emergency => {
+            caller.require_any(&[Role::SocialEmergency, Role::Coordinator])?
+        }
+        PlacementKind::ColdNight => {
+            caller.require_any(&[Role::SocialEmergency, Role::Coordinator, Role::ShelterStaff])?
+        }
+    }
+    let req = PlacementRequest {
+        guest_id: b.guest_id.clone(),
+        kind,
+        shelter_id: b.shelter_id.clone(),
+        place_id: b.place_id.clone(),
+        night,
+        reason,
+    };
+    let hash = idempotency::fingerprint("POST /placements", &body.0);
+    let now = state.clock.now();
+    let st = state.clone();
+    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
+        idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |c| {
+            let v = svc::place(
+                c,
+                &st.partnership,
+                &req,
+                &caller.scope(),
+                &caller.user_id,
+                now,
+            )?;
+            Ok((
+                201,
+                serde_json::to_value(v).map_err(|e| AppError::Internal(e.into()))?,
+            ))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::CREATED),
+    )
+    .json(body))
+}

@@ -1,0 +1,552 @@
+//! What socialjouren and the coordinators use at night: free places,
+//! cold nights with their overflow places, and single-night placements
+//! (RULES.md §5, §6).
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::auth::Scope;
+use crate::db::coldnights::{self, ColdNightRow, OpeningRow, PlacementRow};
+use crate::db::partnerships::Partnership;
+use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow, Lapse};
+use crate::db::{self, DbConnection, guests, places};
+use crate::domain::{Gender, PlaceCategory};
+use crate::error::AppError;
+use crate::rules::eligibility::{self, GuestFacts};
+use crate::rules::{Night, Refusal};
+use crate::service::stays::{lapse_of, now_for, record_refusal};
+
+// ------------------------------------------------------------ availability
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FreeCounts {
+    pub regular: u32,
+    pub women: u32,
+    pub overflow: u32,
+}
+
+impl FreeCounts {
+    fn add(&mut self, category: &str) {
+        match category {
+            "women" => self.women += 1,
+            "overflow" => self.overflow += 1,
+            _ => self.regular += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FreePlaceView {
+    pub place_id: String,
+    pub label: String,
+    pub category: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ShelterAvailability {
+    pub shelter_id: String,
+    pub name: String,
+    pub free: FreeCounts,
+    pub free_places: Vec<FreePlaceView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AvailabilityView {
+    #[schema(value_type = String, format = Date)]
+    pub night: Night,
+    pub cold_night: bool,
+    pub shelters: Vec<ShelterAvailability>,
+    pub free: FreeCounts,
+}
+
+/// The free places of a night as an intake would find them: in service,
+/// not held (tonight's lapsed reservations do not hold), overflow places
+/// only where opened for the night.
+fn free_on(
+    conn: &mut DbConnection,
+    night: Night,
+    lapse: Option<Lapse>,
+    shelter: Option<&str>,
+) -> Result<Vec<FreePlaceRow>, AppError> {
+    let open: HashSet<String> = coldnights::open_overflow(conn, night.date())?
+        .into_iter()
+        .collect();
+    let free = db_stays::free_places(
+        conn,
+        shelter,
+        &["regular", "women", "overflow"],
+        night.date(),
+        night.date(),
+        lapse,
+    )?;
+    Ok(free
+        .into_iter()
+        .filter(|p| p.category != "overflow" || open.contains(&p.id))
+        .collect())
+}
+
+fn lapse_for(night: Night, now: &crate::rules::checkin::Now) -> Option<Lapse> {
+    if night == now.night {
+        lapse_of(now)
+    } else {
+        None
+    }
+}
+
+pub fn availability(
+    conn: &mut DbConnection,
+    p: &Partnership,
+    night: Option<Night>,
+    instant: DateTime<Utc>,
+) -> Result<AvailabilityView, AppError> {
+    let now = now_for(p, instant)?;
+    let night = night.unwrap_or(now.night);
+    db::read_tx(conn, |c| {
+        let free = free_on(c, night, lapse_for(night, &now), None)?;
+        let mut by_shelter: BTreeMap<String, (FreeCounts, Vec<FreePlaceView>)> = BTreeMap::new();
+        let mut total = FreeCounts::default();
+        for f in free {
+            total.add(&f.category);
+            let entry = by_shelter.entry(f.shelter_id.clone()).or_default();
+            entry.0.add(&f.category);
+            entry.1.push(FreePlaceView {
+                place_id: f.id,
+                label: f.label,
+                category: f.category,
+            });
+        }
+        let shelters = coldnights::shelter_names(c)?
+            .into_iter()
+            .map(|(id, name)| {
+                let (free, free_places) = by_shelter.remove(&id).unwrap_or_default();
+                ShelterAvailability {
+                    shelter_id: id,
+                    name,
+                    free,
+                    free_places,
+                }
+            })
+            .collect();
+        Ok(AvailabilityView {
+            night,
+            cold_night: coldnights::get(c, night.date())?.is_some(),
+            shelters,
+            free: total,
+        })
+    })
+}
+
+// -------------------------------------------------------------- cold nights
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Opening {
+    pub shelter_id: String,
+    pub places: u32,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ColdNightView {
+    #[schema(value_type = String, format = Date)]
+    pub night: Night,
+    pub reason: String,
+    pub forecast_min_c: Option<f64>,
+    pub overflow: Vec<Opening>,
+}
+
+fn cold_night_view(row: ColdNightRow, openings: &[OpeningRow]) -> ColdNightView {
+    ColdNightView {
+        night: Night::new(row.night),
+        reason: row.reason,
+        forecast_min_c: row.forecast_min_c,
+        overflow: openings
+            .iter()
+            .filter(|o| o.night == row.night)
+            .map(|o| Opening {
+                shelter_id: o.shelter_id.clone(),
+                places: u32::try_from(o.places).unwrap_or(0),
+            })
+            .collect(),
+    }
+}
+
+fn overflow_held() -> AppError {
+    AppError::Conflict {
+        code: "overflow-place-held",
+        detail: "A guest holds an overflow place that this would close. Move the guest first, or keep the place open.".into(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    pub night: Night,
+    pub reason: String,
+    pub forecast_min_c: Option<f64>,
+    pub overflow: Vec<Opening>,
+}
+
+/// How far ahead a cold night can be declared.
+pub const COLD_NIGHT_HORIZON: i64 = 7;
+
+fn check_declarable(night: Night, now: Night) -> Result<(), AppError> {
+    let latest = now.plus(COLD_NIGHT_HORIZON);
+    if night < now || night > latest {
+        return Err(Refusal::NightOutOfRange {
+            earliest: now,
+            latest,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Declares, widens or narrows a cold night. Places a guest holds cannot
+/// be closed.
+pub fn declare(
+    conn: &mut DbConnection,
+    p: &Partnership,
+    d: &Declaration,
+    user_id: &str,
+    instant: DateTime<Utc>,
+) -> Result<ColdNightView, AppError> {
+    let now = now_for(p, instant)?;
+    check_declarable(d.night, now.night)?;
+    db::write_tx(conn, |c| {
+        let at = instant.naive_utc();
+        let mut rows = Vec::new();
+        let mut still_open: HashSet<String> = HashSet::new();
+        for o in &d.overflow {
+            if !places::shelter_exists(c, &o.shelter_id)? {
+                return Err(AppError::validation(
+                    "overflow",
+                    format!("no shelter has the id {}", o.shelter_id),
+                ));
+            }
+            let count = usize::try_from(o.places).unwrap_or(usize::MAX);
+            let opened = coldnights::ensure_overflow_places(c, &o.shelter_id, count, at)?;
+            still_open.extend(opened.into_iter().take(count).map(|pl| pl.id));
+            rows.push(OpeningRow {
+                night: d.night.date(),
+                shelter_id: o.shelter_id.clone(),
+                places: i32::try_from(o.places).map_err(|e| AppError::Internal(e.into()))?,
+            });
+        }
+        if coldnights::held_overflow(c, d.night.date())?
+            .iter()
+            .any(|held| !still_open.contains(held))
+        {
+            return Err(overflow_held());
+        }
+        let row = ColdNightRow {
+            night: d.night.date(),
+            reason: d.reason.clone(),
+            forecast_min_c: d.forecast_min_c,
+            declared_at: at,
+            declared_by: user_id.to_owned(),
+        };
+        coldnights::save(c, &row, &rows)?;
+        Ok(cold_night_view(row, &rows))
+    })
+}
+
+/// Withdraws a cold night; refused while a guest holds an overflow place.
+pub fn withdraw(conn: &mut DbConnection, night: Night) -> Result<(), AppError> {
+    db::write_tx(conn, |c| {
+        if coldnights::get(c, night.date())?.is_none() {
+            return Err(AppError::NotFound(format!(
+                "{night} is not a declared cold night"
+            )));
+        }
+        if !coldnights::held_overflow(c, night.date())?.is_empty() {
+            return Err(overflow_held());
+        }
+        coldnights::delete(c, night.date())?;
+        Ok(())
+    })
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    from: Night,
+    to: Night,
+) -> Result<Vec<ColdNightView>, AppError> {
+    db::read_tx(conn, |c| {
+        let rows = coldnights::list(c, from.date(), to.date())?;
+        let openings = coldnights::openings_between(c, from.date(), to.date())?;
+        Ok(rows
+            .into_iter()
+            .map(|r| cold_night_view(r, &openings))
+            .collect())
+    })
+}
+
+// --------------------------------------------------------------- placements
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlacementKind {
+    Emergency,
+    ColdNight,
+}
+
+impl PlacementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Emergency => "emergency",
+            Self::ColdNight => "cold_night",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlacementRequest {
+    pub guest_id: String,
+    pub kind: PlacementKind,
+    pub shelter_id: Option<String>,
+    pub place_id: Option<String>,
+    pub night: Option<Night>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlacementView {
+    pub id: String,
+    pub guest_id: String,
+    pub kind: String,
+    #[schema(value_type = String, format = Date)]
+    pub night: Night,
+    pub place_id: String,
+    pub shelter_id: String,
+}
+
+/// The order in which categories are offered for a single night. Cold
+/// nights use overflow places first (RULES.md §6); an emergency uses the
+/// ordinary places first. Women's places only for women.
+pub fn placement_order(kind: PlacementKind, gender: Gender) -> Vec<PlaceCategory> {
+    let mut ordinary = Vec::new();
+    if gender == Gender::Woman {
+        ordinary.push(PlaceCategory::Women);
+    }
+    ordinary.push(PlaceCategory::Regular);
+    match kind {
+        PlacementKind::ColdNight => {
+            let mut order = vec![PlaceCategory::Overflow];
+            order.extend(ordinary);
+            order
+        }
+        PlacementKind::Emergency => {
+            ordinary.push(PlaceCategory::Overflow);
+            ordinary
+        }
+    }
+}
+
+/// Places a guest for tonight (RULES.md §5). Karenstid does not stop it;
+/// bans, categories, the target group and age do.
+pub fn place(
+    conn: &mut DbConnection,
+    p: &Partnership,
+    req: &PlacementRequest,
+    scope: &Scope,
+    user_id: &str,
+    instant: DateTime<Utc>,
+) -> Result<PlacementView, AppError> {
+    if let Some(s) = &req.shelter_id {
+        scope.require(s)?;
+    }
+    let now = now_for(p, instant)?;
+    let result =
+        crate::service::stays::retrying(conn, |c| place_once(c, p, req, scope, user_id, &now));
+    if let Err(AppError::Refused(refusal)) = &result {
+        record_refusal(
+            conn,
+            &req.guest_id,
+            req.shelter_id.as_deref(),
+            "placement",
+            req.night.unwrap_or(now.night),
+            refusal,
+            user_id,
+            instant,
+        )?;
+    }
+    result
+}
+
+fn place_once(
+    c: &mut DbConnection,
+    p: &Partnership,
+    req: &PlacementRequest,
+    scope: &Scope,
+    user_id: &str,
+    now: &crate::rules::checkin::Now,
+) -> Result<PlacementView, crate::service::stays::Step> {
+    let guest = guests::get(c, &req.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
+    db_stays::lock_guest(c, &guest.id)?;
+    let night = req.night.unwrap_or(now.night);
+    if night != now.night {
+        return Err(Refusal::NightOutOfRange {
+            earliest: now.night,
+            latest: now.night,
+        }
+        .into());
+    }
+    if let Some(s) = &req.shelter_id
+        && !places::shelter_exists(c, s)?
+    {
+        return Err(AppError::not_found("shelter").into());
+    }
+    if req.kind == PlacementKind::ColdNight && coldnights::get(c, night.date())?.is_none() {
+        return Err(Refusal::NotAColdNight.into());
+    }
+    let rules = crate::service::stays::rules_for(p, night)?;
+    let facts = GuestFacts {
+        birth_date: guest.birth_date,
+        birth_year: guest.birth_year,
+        citizenship: guest.citizenship.clone(),
+        residence_permit_country: guest.residence_permit_country.clone(),
+    };
+    if !eligibility::in_target_group(&facts, rules) {
+        return Err(Refusal::OutsideTargetGroup.into());
+    }
+    if eligibility::is_minor(&facts, night) {
+        return Err(Refusal::Minor.into());
+    }
+    let lapse = lapse_of(now);
+    if !db_stays::guest_held_nights(c, &guest.id, night.date(), night.date(), lapse)?.is_empty() {
+        return Err(Refusal::AlreadyPlaced.into());
+    }
+    let gender: Gender = guest.gender.parse().unwrap_or(Gender::Unknown);
+    let order = placement_order(req.kind, gender);
+    let bans: Vec<eligibility::Ban> = db::bans::bans_of(c, &guest.id, night.date())?
+        .into_iter()
+        .map(|b| eligibility::Ban {
+            shelter_id: b.shelter_id,
+            first_night: Night::new(b.first_night),
+            last_night: Night::new(b.last_night),
+        })
+        .collect();
+    let free = free_on(c, night, lapse, req.shelter_id.as_deref())?;
+    if let Some(id) = &req.place_id {
+        let named = places::place(c, id)?.ok_or_else(|| AppError::not_found("place"))?;
+        let category: PlaceCategory = named
+            .category
+            .parse()
+            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+        if !order.contains(&category) {
+            return Err(Refusal::CategoryNotAllowed.into());
+        }
+        if req
+            .shelter_id
+            .as_deref()
+            .is_some_and(|s| s != named.shelter_id)
+        {
+            return Err(AppError::validation("place_id", "is not a place of this shelter").into());
+        }
+        scope.require(&named.shelter_id)?;
+    }
+    let mut banned = None;
+    let mut candidates: Vec<&FreePlaceRow> = Vec::new();
+    for f in &free {
+        if req.place_id.as_deref().is_some_and(|id| id != f.id) || !scope.allows(&f.shelter_id) {
+            continue;
+        }
+        let Ok(cat) = f.category.parse::<PlaceCategory>() else {
+            continue;
+        };
+        if !order.contains(&cat) {
+            continue;
+        }
+        if let Err(r) = eligibility::check_bans(&bans, &f.shelter_id, night, night) {
+            banned = Some(r);
+            continue;
+        }
+        candidates.push(f);
+    }
+    let rank = |f: &FreePlaceRow| {
+        f.category
+            .parse::<PlaceCategory>()
+            .ok()
+            .and_then(|c| order.iter().position(|o| *o == c))
+            .unwrap_or(usize::MAX)
+    };
+    candidates.sort_by_key(|f| rank(f));
+    let Some(chosen) = candidates.first() else {
+        if let Some(r) = banned {
+            return Err(r.into());
+        }
+        let alternatives = crate::service::stays::alternatives(
+            c,
+            night,
+            lapse,
+            req.shelter_id.as_deref().unwrap_or(""),
+        )?;
+        return Err(Refusal::NoFreePlace { alternatives }.into());
+    };
+    db_stays::release_lapsed(c, lapse, Some(&chosen.id), Some(&guest.id))?;
+    let at = now.instant.naive_utc();
+    let booking = BookingRow {
+        id: db::new_id(),
+        guest_id: guest.id.clone(),
+        place_id: chosen.id.clone(),
+        shelter_id: chosen.shelter_id.clone(),
+        night: night.date(),
+        kind: req.kind.as_str().to_owned(),
+        stay_id: None,
+        released: false,
+        held: true,
+        checked_in_at: None,
+        created_at: at,
+    };
+    crate::service::stays::placed(db_stays::insert_booking(c, &booking))?;
+    let row = PlacementRow {
+        id: db::new_id(),
+        booking_id: booking.id.clone(),
+        guest_id: guest.id.clone(),
+        kind: req.kind.as_str().to_owned(),
+        night: night.date(),
+        place_id: chosen.id.clone(),
+        shelter_id: chosen.shelter_id.clone(),
+        reason: req.reason.clone(),
+        created_at: at,
+        created_by: user_id.to_owned(),
+    };
+    coldnights::insert_placement(c, &row)?;
+    Ok(PlacementView {
+        id: row.id,
+        guest_id: row.guest_id,
+        kind: row.kind,
+        night,
+        place_id: row.place_id,
+        shelter_id: row.shelter_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cold_nights_fill_overflow_first_and_emergencies_last() {
+        use PlaceCategory::*;
+        assert_eq!(
+            placement_order(PlacementKind::ColdNight, Gender::Man),
+            vec![Overflow, Regular]
+        );
+        assert_eq!(
+            placement_order(PlacementKind::ColdNight, Gender::Woman),
+            vec![Overflow, Women, Regular]
+        );
+        assert_eq!(
+            placement_order(PlacementKind::Emergency, Gender::Man),
+            vec![Regular, Overflow]
+        );
+        assert_eq!(
+            placement_order(PlacementKind::Emergency, Gender::Woman),
+            vec![Women, Regular, Overflow]
+        );
+        assert_eq!(
+            placement_order(PlacementKind::Emergency, Gender::Other),
+            vec![Regular, Overflow]
+        );
+    }
+}

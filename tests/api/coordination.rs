@@ -1,0 +1,244 @@
+//! Free beds overnight, cold nights and single-night placements
+//! (RULES.md §5, §6), on both backends.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::world::*;
+
+async fn availability(app: &TestApp, token: &str, night: Option<&str>) -> Value {
+    let path = match night {
+        Some(n) => format!("/api/v1/availability?night={n}"),
+        None => "/api/v1/availability".to_owned(),
+    };
+    let res = app.get(&path, Some(token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+fn shelter<'a>(view: &'a Value, id: &str) -> &'a Value {
+    view["shelters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["shelter_id"] == id)
+        .expect("shelter in availability")
+}
+
+async fn place(w: &World, token: &str, body: Value) -> reqwest::Response {
+    w.app.post("/api/v1/placements", Some(token), &body).await
+}
+
+backend_tests! {
+    async fn availability_of_the_stockholm_seed(b: Backend) {
+        let app = spawn_app(b).await;
+        let outreach = app.user_token("eu.team", &["outreach"], &[]).await;
+        let v = availability(&app, &outreach, None).await;
+        assert_eq!(v["cold_night"], false);
+        assert_eq!(v["free"], json!({"regular": 95, "women": 20, "overflow": 0}));
+        assert_eq!(v["shelters"].as_array().unwrap().len(), 3);
+        for s in v["shelters"].as_array().unwrap() {
+            let listed = s["free_places"].as_array().unwrap().len() as u64;
+            let counted = s["free"]["regular"].as_u64().unwrap() + s["free"]["women"].as_u64().unwrap();
+            assert_eq!(listed, counted);
+            assert!(s["name"].is_string());
+        }
+        let p = assert_problem(app.get("/api/v1/availability?night=soon", Some(&outreach)).await, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["night"]);
+        assert_problem(app.get("/api/v1/availability", None).await, 401, "unauthorized").await;
+    }
+
+    async fn availability_follows_stays_no_shows_and_outages(b: Backend) {
+        let w = world(b).await;
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(v["night"], "2019-12-01");
+        assert_eq!(v["free"], json!({"regular": 3, "women": 2, "overflow": 0}));
+        let s = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(shelter(&v, &w.a.id)["free"], json!({"regular": 1, "women": 1, "overflow": 0}));
+        let listed: Vec<&str> = shelter(&v, &w.a.id)["free_places"].as_array().unwrap().iter().map(|p| p["label"].as_str().unwrap()).collect();
+        assert_eq!(listed, vec!["R2", "W1"]);
+        // Tomorrow the place is held too.
+        let t = availability(&w.app, &w.coordinator, Some("2019-12-02")).await;
+        assert_eq!(shelter(&t, &w.a.id)["free"]["regular"], 1);
+        // After the cutoff tonight's unclaimed reservation frees the place tonight only.
+        w.app.set_clock("2019-12-01T23:00:00+01:00").await;
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(shelter(&v, &w.a.id)["free"]["regular"], 2);
+        let t = availability(&w.app, &w.coordinator, Some("2019-12-02")).await;
+        assert_eq!(shelter(&t, &w.a.id)["free"]["regular"], 1);
+        // A checked-in guest holds the place after the cutoff.
+        let res = w.act(s["id"].as_str().unwrap(), "check-ins", json!({})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(shelter(&v, &w.a.id)["free"]["regular"], 1);
+        // A place out of service is never free; one a guest holds cannot be taken out.
+        let path = format!("/api/v1/shelters/{}/places/{}/out-of-service", w.b.id, w.b.place("R1"));
+        let res = w.app.post(&path, Some(&w.desk_a), &json!({"first_night": "2019-12-01", "last_night": "2019-12-01", "reason": "bedbugs"})).await;
+        assert_problem(res, 403, "forbidden").await;
+        let res = w.app.post(&path, Some(&w.coordinator), &json!({"first_night": "2019-12-01", "last_night": "2019-12-01", "reason": "bedbugs"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let held = format!("/api/v1/shelters/{}/places/{}/out-of-service", w.a.id, w.a.place("R1"));
+        let res = w.app.post(&held, Some(&w.coordinator), &json!({"first_night": "2019-12-02", "last_night": "2019-12-03", "reason": "paint"})).await;
+        assert_problem(res, 409, "place-held").await;
+        let res = w.app.post(&held, Some(&w.coordinator), &json!({"first_night": "2019-12-03", "last_night": "2019-12-02", "reason": ""})).await;
+        assert_eq!(error_fields(&assert_problem(res, 422, "validation-failed").await), vec!["last_night", "reason"]);
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(shelter(&v, &w.b.id)["free"]["regular"], 0);
+        let t = availability(&w.app, &w.coordinator, Some("2019-12-02")).await;
+        assert_eq!(shelter(&t, &w.b.id)["free"]["regular"], 1);
+    }
+
+    async fn a_cold_night_opens_overflow_places_for_anyone_in_the_target_group(b: Backend) {
+        let w = world(b).await;
+        // A guest in karenstid.
+        let g = w.man().await;
+        w.app.set_clock("2019-11-25T18:00:00+01:00").await;
+        w.stay(json!({"guest_id": g, "shelter_id": w.b.id})).await;
+        w.app.set_clock("2019-12-01T18:00:00+01:00").await;
+        assert_eq!(w.eligibility(&g, "2019-12-01").await["code"], "in-quarantine");
+        // Not a cold night yet.
+        let res = place(&w, &w.desk_a, json!({"guest_id": g, "kind": "cold_night", "reason": "minus fifteen"})).await;
+        assert_problem(res, 409, "not-a-cold-night").await;
+        let staff_declares = w.app.put("/api/v1/cold-nights/2019-12-01", Some(&w.desk_a), &json!({"reason": "x", "overflow": []})).await;
+        assert_problem(staff_declares, 403, "forbidden").await;
+        let res = w.app.put("/api/v1/cold-nights/2019-12-01", Some(&w.coordinator), &json!({
+            "reason": "SMHI: minus 15", "forecast_min_c": -15.0,
+            "overflow": [{"shelter_id": w.a.id, "places": 2}]})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let declared: Value = res.json().await.unwrap();
+        assert_eq!(declared, json!({"night": "2019-12-01", "reason": "SMHI: minus 15", "forecast_min_c": -15.0,
+                                    "overflow": [{"shelter_id": w.a.id, "places": 2}]}));
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(v["cold_night"], true);
+        assert_eq!(shelter(&v, &w.a.id)["free"], json!({"regular": 2, "women": 1, "overflow": 2}));
+        let list: Value = w.app.get("/api/v1/cold-nights?from=2019-11-30&to=2019-12-02", Some(&w.desk_a)).await.json().await.unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        // The guest in karenstid is given an overflow place, first.
+        let res = place(&w, &w.desk_a, json!({"guest_id": g, "kind": "cold_night", "reason": "cold night"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let pl: Value = res.json().await.unwrap();
+        assert_eq!(pl["kind"], "cold_night");
+        assert_eq!(pl["night"], "2019-12-01");
+        assert_eq!(pl["shelter_id"], w.a.id);
+        let overflow: Vec<String> = shelter(&v, &w.a.id)["free_places"].as_array().unwrap().iter()
+            .filter(|p| p["category"] == "overflow").map(|p| p["place_id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(pl["place_id"], overflow[0]);
+        // Once placed, not twice.
+        let res = place(&w, &w.coordinator, json!({"guest_id": g, "kind": "emergency", "reason": "again"})).await;
+        assert_problem(res, 409, "already-placed").await;
+        // The placement is not a stay: karenstid is where it was.
+        let e = w.eligibility(&g, "2019-12-01").await;
+        assert_eq!(e["code"], "in-quarantine");
+        assert_eq!(e["eligible_from"], "2019-12-02");
+        // Withdrawing or narrowing below the held place is refused; widening is fine.
+        assert_problem(w.app.client.delete(w.app.url("/api/v1/cold-nights/2019-12-01")).bearer_auth(&w.coordinator).send().await.unwrap(), 409, "overflow-place-held").await;
+        let res = w.app.put("/api/v1/cold-nights/2019-12-01", Some(&w.coordinator), &json!({"reason": "milder", "overflow": []})).await;
+        assert_problem(res, 409, "overflow-place-held").await;
+        let res = w.app.put("/api/v1/cold-nights/2019-12-01", Some(&w.coordinator), &json!({"reason": "colder", "overflow": [{"shelter_id": w.a.id, "places": 3}, {"shelter_id": w.b.id, "places": 1}]})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(v["free"]["overflow"], 3);
+        // New stays never take overflow places.
+        let stay = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.b.id})).await;
+        assert_ne!(stay["nights"][0]["place_id"], shelter(&v, &w.b.id)["free_places"].as_array().unwrap().iter().find(|p| p["category"] == "overflow").unwrap()["place_id"]);
+        let res = w.request_stay(&w.coordinator, json!({"guest_id": w.man().await, "shelter_id": w.b.id})).await;
+        assert_problem(res, 409, "no-free-place").await;
+    }
+
+    async fn withdrawing_an_unused_cold_night_closes_its_places(b: Backend) {
+        let w = world(b).await;
+        let res = w.app.put("/api/v1/cold-nights/2019-12-02", Some(&w.coordinator), &json!({"reason": "forecast", "overflow": [{"shelter_id": w.b.id, "places": 4}]})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(availability(&w.app, &w.coordinator, Some("2019-12-02")).await["free"]["overflow"], 4);
+        assert_eq!(availability(&w.app, &w.coordinator, None).await["free"]["overflow"], 0);
+        let res = w.app.client.delete(w.app.url("/api/v1/cold-nights/2019-12-02")).bearer_auth(&w.coordinator).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let v = availability(&w.app, &w.coordinator, Some("2019-12-02")).await;
+        assert_eq!(v["cold_night"], false);
+        assert_eq!(v["free"]["overflow"], 0);
+        let res = w.app.client.delete(w.app.url("/api/v1/cold-nights/2019-12-02")).bearer_auth(&w.coordinator).send().await.unwrap();
+        assert_problem(res, 404, "not-found").await;
+        // Past nights and nights far ahead cannot be declared; fields are checked.
+        let res = w.app.put("/api/v1/cold-nights/2019-11-30", Some(&w.coordinator), &json!({"reason": "late"})).await;
+        assert_problem(res, 409, "night-out-of-range").await;
+        let res = w.app.put("/api/v1/cold-nights/2019-12-01", Some(&w.coordinator), &json!({"reason": "", "forecast_min_c": -90.0, "overflow": [{"shelter_id": "x", "places": 1}]})).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["reason", "forecast_min_c", "overflow[0].shelter_id"]);
+        let res = w.app.put("/api/v1/cold-nights/tonight", Some(&w.coordinator), &json!({"reason": "x"})).await;
+        assert_problem(res, 422, "validation-failed").await;
+    }
+
+    async fn socialjouren_places_a_guest_in_karenstid(b: Backend) {
+        let w = world(b).await;
+        let g = w.woman().await;
+        w.app.set_clock("2019-11-23T18:00:00+01:00").await;
+        w.stay(json!({"guest_id": g, "shelter_id": w.b.id})).await;
+        w.app.set_clock("2019-12-01T02:00:00+01:00").await;
+        assert_eq!(w.eligibility(&g, "2019-11-30").await["code"], "in-quarantine");
+        let sj = w.app.user_token("sj.night", &["social_emergency"], &[]).await;
+        let res = place(&w, &sj, json!({"guest_id": g, "kind": "emergency", "reason": "found outside at -12"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let pl: Value = res.json().await.unwrap();
+        assert_eq!(pl["night"], "2019-11-30");
+        assert_eq!(pl["kind"], "emergency");
+        // A woman is given a women's place first.
+        let women: Vec<String> = [&w.a, &w.b].iter().map(|s| s.place("W1")).collect();
+        assert!(women.contains(&pl["place_id"].as_str().unwrap().to_owned()), "{pl}");
+        // Shelter staff may not make emergency placements.
+        let res = place(&w, &w.desk_a, json!({"guest_id": w.man().await, "kind": "emergency", "reason": "x"})).await;
+        assert_problem(res, 403, "forbidden").await;
+        // Only tonight.
+        let res = place(&w, &sj, json!({"guest_id": w.man().await, "kind": "emergency", "reason": "x", "night": "2019-12-01"})).await;
+        assert_problem(res, 409, "night-out-of-range").await;
+    }
+
+    async fn placements_respect_bans_categories_age_and_the_target_group(b: Backend) {
+        let w = world(b).await;
+        let man = w.man().await;
+        let res = place(&w, &w.coordinator, json!({"guest_id": man, "kind": "emergency", "place_id": w.a.place("W1"), "reason": "x"})).await;
+        assert_problem(res, 409, "category-not-allowed").await;
+        let res = w.app.post("/api/v1/bans", Some(&w.coordinator), &json!({"guest_id": man, "shelter_id": w.a.id, "first_night": "2019-12-01", "last_night": "2019-12-31", "reason": "threats"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = place(&w, &w.coordinator, json!({"guest_id": man, "kind": "emergency", "shelter_id": w.a.id, "reason": "x"})).await;
+        assert_problem(res, 409, "banned").await;
+        let res = place(&w, &w.coordinator, json!({"guest_id": man, "kind": "emergency", "reason": "x"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(res.json::<Value>().await.unwrap()["shelter_id"], w.b.id);
+        let swede = w.guest("woman", "SE", 1970).await;
+        assert_problem(place(&w, &w.coordinator, json!({"guest_id": swede, "kind": "emergency", "reason": "x"})).await, 409, "outside-target-group").await;
+        let child = w.guest("man", "RO", 2006).await;
+        assert_problem(place(&w, &w.coordinator, json!({"guest_id": child, "kind": "emergency", "reason": "x"})).await, 409, "minor").await;
+        // A guest with a place tonight cannot be given a stay from tonight either.
+        let res = w.request_stay(&w.coordinator, json!({"guest_id": man, "shelter_id": w.b.id})).await;
+        assert_problem(res, 409, "already-placed").await;
+        // Validation.
+        let res = place(&w, &w.coordinator, json!({"guest_id": "x", "kind": "hotel", "reason": ""})).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["kind", "guest_id", "reason"]);
+    }
+
+    async fn shelter_staff_place_on_cold_nights_at_their_shelters_only(b: Backend) {
+        let w = world(b).await;
+        let res = w.app.put("/api/v1/cold-nights/2019-12-01", Some(&w.coordinator), &json!({"reason": "cold", "overflow": [{"shelter_id": w.b.id, "places": 1}]})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let g = w.man().await;
+        let res = place(&w, &w.desk_a, json!({"guest_id": g, "kind": "cold_night", "shelter_id": w.b.id, "reason": "x"})).await;
+        assert_problem(res, 403, "forbidden").await;
+        // Without a shelter, only the desk's own shelter is searched: A has no overflow, so a regular place.
+        let res = place(&w, &w.desk_a, json!({"guest_id": g, "kind": "cold_night", "reason": "x"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let pl: Value = res.json().await.unwrap();
+        assert_eq!(pl["shelter_id"], w.a.id);
+        assert_eq!(pl["place_id"], w.a.place("R1"));
+    }
+
+    async fn a_full_night_is_no_free_place_with_alternatives(b: Backend) {
+        let w = world_with(b, &[("R1", "regular")], &[("R1", "regular")]).await;
+        w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let res = place(&w, &w.coordinator, json!({"guest_id": w.man().await, "kind": "emergency", "shelter_id": w.a.id, "reason": "x"})).await;
+        let p = assert_problem(res, 409, "no-free-place").await;
+        assert_eq!(p["alternatives"], json!([{"shelter_id": w.b.id, "free": {"regular": 1, "women": 0}}]));
+    }
+}
