@@ -24,6 +24,9 @@ pub struct CreateBan {
     #[schema(value_type = String, format = Date)]
     last_night: String,
     reason: String,
+    /// Incidents the ban rests on (each must involve the guest).
+    #[serde(default)]
+    incident_ids: Vec<String>,
 }
 
 #[utoipa::path(tag = "bans", security(("bearer" = [])), responses(
@@ -78,8 +81,12 @@ pub async fn create_ban(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let mut incident_ids = b.incident_ids;
+    incident_ids.sort();
+    incident_ids.dedup();
     let new = NewBan {
         guest_id: b.guest_id,
+        incident_ids,
         shelter_id: b.shelter_id,
         first_night,
         last_night,

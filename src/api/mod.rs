@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bans;
 pub mod coordination;
 pub mod extract;
+pub mod followup;
 pub mod guests;
 pub mod ops;
 pub mod shelters;
@@ -47,6 +48,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(coordination::withdraw_cold_night)
         .service(coordination::list_cold_nights)
         .service(coordination::create_placement)
+        .service(followup::create_referral)
+        .service(followup::list_referrals)
+        .service(followup::update_referral)
+        .service(followup::create_incident)
+        .service(followup::list_incidents)
         .service(admin::set_clock);
 }
 

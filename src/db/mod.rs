@@ -7,6 +7,7 @@
 
 pub mod bans;
 pub mod coldnights;
+pub mod followup;
 pub mod guests;
 pub mod idempotency;
 pub mod partnerships;

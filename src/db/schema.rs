@@ -226,6 +226,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        shelter_id -> Text,
+        night -> Date,
+        kind -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    incident_guests (incident_id, guest_id) {
+        incident_id -> Text,
+        guest_id -> Text,
+    }
+}
+
+diesel::table! {
+    ban_grounds (ban_id, incident_id) {
+        ban_id -> Text,
+        incident_id -> Text,
+    }
+}
+
 diesel::joinable!(rule_sets -> partnerships (partnership_id));
 diesel::joinable!(organizations -> partnerships (partnership_id));
 diesel::joinable!(shelters -> organizations (organization_id));
@@ -255,4 +281,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cold_nights,
     cold_night_openings,
     placements,
+    incidents,
+    incident_guests,
+    ban_grounds,
 );

@@ -80,7 +80,21 @@ pub fn register(
                 created_by: created_by.to_owned(),
             };
             match guests::insert(c, &row) {
-                Ok(()) => return Ok((row, duplicates.into_iter().map(|(_, g)| g).collect())),
+                Ok(()) => {
+                    // Acute needs open referrals in the same act (RULES.md §7).
+                    for need in &needs {
+                        let referral = crate::service::followup::open_referral(
+                            &row.id,
+                            need.as_str(),
+                            true,
+                            None,
+                            created_by,
+                            now.and_utc(),
+                        );
+                        crate::db::bans::insert_referral(c, &referral)?;
+                    }
+                    return Ok((row, duplicates.into_iter().map(|(_, g)| g).collect()));
+                }
                 Err(e) if db::is_unique_violation(&e) => last_error = Some(e),
                 Err(e) => return Err(e.into()),
             }

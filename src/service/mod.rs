@@ -3,6 +3,7 @@
 //! never reach back into the database.
 
 pub mod coordination;
+pub mod followup;
 pub mod guests;
 pub mod idempotency;
 pub mod shelters;

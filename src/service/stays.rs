@@ -130,6 +130,7 @@ pub struct BanView {
     #[schema(value_type = String, format = Date)]
     pub last_night: Night,
     pub reason: String,
+    pub incident_ids: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -912,6 +913,8 @@ pub fn eligibility(
 #[derive(Debug, Clone)]
 pub struct NewBan {
     pub guest_id: String,
+    /// The incidents the ban rests on; each must involve the guest.
+    pub incident_ids: Vec<String>,
     pub shelter_id: Option<String>,
     pub first_night: Night,
     pub last_night: Night,
@@ -946,7 +949,11 @@ pub fn ban(
             created_at: now.instant.naive_utc(),
             created_by: user_id.to_owned(),
         };
+        crate::service::followup::check_grounds(c, &guest.id, &new.incident_ids)?;
         db_bans::insert_ban(c, &row)?;
+        for incident in &new.incident_ids {
+            crate::db::followup::add_ground(c, &row.id, incident)?;
+        }
         let from = new.first_night.max(now.night);
         if from <= new.last_night {
             for stay_id in db_stays::active_stays_at(
@@ -959,11 +966,11 @@ pub fn ban(
                 end_now(c, &stay_id, "banned", &now)?;
             }
         }
-        Ok(ban_view(row))
+        Ok(ban_view(row, new.incident_ids.clone()))
     })
 }
 
-fn ban_view(row: BanRow) -> BanView {
+fn ban_view(row: BanRow, incident_ids: Vec<String>) -> BanView {
     BanView {
         id: row.id,
         guest_id: row.guest_id,
@@ -971,6 +978,7 @@ fn ban_view(row: BanRow) -> BanView {
         first_night: night(row.first_night),
         last_night: night(row.last_night),
         reason: row.reason,
+        incident_ids,
         created_at: row.created_at.and_utc(),
     }
 }

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod concurrency;
 mod coordination;
+mod followup;
 mod guests;
 mod idempotency;
 mod migrations;

@@ -1,0 +1,293 @@
+//! The referral inbox and incidents (API.md, RULES.md §7).
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::stays::parse_night;
+use crate::auth::Caller;
+use crate::domain::{Role, is_id};
+use crate::error::{AppError, FieldError};
+use crate::service::followup::{
+    self as svc, IncidentView, NewIncident, REFERRAL_REASONS, ReferralView,
+};
+use crate::startup::AppState;
+
+/// Who works the inbox.
+pub const INBOX_ROLES: &[Role] = &[Role::SocialEmergency, Role::Outreach, Role::Coordinator];
+
+fn note(value: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let v = value?;
+    let t = v.trim();
+    if t.chars().count() > 2000 || t.chars().any(|c| c.is_control() && c != '\n') {
+        errors.push(FieldError::new(
+            "note",
+            "must be at most 2000 characters of text",
+        ));
+        return None;
+    }
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReferral {
+    guest_id: String,
+    /// `minor`, `pregnant`, `elderly`, `addiction`, `mental_illness`, `disability`, `child` or `other`.
+    reason: String,
+    #[serde(default)]
+    acute: bool,
+    note: Option<String>,
+}
+
+#[utoipa::path(tag = "referrals", security(("bearer" = [])), responses(
+    (status = 201, body = ReferralView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/referrals")]
+pub async fn create_referral(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<CreateReferral>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[
+        Role::SocialEmergency,
+        Role::Outreach,
+        Role::Coordinator,
+        Role::ShelterStaff,
+    ])?;
+    let b = body.0;
+    let mut errors = Vec::new();
+    if !is_id(&b.guest_id) {
+        errors.push(FieldError::new("guest_id", "is not an id of this service"));
+    }
+    if !REFERRAL_REASONS.contains(&b.reason.as_str()) {
+        errors.push(FieldError::new(
+            "reason",
+            format!("must be one of: {}", REFERRAL_REASONS.join(", ")),
+        ));
+    }
+    let note = note(b.note, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let now = state.clock.now();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::create_referral(
+            conn,
+            &b.guest_id,
+            &b.reason,
+            b.acute,
+            note,
+            &caller.user_id,
+            now,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    /// `open`, `taken` or `closed`; all when left out.
+    status: Option<String>,
+}
+
+const STATUSES: [&str; 3] = ["open", "taken", "closed"];
+
+#[utoipa::path(tag = "referrals", security(("bearer" = [])), params(StatusQuery), responses(
+    (status = 200, body = Vec<ReferralView>, description = "The newest 500, newest first"),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[get("/referrals")]
+pub async fn list_referrals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<StatusQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(INBOX_ROLES)?;
+    let status = query.0.status;
+    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(AppError::validation(
+            "status",
+            "must be one of: open, taken, closed",
+        ));
+    }
+    let list = crate::service::blocking(&state.pool, move |conn| {
+        svc::list_referrals(conn, status.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateReferral {
+    /// `open`, `taken` or `closed`.
+    status: String,
+    note: Option<String>,
+}
+
+#[utoipa::path(tag = "referrals", security(("bearer" = [])), responses(
+    (status = 200, body = ReferralView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "referral-transition"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[patch("/referrals/{id}")]
+pub async fn update_referral(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<UpdateReferral>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(INBOX_ROLES)?;
+    let b = body.0;
+    let mut errors = Vec::new();
+    if !STATUSES.contains(&b.status.as_str()) {
+        errors.push(FieldError::new(
+            "status",
+            "must be one of: open, taken, closed",
+        ));
+    }
+    let note = note(b.note, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::update_referral(conn, &id, &b.status, note.as_deref(), &caller.user_id, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIncident {
+    shelter_id: String,
+    /// Defaults to the current night.
+    #[schema(value_type = Option<String>, format = Date)]
+    night: Option<String>,
+    /// `threat` or `violence`.
+    kind: String,
+    description: String,
+    #[serde(default)]
+    guest_ids: Vec<String>,
+}
+
+#[utoipa::path(tag = "incidents", security(("bearer" = [])), responses(
+    (status = 201, body = IncidentView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/incidents")]
+pub async fn create_incident(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<CreateIncident>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Coordinator, Role::ShelterStaff])?;
+    let b = body.0;
+    let mut errors = Vec::new();
+    if !is_id(&b.shelter_id) {
+        errors.push(FieldError::new(
+            "shelter_id",
+            "is not an id of this service",
+        ));
+    }
+    let night = parse_night("night", b.night.as_deref(), &mut errors);
+    if !["threat", "violence"].contains(&b.kind.as_str()) {
+        errors.push(FieldError::new("kind", "must be one of: threat, violence"));
+    }
+    let description = b.description.trim().to_owned();
+    if description.is_empty() || description.chars().count() > 4000 {
+        errors.push(FieldError::new(
+            "description",
+            "must be 1 to 4000 characters",
+        ));
+    }
+    for (i, g) in b.guest_ids.iter().enumerate() {
+        if !is_id(g) {
+            errors.push(FieldError::new(
+                format!("guest_ids[{i}]"),
+                "is not an id of this service",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let now = state.clock.now();
+    let mut guest_ids = b.guest_ids;
+    guest_ids.sort();
+    guest_ids.dedup();
+    let new = NewIncident {
+        shelter_id: b.shelter_id,
+        night: night.unwrap_or_else(|| state.partnership.calendar.night_of(now)),
+        kind: b.kind,
+        description,
+        guest_ids,
+    };
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::record_incident(conn, &new, &caller.scope(), &caller.user_id, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentRange {
+    /// First night; defaults to 30 nights ago.
+    from: Option<String>,
+    /// Last night; defaults to the current night.
+    to: Option<String>,
+}
+
+#[utoipa::path(tag = "incidents", security(("bearer" = [])), params(IncidentRange), responses(
+    (status = 200, body = Vec<IncidentView>),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[get("/incidents")]
+pub async fn list_incidents(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<IncidentRange>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Coordinator])?;
+    let mut errors = Vec::new();
+    let from = parse_night("from", query.0.from.as_deref(), &mut errors);
+    let to = parse_night("to", query.0.to.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let current = state.partnership.calendar.night_of(state.clock.now());
+    let to = to.unwrap_or(current);
+    let from = from.unwrap_or(to.plus(-30));
+    if to < from || from.nights_until(to) > 400 {
+        return Err(AppError::validation(
+            "to",
+            "must be from `from` to 400 nights after it",
+        ));
+    }
+    let list = crate::service::blocking(&state.pool, move |conn| {
+        svc::list_incidents(conn, from.date(), to.date())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
