@@ -266,6 +266,7 @@ fn refusal_extensions(r: &crate::rules::Refusal, ext: &mut Map<String, Value>) {
         | Refusal::Minor
         | Refusal::AlreadyPlaced
         | Refusal::CategoryNotAllowed
-        | Refusal::NotAColdNight => {}
+        | Refusal::NotAColdNight
+        | Refusal::LostDraw => {}
     }
 }

@@ -42,6 +42,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Intake by lottery.
+    Lottery {
+        #[command(subcommand)]
+        command: LotteryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LotteryCommand {
+    /// Replay a draw from its recorded seed and applicants and compare.
+    /// Exits 0 when every outcome matches, 1 otherwise.
+    Verify { session: String },
 }
 
 #[derive(Subcommand)]
@@ -81,6 +93,9 @@ fn main() -> ExitCode {
                     shelters,
                 },
         } => add_user(&settings, username, roles, shelters),
+        Command::Lottery {
+            command: LotteryCommand::Verify { session },
+        } => verify_lottery(&settings, &session),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -151,4 +166,25 @@ fn add_user(
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("created user {} ({})", row.username, row.id);
     Ok(())
+}
+
+fn verify_lottery(settings: &Settings, session: &str) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let v = nattplats::service::lottery::verify(&mut conn, session)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if v.matches {
+        println!(
+            "draw {} with seed {}: every outcome matches the replay",
+            v.session_id, v.seed
+        );
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "draw {} with seed {}: the replay differs for {} applicant(s): {}",
+            v.session_id,
+            v.seed,
+            v.mismatches.len(),
+            v.mismatches.join(", ")
+        )
+    }
 }

@@ -8,6 +8,7 @@ pub mod coordination;
 pub mod extract;
 pub mod followup;
 pub mod guests;
+pub mod lottery;
 pub mod ops;
 pub mod shelters;
 pub mod stays;
@@ -53,6 +54,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(followup::update_referral)
         .service(followup::create_incident)
         .service(followup::list_incidents)
+        .service(lottery::open_session)
+        .service(lottery::register)
+        .service(lottery::draw)
+        .service(lottery::get_session)
+        .service(lottery::verify)
         .service(admin::set_clock);
 }
 

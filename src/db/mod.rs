@@ -10,6 +10,7 @@ pub mod coldnights;
 pub mod followup;
 pub mod guests;
 pub mod idempotency;
+pub mod lottery;
 pub mod partnerships;
 pub mod places;
 pub mod schema;

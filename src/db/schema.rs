@@ -252,6 +252,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    intake_sessions (id) {
+        id -> Text,
+        first_night -> Date,
+        shelter_ids -> Text,
+        status -> Text,
+        seed -> Nullable<Text>,
+        women_places -> Nullable<Integer>,
+        regular_places -> Nullable<Integer>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        drawn_at -> Nullable<Timestamp>,
+        drawn_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    intake_applicants (session_id, guest_id) {
+        session_id -> Text,
+        position -> Integer,
+        guest_id -> Text,
+        gender -> Text,
+        eligible -> Nullable<Bool>,
+        code -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        stay_id -> Nullable<Text>,
+        registered_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rule_sets -> partnerships (partnership_id));
 diesel::joinable!(organizations -> partnerships (partnership_id));
 diesel::joinable!(shelters -> organizations (organization_id));
@@ -284,4 +314,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_guests,
     ban_grounds,
+    intake_sessions,
+    intake_applicants,
 );

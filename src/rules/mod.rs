@@ -7,6 +7,7 @@
 
 pub mod checkin;
 pub mod eligibility;
+pub mod lottery;
 mod model;
 pub mod night;
 pub mod refusal;

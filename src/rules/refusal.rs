@@ -23,15 +23,31 @@ pub struct FreePlace {
 pub enum Refusal {
     OutsideTargetGroup,
     Minor,
-    InQuarantine { eligible_from: Night },
-    AlreadyHasStay { stay_id: String },
+    InQuarantine {
+        eligible_from: Night,
+    },
+    AlreadyHasStay {
+        stay_id: String,
+    },
     AlreadyPlaced,
-    Banned { last_night: Night },
-    NoFreePlace { alternatives: Vec<Alternative> },
+    Banned {
+        last_night: Night,
+    },
+    NoFreePlace {
+        alternatives: Vec<Alternative>,
+    },
     CategoryNotAllowed,
-    NightOutOfRange { earliest: Night, latest: Night },
-    ReservationReleased { free_places: Vec<FreePlace> },
+    NightOutOfRange {
+        earliest: Night,
+        latest: Night,
+    },
+    ReservationReleased {
+        free_places: Vec<FreePlace>,
+    },
     NotAColdNight,
+    /// Not a refusal a desk meets: an applicant who lost an intake draw,
+    /// counted as a turn-away (RULES.md §9).
+    LostDraw,
 }
 
 impl Refusal {
@@ -49,6 +65,7 @@ impl Refusal {
             Self::NightOutOfRange { .. } => "night-out-of-range",
             Self::ReservationReleased { .. } => "reservation-released",
             Self::NotAColdNight => "not-a-cold-night",
+            Self::LostDraw => "lost-draw",
         }
     }
 
@@ -66,6 +83,7 @@ impl Refusal {
             Self::NightOutOfRange { earliest, latest } => format!("The night must be from {earliest} to {latest}."),
             Self::ReservationReleased { .. } => "The reservation for tonight was released after the no-show cutoff and the place has been taken. See free_places for places still free tonight.".into(),
             Self::NotAColdNight => "This night has not been declared a cold night.".into(),
+            Self::LostDraw => "The applicant was not drawn for a place in the intake lottery.".into(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod coordination;
 pub mod followup;
 pub mod guests;
 pub mod idempotency;
+pub mod lottery;
 pub mod shelters;
 pub mod stays;
 pub mod users;

@@ -219,7 +219,7 @@ fn gender_of(g: &GuestRow) -> Gender {
 }
 
 /// The guest's latest non-voided stay, settled, as the rules see it.
-fn latest(
+pub(crate) fn latest_for(
     conn: &mut DbConnection,
     guest_id: &str,
     now: &Now,
@@ -469,7 +469,7 @@ fn grant_once(
         None => stay::stay_categories(req.category, gender)?,
     };
 
-    let history = latest(conn, &guest.id, now)?;
+    let history = latest_for(conn, &guest.id, now)?;
     let guest_bans = bans(conn, &guest.id, first)?;
     let preferred = Period::granted(first, categories[0], rules);
     eligibility::may_start_stay(
@@ -519,43 +519,17 @@ fn grant_once(
         if first == now.night {
             db_stays::release_lapsed(conn, lapse, Some(&place.id), Some(&guest.id))?;
         }
-        let created = now.instant.naive_utc();
-        let row = StayRow {
-            id: db::new_id(),
-            guest_id: guest.id.clone(),
-            shelter_id: req.shelter_id.clone(),
-            category: category.as_str().to_owned(),
-            status: "active".to_owned(),
-            first_night: first.date(),
-            nights: count(period.length)?,
-            quarantine_nights: count(period.quarantine)?,
-            no_show_limit: count(rules.no_show_ends_stay_after)?,
-            end_reason: None,
-            ended_at: None,
-            void_reason: None,
-            voided_at: None,
-            created_at: created,
-            created_by: user_id.to_owned(),
-        };
-        let nights: Vec<BookingRow> = period
-            .nights()
-            .into_iter()
-            .map(|n| BookingRow {
-                id: db::new_id(),
-                guest_id: guest.id.clone(),
-                place_id: place.id.clone(),
-                shelter_id: req.shelter_id.clone(),
-                night: n.date(),
-                kind: "stay".to_owned(),
-                stay_id: Some(row.id.clone()),
-                released: false,
-                held: true,
-                checked_in_at: None,
-                created_at: created,
-            })
-            .collect();
-        placed(db_stays::insert_stay(conn, &row, &nights))?;
-        return Ok(view(&row, &nights, now));
+        return insert_stay_on(
+            conn,
+            &guest.id,
+            &req.shelter_id,
+            &place.id,
+            *category,
+            &period,
+            rules,
+            user_id,
+            now,
+        );
     }
     if let Some(r) = banned.filter(|_| categories.len() == 1) {
         return Err(r.into());
@@ -564,6 +538,58 @@ fn grant_once(
         alternatives: alternatives(conn, first, lapse, &req.shelter_id)?,
     }
     .into())
+}
+
+/// Writes a granted stay on a place chosen free for all its nights.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_stay_on(
+    conn: &mut DbConnection,
+    guest_id: &str,
+    shelter_id: &str,
+    place_id: &str,
+    category: PlaceCategory,
+    period: &Period,
+    rules: &RuleSet,
+    user_id: &str,
+    now: &Now,
+) -> Result<StayView, Step> {
+    let created = now.instant.naive_utc();
+    let row = StayRow {
+        id: db::new_id(),
+        guest_id: guest_id.to_owned(),
+        shelter_id: shelter_id.to_owned(),
+        category: category.as_str().to_owned(),
+        status: "active".to_owned(),
+        first_night: period.first_night.date(),
+        nights: count(period.length)?,
+        quarantine_nights: count(period.quarantine)?,
+        no_show_limit: count(rules.no_show_ends_stay_after)?,
+        end_reason: None,
+        ended_at: None,
+        void_reason: None,
+        voided_at: None,
+        created_at: created,
+        created_by: user_id.to_owned(),
+    };
+    let nights: Vec<BookingRow> = period
+        .nights()
+        .into_iter()
+        .map(|n| BookingRow {
+            id: db::new_id(),
+            guest_id: guest_id.to_owned(),
+            place_id: place_id.to_owned(),
+            shelter_id: shelter_id.to_owned(),
+            night: n.date(),
+            kind: "stay".to_owned(),
+            stay_id: Some(row.id.clone()),
+            released: false,
+            held: true,
+            checked_in_at: None,
+            created_at: created,
+        })
+        .collect();
+    placed(db_stays::insert_stay(conn, &row, &nights))?;
+    Ok(view(&row, &nights, now))
 }
 
 /// Writes a refusal down: a turn-away without the name, and for a minor an
@@ -869,7 +895,7 @@ pub fn eligibility(
     db::write_tx(conn, |c| {
         let guest = guests::get(c, guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
         let facts = guest_facts(&guest);
-        let history = latest(c, &guest.id, &now)?;
+        let history = latest_for(c, &guest.id, &now)?;
         let everywhere: Vec<Ban> = bans(c, &guest.id, on)?
             .into_iter()
             .filter(|b| b.shelter_id.is_none())

@@ -11,6 +11,7 @@ mod coordination;
 mod followup;
 mod guests;
 mod idempotency;
+mod lottery;
 mod migrations;
 mod ops;
 mod robustness;

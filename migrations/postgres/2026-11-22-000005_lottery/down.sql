@@ -1,0 +1,2 @@
+DROP TABLE intake_applicants;
+DROP TABLE intake_sessions;

@@ -1,0 +1,192 @@
+//! Intake by lottery (RULES.md §9).
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::extract::ApiJson;
+use crate::api::stays::parse_night;
+use crate::auth::Caller;
+use crate::domain::{Role, is_id};
+use crate::error::{AppError, FieldError};
+use crate::service::lottery::{self as svc, ApplicantView, SessionView, VerifyView};
+use crate::startup::AppState;
+
+const INTAKE_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSession {
+    shelter_ids: Vec<String>,
+    /// Defaults to the current night.
+    #[schema(value_type = Option<String>, format = Date)]
+    first_night: Option<String>,
+}
+
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+    (status = 201, body = SessionView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "night-out-of-range"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/intake-sessions")]
+pub async fn open_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<OpenSession>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(INTAKE_ROLES)?;
+    let b = body.0;
+    let mut errors = Vec::new();
+    if b.shelter_ids.is_empty() {
+        errors.push(FieldError::new(
+            "shelter_ids",
+            "must name at least one shelter",
+        ));
+    }
+    for (i, s) in b.shelter_ids.iter().enumerate() {
+        if !is_id(s) {
+            errors.push(FieldError::new(
+                format!("shelter_ids[{i}]"),
+                "is not an id of this service",
+            ));
+        }
+    }
+    let first = parse_night("first_night", b.first_night.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let mut shelters = b.shelter_ids;
+    shelters.sort();
+    shelters.dedup();
+    let now = state.clock.now();
+    let st = state.clone();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::open(
+            conn,
+            &st.partnership,
+            &shelters,
+            first,
+            &caller.scope(),
+            &caller.user_id,
+            now,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    guest_id: String,
+}
+
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+    (status = 201, body = ApplicantView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "session-closed, already-registered"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/intake-sessions/{id}/applicants")]
+pub async fn register(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<Register>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(INTAKE_ROLES)?;
+    let guest_id = body.0.guest_id;
+    if !is_id(&guest_id) {
+        return Err(AppError::validation(
+            "guest_id",
+            "is not an id of this service",
+        ));
+    }
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::register(conn, &id, &guest_id, &caller.scope(), now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+    (status = 200, body = SessionView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "session-closed")
+))]
+#[post("/intake-sessions/{id}/draw")]
+pub async fn draw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(INTAKE_ROLES)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let st = state.clone();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::draw(
+            conn,
+            &st.partnership,
+            &id,
+            &caller.scope(),
+            &caller.user_id,
+            now,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+    (status = 200, body = SessionView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem)
+))]
+#[get("/intake-sessions/{id}")]
+pub async fn get_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(INTAKE_ROLES)?;
+    let id = path.into_inner();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::get(conn, &id, &caller.scope())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+    (status = 200, body = VerifyView),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "not-drawn")
+))]
+#[get("/intake-sessions/{id}/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[
+        Role::Coordinator,
+        Role::ShelterStaff,
+        Role::Outreach,
+        Role::Admin,
+    ])?;
+    let id = path.into_inner();
+    let view = crate::service::blocking(&state.pool, move |conn| svc::verify(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,454 @@
+//! Intake sessions and their draw (RULES.md §9). The seed, the applicants
+//! in order, and the number of places drawn are recorded, so the draw can
+//! be replayed by anyone (`nattplats lottery verify SESSION`).
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::Serialize;
+
+use crate::auth::Scope;
+use crate::db::lottery::{self as store, ApplicantRow, SessionRow};
+use crate::db::partnerships::Partnership;
+use crate::db::stays as db_stays;
+use crate::db::{self, DbConnection, guests, places};
+use crate::domain::{Gender, PlaceCategory};
+use crate::error::AppError;
+use crate::rules::eligibility::{self, Ban, GuestFacts};
+use crate::rules::lottery::{self, Applicant, Outcome};
+use crate::rules::stay::Period;
+use crate::rules::{Night, Refusal};
+use crate::service::stays::{self as stays, now_for, record_refusal, rules_for};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApplicantView {
+    pub position: i32,
+    pub guest_id: String,
+    /// After the draw: `won`, `lost` or `ineligible`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Why an applicant was not eligible (a refusal code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stay_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub id: String,
+    #[schema(value_type = String, format = Date)]
+    pub first_night: Night,
+    pub shelter_ids: Vec<String>,
+    /// `open` or `drawn`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub women_places: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regular_places: Option<i32>,
+    pub applicants: Vec<ApplicantView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerifyView {
+    pub session_id: String,
+    pub seed: String,
+    /// Whether replaying the draw from the recorded seed and applicants
+    /// gives the recorded outcome for every applicant.
+    pub matches: bool,
+    /// Applicants whose recorded outcome the replay does not give.
+    pub mismatches: Vec<String>,
+}
+
+fn shelters_of(row: &SessionRow) -> Vec<String> {
+    serde_json::from_str(&row.shelter_ids).unwrap_or_default()
+}
+
+fn session_view(row: SessionRow, applicants: Vec<ApplicantRow>) -> SessionView {
+    SessionView {
+        shelter_ids: shelters_of(&row),
+        id: row.id,
+        first_night: Night::new(row.first_night),
+        status: row.status,
+        seed: row.seed,
+        women_places: row.women_places,
+        regular_places: row.regular_places,
+        applicants: applicants
+            .into_iter()
+            .map(|a| ApplicantView {
+                position: a.position,
+                guest_id: a.guest_id,
+                outcome: a.outcome,
+                code: a.code,
+                stay_id: a.stay_id,
+            })
+            .collect(),
+    }
+}
+
+fn load(conn: &mut DbConnection, id: &str, scope: &Scope) -> Result<SessionRow, AppError> {
+    let row = store::session(conn, id)?.ok_or_else(|| AppError::not_found("intake session"))?;
+    for s in shelters_of(&row) {
+        scope.require(&s)?;
+    }
+    Ok(row)
+}
+
+pub fn open(
+    conn: &mut DbConnection,
+    p: &Partnership,
+    shelter_ids: &[String],
+    first_night: Option<Night>,
+    scope: &Scope,
+    user_id: &str,
+    instant: DateTime<Utc>,
+) -> Result<SessionView, AppError> {
+    for s in shelter_ids {
+        scope.require(s)?;
+    }
+    let now = now_for(p, instant)?;
+    let first = first_night.unwrap_or(now.night);
+    eligibility::check_horizon(first, now.night, rules_for(p, first)?)?;
+    db::write_tx(conn, |c| {
+        for (i, s) in shelter_ids.iter().enumerate() {
+            if !places::shelter_exists(c, s)? {
+                return Err(AppError::validation(
+                    format!("shelter_ids[{i}]"),
+                    "no shelter has this id",
+                ));
+            }
+        }
+        let row = SessionRow {
+            id: db::new_id(),
+            first_night: first.date(),
+            shelter_ids: serde_json::to_string(shelter_ids)
+                .map_err(|e| AppError::Internal(e.into()))?,
+            status: "open".to_owned(),
+            seed: None,
+            women_places: None,
+            regular_places: None,
+            created_at: instant.naive_utc(),
+            created_by: user_id.to_owned(),
+            drawn_at: None,
+            drawn_by: None,
+        };
+        store::insert_session(c, &row)?;
+        Ok(session_view(row, vec![]))
+    })
+}
+
+fn closed() -> AppError {
+    AppError::Conflict {
+        code: "session-closed",
+        detail: "The draw of this intake session has been made; open a new session.".into(),
+    }
+}
+
+pub fn register(
+    conn: &mut DbConnection,
+    session_id: &str,
+    guest_id: &str,
+    scope: &Scope,
+    instant: DateTime<Utc>,
+) -> Result<ApplicantView, AppError> {
+    db::write_tx(conn, |c| {
+        let session = load(c, session_id, scope)?;
+        if session.status != "open" {
+            return Err(closed());
+        }
+        let guest = guests::get(c, guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
+        let existing = store::applicants(c, session_id)?;
+        if existing.iter().any(|a| a.guest_id == guest.id) {
+            return Err(AppError::Conflict {
+                code: "already-registered",
+                detail: "The guest is already registered for this draw.".into(),
+            });
+        }
+        let position = existing.iter().map(|a| a.position).max().unwrap_or(0) + 1;
+        let row = ApplicantRow {
+            session_id: session_id.to_owned(),
+            position,
+            guest_id: guest.id,
+            gender: guest.gender,
+            eligible: None,
+            code: None,
+            outcome: None,
+            stay_id: None,
+            registered_at: instant.naive_utc(),
+        };
+        store::insert_applicant(c, &row)?;
+        Ok(ApplicantView {
+            position,
+            guest_id: row.guest_id,
+            outcome: None,
+            code: None,
+            stay_id: None,
+        })
+    })
+}
+
+fn applicant(a: &ApplicantRow, eligible: bool) -> Applicant {
+    Applicant {
+        guest_id: a.guest_id.clone(),
+        gender: a.gender.parse().unwrap_or(Gender::Unknown),
+        eligible,
+    }
+}
+
+/// Closes the session and draws: eligibility is judged now, the free
+/// places of the session's shelters are counted, winners get stays and
+/// everyone else is recorded as turned away.
+pub fn draw(
+    conn: &mut DbConnection,
+    p: &Partnership,
+    session_id: &str,
+    scope: &Scope,
+    user_id: &str,
+    instant: DateTime<Utc>,
+) -> Result<SessionView, AppError> {
+    let now = now_for(p, instant)?;
+    let mut seed_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut seed_bytes);
+    let seed = hex::encode(seed_bytes);
+    let mut turned_away: Vec<(String, Refusal)> = Vec::new();
+    let view = stays::retrying(conn, |c| {
+        turned_away.clear();
+        let session = load(c, session_id, scope)?;
+        if session.status != "open" {
+            return Err(closed().into());
+        }
+        let first = Night::new(session.first_night);
+        let rules = rules_for(p, first)?;
+        let shelters = shelters_of(&session);
+        let lapse = stays::lapse_of(&now);
+        let applicants = store::applicants(c, session_id)?;
+        let mut judged = Vec::with_capacity(applicants.len());
+        for a in &applicants {
+            let guest = guests::get(c, &a.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
+            let facts = GuestFacts {
+                birth_date: guest.birth_date,
+                birth_year: guest.birth_year,
+                citizenship: guest.citizenship.clone(),
+                residence_permit_country: guest.residence_permit_country.clone(),
+            };
+            let gender: Gender = guest.gender.parse().unwrap_or(Gender::Unknown);
+            let category = if gender == Gender::Woman {
+                PlaceCategory::Women
+            } else {
+                PlaceCategory::Regular
+            };
+            let period = Period::granted(first, category, rules);
+            let history = stays::latest_for(c, &guest.id, &now)?;
+            let bans: Vec<Ban> = db::bans::bans_of(c, &guest.id, first.date())?
+                .into_iter()
+                .map(|b| Ban {
+                    shelter_id: b.shelter_id,
+                    first_night: Night::new(b.first_night),
+                    last_night: Night::new(b.last_night),
+                })
+                .collect();
+            let mut decision = eligibility::may_start_stay(
+                &facts,
+                history.as_ref(),
+                &[],
+                "",
+                &period,
+                now.night,
+                rules,
+            );
+            if decision.is_ok()
+                && shelters
+                    .iter()
+                    .any(|s| eligibility::check_bans(&bans, s, first, period.last_night()).is_err())
+            {
+                decision = Err(Refusal::Banned {
+                    last_night: period.last_night(),
+                });
+            }
+            if decision.is_ok()
+                && !db_stays::guest_held_nights(
+                    c,
+                    &guest.id,
+                    first.date(),
+                    period.last_night().date(),
+                    lapse,
+                )?
+                .is_empty()
+            {
+                decision = Err(Refusal::AlreadyPlaced);
+            }
+            judged.push(decision);
+        }
+        let free = |c: &mut DbConnection,
+                    cat: PlaceCategory|
+         -> Result<Vec<db_stays::FreePlaceRow>, AppError> {
+            let last = Period::granted(first, cat, rules).last_night();
+            let mut out = Vec::new();
+            for s in &shelters {
+                out.extend(db_stays::free_places(
+                    c,
+                    Some(s),
+                    &[cat.as_str()],
+                    first.date(),
+                    last.date(),
+                    lapse,
+                )?);
+            }
+            Ok(out)
+        };
+        let women_free = free(c, PlaceCategory::Women)?;
+        let regular_free = free(c, PlaceCategory::Regular)?;
+        let people: Vec<Applicant> = applicants
+            .iter()
+            .zip(&judged)
+            .map(|(a, d)| applicant(a, d.is_ok()))
+            .collect();
+        let outcomes = lottery::draw(&seed, &people, women_free.len(), regular_free.len());
+        // Places go to the winners in ticket order.
+        let mut order: Vec<usize> = (0..applicants.len()).collect();
+        order.sort_by_key(|&i| lottery::ticket(&seed, &applicants[i].guest_id));
+        let (mut women, mut regular) = (women_free.iter(), regular_free.iter());
+        for i in order {
+            let a = &applicants[i];
+            match (&outcomes[i], &judged[i]) {
+                (Outcome::Won(cat), _) => {
+                    let place = match cat {
+                        PlaceCategory::Women => women.next(),
+                        _ => regular.next(),
+                    }
+                    .ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!(
+                            "the draw gave out more places than were free"
+                        ))
+                    })?;
+                    let period = Period::granted(first, *cat, rules);
+                    let stay = stays::insert_stay_on(
+                        c,
+                        &a.guest_id,
+                        &place.shelter_id,
+                        &place.id,
+                        *cat,
+                        &period,
+                        rules,
+                        user_id,
+                        &now,
+                    )?;
+                    store::record_outcome(
+                        c,
+                        session_id,
+                        &a.guest_id,
+                        true,
+                        None,
+                        "won",
+                        Some(&stay.id),
+                    )?;
+                }
+                (_, Err(refusal)) => {
+                    store::record_outcome(
+                        c,
+                        session_id,
+                        &a.guest_id,
+                        false,
+                        Some(refusal.code()),
+                        "ineligible",
+                        None,
+                    )?;
+                    turned_away.push((a.guest_id.clone(), refusal.clone()));
+                }
+                (_, Ok(())) => {
+                    store::record_outcome(c, session_id, &a.guest_id, true, None, "lost", None)?;
+                    turned_away.push((a.guest_id.clone(), Refusal::LostDraw));
+                }
+            }
+        }
+        let count = |n: usize| i32::try_from(n).map_err(|e| AppError::Internal(e.into()));
+        store::mark_drawn(
+            c,
+            session_id,
+            &seed,
+            count(women_free.len())?,
+            count(regular_free.len())?,
+            user_id,
+            instant.naive_utc(),
+        )?;
+        let session =
+            store::session(c, session_id)?.ok_or_else(|| AppError::not_found("intake session"))?;
+        Ok(session_view(session, store::applicants(c, session_id)?))
+    })?;
+    let first = view.first_night;
+    let shelter = view.shelter_ids.first().cloned();
+    for (guest, refusal) in &turned_away {
+        record_refusal(
+            conn,
+            guest,
+            shelter.as_deref(),
+            "lottery",
+            first,
+            refusal,
+            user_id,
+            instant,
+        )?;
+    }
+    Ok(view)
+}
+
+pub fn get(
+    conn: &mut DbConnection,
+    session_id: &str,
+    scope: &Scope,
+) -> Result<SessionView, AppError> {
+    db::read_tx(conn, |c| {
+        let session = load(c, session_id, scope)?;
+        let applicants = store::applicants(c, session_id)?;
+        Ok(session_view(session, applicants))
+    })
+}
+
+/// Replays a draw from what was recorded and compares every outcome.
+pub fn verify(conn: &mut DbConnection, session_id: &str) -> Result<VerifyView, AppError> {
+    db::read_tx(conn, |c| {
+        let session =
+            store::session(c, session_id)?.ok_or_else(|| AppError::not_found("intake session"))?;
+        let (Some(seed), Some(women), Some(regular)) = (
+            session.seed.clone(),
+            session.women_places,
+            session.regular_places,
+        ) else {
+            return Err(AppError::Conflict {
+                code: "not-drawn",
+                detail: "This intake session has not been drawn yet.".into(),
+            });
+        };
+        let applicants = store::applicants(c, session_id)?;
+        let people: Vec<Applicant> = applicants
+            .iter()
+            .map(|a| applicant(a, a.eligible.unwrap_or(false)))
+            .collect();
+        let replay = lottery::draw(
+            &seed,
+            &people,
+            usize::try_from(women).unwrap_or(0),
+            usize::try_from(regular).unwrap_or(0),
+        );
+        let mismatches: Vec<String> = applicants
+            .iter()
+            .zip(replay)
+            .filter(|(a, o)| {
+                let expected = match o {
+                    Outcome::Won(_) => "won",
+                    Outcome::Lost => "lost",
+                    Outcome::Ineligible => "ineligible",
+                };
+                a.outcome.as_deref() != Some(expected)
+            })
+            .map(|(a, _)| a.guest_id.clone())
+            .collect();
+        Ok(VerifyView {
+            session_id: session.id,
+            seed,
+            matches: mismatches.is_empty(),
+            mismatches,
+        })
+    })
+}
