@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod changes;
 pub mod clock;
 pub mod config;
 pub mod db;

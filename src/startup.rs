@@ -32,6 +32,15 @@ pub struct AppState {
     pub clock: Clock,
     pub tokens: TokenKeys,
     pub partnership: Arc<Partnership>,
+    /// Tells availability screens that something changed.
+    pub changes: Arc<crate::changes::Changes>,
+}
+
+impl AppState {
+    /// Announces a change of availability after it has been committed.
+    pub async fn changed(&self) {
+        self.changes.announce(&self.pool).await;
+    }
 }
 
 pub struct Application {
@@ -116,7 +125,9 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         ClockMode::System => Clock::system(),
         ClockMode::Manual => Clock::manual(chrono::Utc::now()),
     };
+    let changes = crate::changes::Changes::start(&settings.database);
     Ok(web::Data::new(AppState {
+        changes,
         pool,
         clock,
         tokens,

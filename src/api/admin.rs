@@ -46,6 +46,8 @@ pub async fn set_clock(
     caller.require_any(&[Role::Admin])?;
     state.clock.set(body.0.now);
     let now = state.clock.now();
+    // The cutoff or a new night may have come: screens recompute.
+    state.changed().await;
     Ok(HttpResponse::Ok().json(ClockOut {
         now,
         night: state.partnership.calendar.night_of(now),

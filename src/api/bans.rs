@@ -98,5 +98,6 @@ pub async fn create_ban(
         svc::ban(conn, &st.partnership, &new, &caller.user_id, now)
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Created().json(ban))
 }

@@ -141,6 +141,7 @@ pub async fn declare_cold_night(
         svc::declare(conn, &st.partnership, &d, &caller.user_id, now)
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -160,6 +161,7 @@ pub async fn withdraw_cold_night(
     caller.require_any(&[Role::Coordinator])?;
     let night = path_night(&path.into_inner())?;
     crate::service::blocking(&state.pool, move |conn| svc::withdraw(conn, night)).await?;
+    state.changed().await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -304,9 +306,112 @@ pub async fn create_placement(
         })
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::build(
         actix_web::http::StatusCode::from_u16(status)
             .unwrap_or(actix_web::http::StatusCode::CREATED),
     )
     .json(body))
+}
+
+/// At most this long between two messages on a stream.
+const STREAM_TICK: std::time::Duration = std::time::Duration::from_secs(15);
+
+async fn availability_event(
+    state: &web::Data<AppState>,
+    night: Option<Night>,
+) -> Result<String, AppError> {
+    let now = state.clock.now();
+    let st = state.clone();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        svc::availability(conn, &st.partnership, night, now)
+    })
+    .await?;
+    let json = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(format!("event: availability\ndata: {json}\n\n"))
+}
+
+/// How long until tonight's cutoff or the next night begins, whichever
+/// comes first: then the free places change without anyone writing.
+fn until_boundary(state: &AppState) -> std::time::Duration {
+    let now = state.clock.now();
+    let cal = state.partnership.calendar;
+    let night = cal.night_of(now);
+    let cutoff = crate::service::stays::rules_for(&state.partnership, night)
+        .map(|r| cal.during(night, r.no_show_cutoff))
+        .unwrap_or_else(|_| cal.night_begins(night.plus(1)));
+    let next = [cutoff, cal.night_begins(night.plus(1))]
+        .into_iter()
+        .filter(|t| *t > now)
+        .min()
+        .unwrap_or(now);
+    (next - now)
+        .to_std()
+        .unwrap_or_default()
+        .saturating_add(std::time::Duration::from_millis(50))
+        .min(STREAM_TICK)
+}
+
+struct StreamState {
+    state: web::Data<AppState>,
+    rx: tokio::sync::broadcast::Receiver<()>,
+    night: Option<Night>,
+    last: String,
+    pending: Option<String>,
+}
+
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(NightQuery), responses(
+    (status = 200, content_type = "text/event-stream", description = "An `availability` event with the JSON of GET /availability at once, and again within a second of every change: an intake, a check-in, a release at the cutoff, a cold night. A comment line at least every 15 s keeps the connection open."),
+    (status = 401, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[get("/availability/stream")]
+pub async fn availability_stream(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    query: ApiQuery<NightQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = Vec::new();
+    let night = parse_night("night", query.0.night.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let rx = state.changes.subscribe();
+    let first = availability_event(&state, night).await?;
+    let start = StreamState {
+        state,
+        rx,
+        night,
+        last: first.clone(),
+        pending: Some(first),
+    };
+    let stream = futures_util::stream::unfold(start, |mut s| async move {
+        if let Some(event) = s.pending.take() {
+            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(event)), s));
+        }
+        let wait = until_boundary(&s.state);
+        tokio::select! {
+            heard = s.rx.recv() => {
+                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = heard {
+                    return None;
+                }
+                // Several changes at once make one event.
+                while s.rx.try_recv().is_ok() {}
+            }
+            () = tokio::time::sleep(wait) => {}
+        }
+        let message = match availability_event(&s.state, s.night).await {
+            Ok(event) if event != s.last => {
+                s.last = event.clone();
+                event
+            }
+            Ok(_) => ": nothing changed\n\n".to_owned(),
+            Err(_) => ": availability could not be read; retrying\n\n".to_owned(),
+        };
+        Some((Ok(web::Bytes::from(message)), s))
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-cache"))
+        .streaming(stream))
 }

@@ -143,6 +143,7 @@ pub async fn draw(
         )
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Ok().json(view))
 }
 

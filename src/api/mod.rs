@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stays::void_stay)
         .service(bans::create_ban)
         .service(coordination::availability)
+        .service(coordination::availability_stream)
         .service(coordination::declare_cold_night)
         .service(coordination::withdraw_cold_night)
         .service(coordination::list_cold_nights)

@@ -169,6 +169,7 @@ pub async fn create_place(
         crate::service::shelters::create_place(conn, &shelter_id, &label, category)
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Created().json(PlaceOut::try_from(place)?))
 }
 
@@ -261,6 +262,7 @@ pub async fn out_of_service(
         )
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Created().json(OutageOut {
         id: row.id,
         place_id: row.place_id,

@@ -164,6 +164,7 @@ pub async fn create_stay(
         })
     })
     .await?;
+    state.changed().await;
     Ok(answer(status, body))
 }
 
@@ -226,6 +227,7 @@ pub async fn check_in(
         })
     })
     .await?;
+    state.changed().await;
     Ok(answer(status, body))
 }
 
@@ -253,6 +255,7 @@ pub async fn end_stay(
         svc::end(conn, &st.partnership, &id, &reason, &caller.scope(), now)
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Ok().json(stay))
 }
 
@@ -286,6 +289,7 @@ pub async fn move_stay(
         svc::move_to(conn, &st.partnership, &id, &place_id, &caller.scope(), now)
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Ok().json(stay))
 }
 
@@ -313,5 +317,6 @@ pub async fn void_stay(
         svc::void(conn, &st.partnership, &id, &reason, &caller.scope(), now)
     })
     .await?;
+    state.changed().await;
     Ok(HttpResponse::Ok().json(stay))
 }

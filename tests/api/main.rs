@@ -17,5 +17,6 @@ mod ops;
 mod robustness;
 mod shelters;
 mod stays;
+mod stream;
 mod users;
 mod world;

@@ -1,0 +1,124 @@
+//! Announcing that availability changed, to every screen that listens.
+//!
+//! On SQLite one process owns the database, so a broadcast channel in the
+//! process suffices. On PostgreSQL several instances may share the
+//! database: a change is announced with `NOTIFY`, and every instance
+//! (this one included) hears it on a connection of its own that `LISTEN`s,
+//! and passes it on to its screens.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use secrecy::ExposeSecret;
+use tokio::sync::broadcast;
+
+use crate::config::DatabaseUrl;
+use crate::db::{DbConnection, DbPool};
+
+const CHANNEL: &str = "nattplats_availability";
+
+pub struct Changes {
+    tx: broadcast::Sender<()>,
+    postgres: bool,
+}
+
+impl Changes {
+    /// Starts listening (on PostgreSQL) for changes made by any instance.
+    pub fn start(url: &DatabaseUrl) -> Arc<Self> {
+        let (tx, _) = broadcast::channel(64);
+        let changes = Arc::new(Self {
+            tx,
+            postgres: !url.is_sqlite(),
+        });
+        if let DatabaseUrl::Postgres(secret) = url {
+            let weak = Arc::downgrade(&changes);
+            let url = secret.expose_secret().to_owned();
+            let spawned = std::thread::Builder::new()
+                .name("nattplats-listen".into())
+                .spawn(move || listen(&url, &weak));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start the change listener");
+            }
+        }
+        changes
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<()> {
+        self.tx.subscribe()
+    }
+
+    /// Says that availability changed. Call after the change committed.
+    pub async fn announce(&self, pool: &DbPool) {
+        if !self.postgres {
+            let _ = self.tx.send(());
+            return;
+        }
+        let pool = pool.clone();
+        let sent = actix_web::web::block(move || -> Result<(), String> {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            match &mut *conn {
+                DbConnection::Postgres(c) => diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+                    .execute(c)
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                DbConnection::Sqlite(_) => Ok(()),
+            }
+        })
+        .await;
+        if let Ok(Err(e)) | Err(e) = sent.map_err(|e| e.to_string()) {
+            // Screens then catch up at their next change or keep-alive.
+            tracing::warn!(error = %e, "cannot announce a change");
+        }
+    }
+}
+
+/// The listening loop: reconnects when the database goes away, and ends
+/// when the application that owns `changes` has stopped.
+fn listen(url: &str, changes: &Weak<Changes>) {
+    while changes.strong_count() > 0 {
+        let mut conn = match PgConnection::establish(url) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "change listener cannot connect; retrying");
+                std::thread::sleep(Duration::from_secs(2));
+                continue;
+            }
+        };
+        if let Err(e) = diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn) {
+            tracing::warn!(error = %e, "change listener cannot LISTEN; retrying");
+            std::thread::sleep(Duration::from_secs(2));
+            continue;
+        }
+        let mut idle = 0u32;
+        loop {
+            let Some(owner) = changes.upgrade() else {
+                return;
+            };
+            let mut heard = false;
+            let mut broken = false;
+            for n in conn.notifications_iter() {
+                match n {
+                    Ok(_) => heard = true,
+                    Err(_) => {
+                        broken = true;
+                        break;
+                    }
+                }
+            }
+            if heard {
+                let _ = owner.tx.send(());
+            }
+            drop(owner);
+            idle += 1;
+            // Every few seconds make sure the connection still answers.
+            if broken
+                || (idle.is_multiple_of(25)
+                    && diesel::sql_query("SELECT 1").execute(&mut conn).is_err())
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
