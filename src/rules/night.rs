@@ -239,6 +239,19 @@ mod tests {
     }
 
     #[test]
+    fn a_two_hour_gap_is_crossed_too() {
+        // Troll station goes from +00 to +02: 01:00 to 03:00 local is skipped.
+        let cal = Calendar::new(
+            chrono_tz::Antarctica::Troll,
+            NaiveTime::from_hms_opt(1, 30, 0).unwrap(),
+        );
+        assert_eq!(
+            cal.night_begins(night("2020-03-29")),
+            utc("2020-03-29T01:00:00Z")
+        );
+    }
+
+    #[test]
     fn night_arithmetic() {
         let n = night("2019-12-31");
         assert_eq!(n.plus(1), night("2020-01-01"));

@@ -87,3 +87,93 @@ impl Refusal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn night(s: &str) -> Night {
+        s.parse().unwrap()
+    }
+
+    fn all() -> Vec<Refusal> {
+        vec![
+            Refusal::OutsideTargetGroup,
+            Refusal::Minor,
+            Refusal::InQuarantine {
+                eligible_from: night("2019-12-08"),
+            },
+            Refusal::AlreadyHasStay {
+                stay_id: "s".into(),
+            },
+            Refusal::AlreadyPlaced,
+            Refusal::Banned {
+                last_night: night("2019-12-10"),
+            },
+            Refusal::NoFreePlace {
+                alternatives: vec![],
+            },
+            Refusal::CategoryNotAllowed,
+            Refusal::NightOutOfRange {
+                earliest: night("2019-12-01"),
+                latest: night("2019-12-02"),
+            },
+            Refusal::ReservationReleased {
+                free_places: vec![],
+            },
+            Refusal::NotAColdNight,
+            Refusal::LostDraw,
+        ]
+    }
+
+    #[test]
+    fn the_codes_are_those_of_the_rules() {
+        let codes: Vec<&str> = all().iter().map(Refusal::code).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "outside-target-group",
+                "minor",
+                "in-quarantine",
+                "already-has-stay",
+                "already-placed",
+                "banned",
+                "no-free-place",
+                "category-not-allowed",
+                "night-out-of-range",
+                "reservation-released",
+                "not-a-cold-night",
+                "lost-draw",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_refusal_tells_the_desk_what_happened() {
+        for r in all() {
+            let d = r.detail();
+            assert!(d.len() > 20 && d.ends_with('.'), "{d}");
+        }
+        assert!(
+            Refusal::InQuarantine {
+                eligible_from: night("2019-12-08")
+            }
+            .detail()
+            .contains("2019-12-08")
+        );
+        assert!(
+            Refusal::Banned {
+                last_night: night("2019-12-10")
+            }
+            .detail()
+            .contains("2019-12-10")
+        );
+        let range = Refusal::NightOutOfRange {
+            earliest: night("2019-12-01"),
+            latest: night("2019-12-02"),
+        }
+        .detail();
+        assert!(range.contains("2019-12-01") && range.contains("2019-12-02"));
+        assert!(Refusal::Minor.detail().contains("referral"));
+    }
+}
