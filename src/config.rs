@@ -55,6 +55,10 @@ struct RawSettings {
     max_body_bytes: usize,
     #[serde(default = "default_pool_size")]
     db_pool_size: u32,
+    #[serde(default)]
+    forecast_file: Option<PathBuf>,
+    #[serde(default)]
+    forecast_smhi_file: Option<PathBuf>,
 }
 
 fn default_database_url() -> String {
@@ -136,6 +140,16 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
     pub db_pool_size: u32,
+    pub forecast: Option<ForecastFile>,
+}
+
+/// Where the forecast for cold-night suggestions is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForecastFile {
+    /// `{"YYYY-MM-DD": minimum}`.
+    Nights(PathBuf),
+    /// A saved SMHI point forecast.
+    Smhi(PathBuf),
 }
 
 /// One line saying which setting is wrong and why.
@@ -197,6 +211,7 @@ impl Settings {
             log_format: LogFormat::Text,
             max_body_bytes: default_max_body(),
             db_pool_size: default_pool_size(),
+            forecast: None,
         }
     }
 
@@ -259,7 +274,19 @@ impl Settings {
                 raw.db_pool_size
             )));
         }
+        let forecast = match (raw.forecast_file, raw.forecast_smhi_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError(
+                    "set NATTPLATS_FORECAST_FILE or NATTPLATS_FORECAST_SMHI_FILE, not both"
+                        .to_owned(),
+                ));
+            }
+            (Some(p), None) => Some(ForecastFile::Nights(p)),
+            (None, Some(p)) => Some(ForecastFile::Smhi(p)),
+            (None, None) => None,
+        };
         Ok(Self {
+            forecast,
             database,
             bind,
             bootstrap_admin,

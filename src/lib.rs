@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod forecast;
 pub mod rules;
 pub mod service;
 pub mod startup;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub partnership: Arc<Partnership>,
     /// Tells availability screens that something changed.
     pub changes: Arc<crate::changes::Changes>,
+    /// Forecast minimums for cold-night suggestions, when configured.
+    pub forecast: Option<Arc<dyn crate::forecast::ForecastSource>>,
 }
 
 impl AppState {
@@ -126,8 +128,18 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         ClockMode::Manual => Clock::manual(chrono::Utc::now()),
     };
     let changes = crate::changes::Changes::start(&settings.database);
+    let forecast: Option<Arc<dyn crate::forecast::ForecastSource>> = match &settings.forecast {
+        None => None,
+        Some(crate::config::ForecastFile::Nights(p)) => {
+            Some(Arc::new(crate::forecast::FileForecast(p.clone())))
+        }
+        Some(crate::config::ForecastFile::Smhi(p)) => {
+            Some(Arc::new(crate::forecast::SmhiFileForecast(p.clone())))
+        }
+    };
     Ok(web::Data::new(AppState {
         changes,
+        forecast,
         pool,
         clock,
         tokens,

@@ -175,7 +175,7 @@ pub struct RangeQuery {
 }
 
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(RangeQuery), responses(
-    (status = 200, body = Vec<ColdNightView>),
+    (status = 200, body = Vec<crate::service::coordination::ColdNightEntry>),
     (status = 401, body = crate::api::Problem),
     (status = 422, body = crate::api::Problem)
 ))]
@@ -200,7 +200,11 @@ pub async fn list_cold_nights(
             "must be from `from` to 400 nights after it",
         ));
     }
-    let list = crate::service::blocking(&state.pool, move |conn| svc::list(conn, from, to)).await?;
+    let st = state.clone();
+    let list = crate::service::blocking(&state.pool, move |conn| {
+        svc::list(conn, &st.partnership, from, to, st.forecast.as_deref())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 

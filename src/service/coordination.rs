@@ -266,18 +266,73 @@ pub fn withdraw(conn: &mut DbConnection, night: Night) -> Result<(), AppError> {
     })
 }
 
+/// A night in the list: declared, or only suggested by the forecast.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ColdNightEntry {
+    #[serde(flatten)]
+    pub night: ColdNightView,
+    /// A coordinator has declared it and its overflow places are open.
+    pub declared: bool,
+    /// The forecast minimum is at or below the rule set's
+    /// `cold_night_threshold_c`. A suggestion never opens places.
+    pub suggested: bool,
+}
+
+/// Declared cold nights in the range, and the nights the forecast
+/// suggests, in night order.
 pub fn list(
     conn: &mut DbConnection,
+    p: &Partnership,
     from: Night,
     to: Night,
-) -> Result<Vec<ColdNightView>, AppError> {
+    forecast: Option<&dyn crate::forecast::ForecastSource>,
+) -> Result<Vec<ColdNightEntry>, AppError> {
+    let minimums = match forecast {
+        None => BTreeMap::new(),
+        Some(source) => source.minimums(&p.calendar, from, to).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the forecast cannot be read; no suggestions");
+            BTreeMap::new()
+        }),
+    };
+    let suggests = |night: Night, minimum: Option<f64>| -> Result<bool, AppError> {
+        let threshold = crate::service::stays::rules_for(p, night)?.cold_night_threshold_c;
+        Ok(minimum.is_some_and(|m| m <= threshold))
+    };
     db::read_tx(conn, |c| {
         let rows = coldnights::list(c, from.date(), to.date())?;
         let openings = coldnights::openings_between(c, from.date(), to.date())?;
-        Ok(rows
-            .into_iter()
-            .map(|r| cold_night_view(r, &openings))
-            .collect())
+        let mut entries: BTreeMap<Night, ColdNightEntry> = BTreeMap::new();
+        for r in rows {
+            let view = cold_night_view(r, &openings);
+            let minimum = minimums.get(&view.night).copied().or(view.forecast_min_c);
+            entries.insert(
+                view.night,
+                ColdNightEntry {
+                    suggested: suggests(view.night, minimum)?,
+                    night: view,
+                    declared: true,
+                },
+            );
+        }
+        for (night, minimum) in &minimums {
+            if entries.contains_key(night) || !suggests(*night, Some(*minimum))? {
+                continue;
+            }
+            entries.insert(
+                *night,
+                ColdNightEntry {
+                    night: ColdNightView {
+                        night: *night,
+                        reason: format!("forecast minimum {minimum} °C"),
+                        forecast_min_c: Some(*minimum),
+                        overflow: vec![],
+                    },
+                    declared: false,
+                    suggested: true,
+                },
+            );
+        }
+        Ok(entries.into_values().collect())
     })
 }
 

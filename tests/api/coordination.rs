@@ -147,6 +147,36 @@ backend_tests! {
         assert_problem(res, 409, "no-free-place").await;
     }
 
+    async fn the_forecast_suggests_cold_nights_but_opens_nothing(b: Backend) {
+        let w = world(b).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("forecast.json");
+        std::fs::write(&file, r#"{"2019-12-01": -15.0, "2019-12-02": -3.0, "2019-12-03": -8.5, "2019-12-04": -7.0}"#).unwrap();
+        let other = w.app.instance_with(|s| s.forecast = Some(nattplats::config::ForecastFile::Nights(file.clone())));
+        let res = w.app.client.put(format!("{other}/api/v1/admin/clock")).bearer_auth(&w.app.admin_token)
+            .json(&json!({"now": "2019-12-01T15:00:00+01:00"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = w.app.client.put(format!("{other}/api/v1/cold-nights/2019-12-01")).bearer_auth(&w.coordinator)
+            .json(&json!({"reason": "declared", "overflow": []})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let list: Vec<Value> = w.app.client.get(format!("{other}/api/v1/cold-nights?from=2019-12-01&to=2019-12-05")).bearer_auth(&w.desk_a)
+            .send().await.unwrap().json().await.unwrap();
+        let summary: Vec<(String, bool, bool)> = list.iter()
+            .map(|e| (e["night"].as_str().unwrap().to_owned(), e["declared"].as_bool().unwrap(), e["suggested"].as_bool().unwrap()))
+            .collect();
+        assert_eq!(summary, vec![
+            ("2019-12-01".into(), true, true),
+            ("2019-12-03".into(), false, true),
+            ("2019-12-04".into(), false, true),
+        ]);
+        assert_eq!(list[1]["forecast_min_c"], -8.5);
+        // A suggestion opens no place and makes no cold night.
+        let v: Value = w.app.client.get(format!("{other}/api/v1/availability?night=2019-12-03")).bearer_auth(&w.coordinator)
+            .send().await.unwrap().json().await.unwrap();
+        assert_eq!(v["cold_night"], false);
+        assert_eq!(v["free"]["overflow"], 0);
+    }
+
     async fn withdrawing_an_unused_cold_night_closes_its_places(b: Backend) {
         let w = world(b).await;
         let res = w.app.put("/api/v1/cold-nights/2019-12-02", Some(&w.coordinator), &json!({"reason": "forecast", "overflow": [{"shelter_id": w.b.id, "places": 4}]})).await;

@@ -198,6 +198,13 @@ impl TestApp {
         start(&self.settings)
     }
 
+    /// Another instance on the same database with changed settings.
+    pub fn instance_with(&self, change: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = self.settings.clone();
+        change(&mut settings);
+        start(&settings)
+    }
+
     /// A direct connection to the test's database.
     pub fn conn(&self) -> nattplats::db::PooledConn {
         nattplats::db::build_pool(&self.settings.database, 1)
