@@ -24,6 +24,18 @@ pub struct NightQuery {
     night: Option<String>,
 }
 
+impl NightQuery {
+    fn night(&self) -> Result<Option<Night>, AppError> {
+        let mut errors = Vec::new();
+        let night = parse_night("night", self.night.as_deref(), &mut errors);
+        if errors.is_empty() {
+            Ok(night)
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
+}
+
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(NightQuery), responses(
     (status = 200, body = AvailabilityView),
     (status = 401, body = crate::api::Problem),
@@ -35,11 +47,7 @@ pub async fn availability(
     _caller: Caller,
     query: ApiQuery<NightQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = Vec::new();
-    let night = parse_night("night", query.0.night.as_deref(), &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
+    let night = query.0.night()?;
     let now = state.clock.now();
     let st = state.clone();
     let view = crate::service::blocking(&state.pool, move |conn| {
@@ -303,19 +311,12 @@ pub async fn create_placement(
                 &caller.user_id,
                 now,
             )?;
-            Ok((
-                201,
-                serde_json::to_value(v).map_err(|e| AppError::Internal(e.into()))?,
-            ))
+            crate::api::stays::json(201, &v)
         })
     })
     .await?;
     state.changed().await;
-    Ok(HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
-            .unwrap_or(actix_web::http::StatusCode::CREATED),
-    )
-    .json(body))
+    Ok(crate::api::stays::answer(status, body))
 }
 
 /// At most this long between two messages on a stream.
@@ -375,11 +376,7 @@ pub async fn availability_stream(
     _caller: Caller,
     query: ApiQuery<NightQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = Vec::new();
-    let night = parse_night("night", query.0.night.as_deref(), &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
+    let night = query.0.night()?;
     let rx = state.changes.subscribe();
     let first = availability_event(&state, night).await?;
     let start = StreamState {

@@ -7,12 +7,15 @@ use utoipa::ToSchema;
 
 use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson};
 use crate::auth::Caller;
+use crate::db::DbConnection;
+use crate::db::partnerships::Partnership;
 use crate::domain::{PlaceCategory, Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::idempotency::{self, Answer};
 use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
 use crate::startup::AppState;
+use chrono::{DateTime, Utc};
 
 /// Who works with stays.
 pub const STAY_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
@@ -117,15 +120,33 @@ impl CreateStay {
     }
 }
 
-fn answer(status: u16, body: serde_json::Value) -> HttpResponse {
+/// The response of an act that may have been answered before (see
+/// `Idempotency-Key`).
+pub fn answer(status: u16, body: serde_json::Value) -> HttpResponse {
     HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK)).json(body)
 }
 
-fn json<T: Serialize>(status: u16, value: &T) -> Result<Answer, AppError> {
+/// An answer to store for `Idempotency-Key`.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Answer, AppError> {
     Ok((
         status,
         serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))?,
     ))
+}
+
+/// Runs an act on a stay, answers with the stay, and tells the screens.
+async fn stay_act<F>(state: &web::Data<AppState>, act: F) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut DbConnection, &Partnership, DateTime<Utc>) -> Result<StayView, AppError>
+        + Send
+        + 'static,
+{
+    let now = state.clock.now();
+    let st = state.clone();
+    let stay =
+        crate::service::blocking(&state.pool, move |conn| act(conn, &st.partnership, now)).await?;
+    state.changed().await;
+    Ok(HttpResponse::Ok().json(stay))
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(
@@ -249,14 +270,10 @@ pub async fn end_stay(
     caller.require_any(STAY_ROLES)?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    let now = state.clock.now();
-    let st = state.clone();
-    let stay = crate::service::blocking(&state.pool, move |conn| {
-        svc::end(conn, &st.partnership, &id, &reason, &caller.scope(), now)
+    stay_act(&state, move |c, p, now| {
+        svc::end(c, p, &id, &reason, &caller.scope(), now)
     })
-    .await?;
-    state.changed().await;
-    Ok(HttpResponse::Ok().json(stay))
+    .await
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
@@ -283,14 +300,10 @@ pub async fn move_stay(
         ));
     }
     let id = path.into_inner();
-    let now = state.clock.now();
-    let st = state.clone();
-    let stay = crate::service::blocking(&state.pool, move |conn| {
-        svc::move_to(conn, &st.partnership, &id, &place_id, &caller.scope(), now)
+    stay_act(&state, move |c, p, now| {
+        svc::move_to(c, p, &id, &place_id, &caller.scope(), now)
     })
-    .await?;
-    state.changed().await;
-    Ok(HttpResponse::Ok().json(stay))
+    .await
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
@@ -311,12 +324,8 @@ pub async fn void_stay(
     caller.require_any(&[Role::Coordinator])?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    let now = state.clock.now();
-    let st = state.clone();
-    let stay = crate::service::blocking(&state.pool, move |conn| {
-        svc::void(conn, &st.partnership, &id, &reason, &caller.scope(), now)
+    stay_act(&state, move |c, p, now| {
+        svc::void(c, p, &id, &reason, &caller.scope(), now)
     })
-    .await?;
-    state.changed().await;
-    Ok(HttpResponse::Ok().json(stay))
+    .await
 }

@@ -764,11 +764,25 @@ pub fn end(
     scope: &Scope,
     instant: DateTime<Utc>,
 ) -> Result<StayView, AppError> {
+    act_on(conn, p, stay_id, scope, instant, |c, stay, now| {
+        require_running(stay, now)?;
+        end_now(c, &stay.id, reason, now)
+    })
+}
+
+/// Loads a stay the caller may act on, acts, and returns it as it stands.
+fn act_on(
+    conn: &mut DbConnection,
+    p: &Partnership,
+    stay_id: &str,
+    scope: &Scope,
+    instant: DateTime<Utc>,
+    act: impl FnOnce(&mut DbConnection, &StayRow, &Now) -> Result<(), AppError>,
+) -> Result<StayView, AppError> {
     let now = now_for(p, instant)?;
     db::write_tx(conn, |c| {
         let (stay, _) = load(c, stay_id, scope, &now)?;
-        require_running(&stay, &now)?;
-        end_now(c, &stay.id, reason, &now)?;
+        act(c, &stay, &now)?;
         let (stay, nights) = load(c, stay_id, &Scope::All, &now)?;
         Ok(view(&stay, &nights, &now))
     })
@@ -794,16 +808,13 @@ pub fn void(
     scope: &Scope,
     instant: DateTime<Utc>,
 ) -> Result<StayView, AppError> {
-    let now = now_for(p, instant)?;
-    db::write_tx(conn, |c| {
-        let (stay, _) = load(c, stay_id, scope, &now)?;
+    act_on(conn, p, stay_id, scope, instant, |c, stay, now| {
         if stay.status == "voided" {
             return Err(not_active());
         }
         db_stays::release_nights(c, &stay.id, None, true)?;
         db_stays::set_status(c, &stay.id, "voided", reason, now.instant.naive_utc())?;
-        let (stay, nights) = load(c, stay_id, &Scope::All, &now)?;
-        Ok(view(&stay, &nights, &now))
+        Ok(())
     })
 }
 
