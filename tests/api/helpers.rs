@@ -55,13 +55,39 @@ pub fn postgres_enabled() -> bool {
     on
 }
 
-static TRACING: LazyLock<()> = LazyLock::new(|| {
-    if std::env::var("TEST_LOG").is_ok() {
-        nattplats::telemetry::init_with_writer(nattplats::config::LogFormat::Text, std::io::stdout);
-    } else {
-        nattplats::telemetry::init_with_writer(nattplats::config::LogFormat::Text, std::io::sink);
+/// Every log line the service writes during the test run, kept so a test
+/// can prove that no personal data reaches the log.
+pub static LOG: LazyLock<std::sync::Mutex<Vec<u8>>> = LazyLock::new(Default::default);
+
+#[derive(Clone, Copy)]
+struct CapturingWriter;
+
+impl std::io::Write for CapturingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut log) = LOG.lock() {
+            log.extend_from_slice(buf);
+        }
+        if std::env::var("TEST_LOG").is_ok() {
+            std::io::stdout().write_all(buf)?;
+        }
+        Ok(buf.len())
     }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    nattplats::telemetry::init_with_writer(nattplats::config::LogFormat::Json, || CapturingWriter);
 });
+
+/// The log so far, as text.
+pub fn log_text() -> String {
+    LOG.lock()
+        .map(|l| String::from_utf8_lossy(&l).into_owned())
+        .unwrap_or_default()
+}
 
 /// A database that exists for one test.
 pub enum TestDb {

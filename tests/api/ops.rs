@@ -14,6 +14,34 @@ backend_tests! {
         assert_eq!(body["status"], "ready");
     }
 
+    async fn no_name_reaches_the_log(b: Backend) {
+        let app = spawn_app(b).await;
+        let token = app.user_token("coord", &["coordinator"], &[]).await;
+        let unique = format!("Zamfirescu{}", uuid::Uuid::new_v4().simple().to_string().chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>());
+        let res = app.post("/api/v1/guests", Some(&token), &serde_json::json!({
+            "given_name": "Ioana", "family_name": unique, "birth_date": "1977-03-04",
+            "gender": "woman", "citizenship": "RO", "needs": ["pregnant"]})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        app.client.get(app.url("/api/v1/guests")).query(&[("q", unique.as_str())]).bearer_auth(&token).send().await.unwrap();
+        app.get(&format!("/api/v1/guests/{id}"), Some(&token)).await;
+        let bad = app.post("/api/v1/guests", Some(&token), &serde_json::json!({"given_name": unique, "family_name": "", "birth_year": 1977, "gender": "woman", "citizenship": "RO"})).await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let log = log_text();
+        assert!(log.contains("request finished"), "the log is captured");
+        assert!(!log.contains(&unique), "a name reached the log");
+        assert!(!log.contains("1977-03-04"), "a birth date reached the log");
+    }
+
+    async fn ready_says_not_ready_when_the_schema_is_behind(b: Backend) {
+        let app = spawn_app(b).await;
+        nattplats::db::revert_all_migrations(&mut app.conn()).unwrap();
+        let res = app.get("/ready", None).await;
+        assert!(res.headers().get("retry-after").is_some());
+        assert_problem(res, 503, "unavailable").await;
+        assert_eq!(app.get("/health", None).await.status(), StatusCode::OK);
+    }
+
     async fn every_response_carries_a_request_id(b: Backend) {
         let app = spawn_app(b).await;
         let a = app.get("/health", None).await;
