@@ -299,24 +299,11 @@ pub async fn create_placement(
         reason,
     };
     let hash = idempotency::fingerprint("POST /placements", &body.0);
-    let now = state.clock.now();
-    let st = state.clone();
-    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
-        idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |c| {
-            let v = svc::place(
-                c,
-                &st.partnership,
-                &req,
-                &caller.scope(),
-                &caller.user_id,
-                now,
-            )?;
-            crate::api::stays::json(201, &v)
-        })
+    let user = caller.user_id.clone();
+    crate::api::stays::created_once(&state, user, key, hash, move |c, p, now| {
+        svc::place(c, p, &req, &caller.scope(), &caller.user_id, now)
     })
-    .await?;
-    state.changed().await;
-    Ok(crate::api::stays::answer(status, body))
+    .await
 }
 
 /// At most this long between two messages on a stream.

@@ -149,6 +149,33 @@ where
     Ok(HttpResponse::Ok().json(stay))
 }
 
+/// Runs an act that creates something, once per `Idempotency-Key`,
+/// answers 201 (or the first answer again), and tells the screens.
+pub async fn created_once<T, F>(
+    state: &web::Data<AppState>,
+    user_id: String,
+    key: IdempotencyKey,
+    fingerprint: String,
+    act: F,
+) -> Result<HttpResponse, AppError>
+where
+    T: Serialize,
+    F: FnOnce(&mut DbConnection, &Partnership, DateTime<Utc>) -> Result<T, AppError>
+        + Send
+        + 'static,
+{
+    let now = state.clock.now();
+    let st = state.clone();
+    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
+        idempotency::run(conn, &user_id, key.0.as_deref(), &fingerprint, |c| {
+            json(201, &act(c, &st.partnership, now)?)
+        })
+    })
+    .await?;
+    state.changed().await;
+    Ok(answer(status, body))
+}
+
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(
     ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely")
 ), responses(
@@ -169,24 +196,11 @@ pub async fn create_stay(
     caller.require_any(STAY_ROLES)?;
     let req = body.0.parse()?;
     let hash = idempotency::fingerprint("POST /stays", &body.0);
-    let now = state.clock.now();
-    let st = state.clone();
-    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
-        idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |c| {
-            let stay = svc::grant(
-                c,
-                &st.partnership,
-                &req,
-                &caller.scope(),
-                &caller.user_id,
-                now,
-            )?;
-            json(201, &stay)
-        })
+    let user = caller.user_id.clone();
+    created_once(&state, user, key, hash, move |c, p, now| {
+        svc::grant(c, p, &req, &caller.scope(), &caller.user_id, now)
     })
-    .await?;
-    state.changed().await;
-    Ok(answer(status, body))
+    .await
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
@@ -239,17 +253,11 @@ pub async fn check_in(
     }
     let id = path.into_inner();
     let hash = idempotency::fingerprint(&format!("POST /stays/{id}/check-ins"), &body);
-    let now = state.clock.now();
-    let st = state.clone();
-    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
-        idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |c| {
-            let v = svc::check_in(c, &st.partnership, &id, night, &caller.scope(), now)?;
-            json(201, &v)
-        })
+    let user = caller.user_id.clone();
+    created_once(&state, user, key, hash, move |c, p, now| {
+        svc::check_in(c, p, &id, night, &caller.scope(), now)
     })
-    .await?;
-    state.changed().await;
-    Ok(answer(status, body))
+    .await
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
