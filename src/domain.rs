@@ -13,7 +13,7 @@ macro_rules! kebab_enum {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
+            $(#[serde(rename = $text)] #[schema(rename = $text)] $variant),+
         }
 
         impl $name {

@@ -115,7 +115,70 @@ pub fn openapi_base() -> OpenApiDoc {
 pub fn finish_openapi(mut doc: OpenApiDoc) -> OpenApiDoc {
     Security.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc
+    describe_problems(doc)
+}
+
+/// Every error is `application/problem+json`, and every operation can
+/// answer the errors any request can meet (unreadable or oversized body,
+/// a missing token, an unreachable database): the document says so once
+/// here rather than on each handler.
+fn describe_problems(doc: OpenApiDoc) -> OpenApiDoc {
+    let Ok(mut value) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    let problem = serde_json::json!({
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    });
+    let common: [(&str, &str, bool); 6] = [
+        ("400", "The body is not readable JSON (bad-json)", true),
+        ("401", "No valid bearer token (unauthorized)", false),
+        ("413", "The body is too large (body-too-large)", true),
+        (
+            "415",
+            "The body is not sent as application/json (unsupported-media-type)",
+            true,
+        ),
+        (
+            "422",
+            "A field or query parameter fails validation (validation-failed)",
+            false,
+        ),
+        (
+            "503",
+            "The database cannot be reached (unavailable); see Retry-After",
+            false,
+        ),
+    ];
+    if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, op) in item.iter_mut() {
+                let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut())
+                else {
+                    continue;
+                };
+                for (status, response) in responses.iter_mut() {
+                    if (status.starts_with('4') || status.starts_with('5'))
+                        && let Some(r) = response.as_object_mut()
+                    {
+                        r.insert("content".to_owned(), problem.clone());
+                    }
+                }
+                let has_body = matches!(method.as_str(), "post" | "put" | "patch");
+                for (status, description, needs_body) in common {
+                    if needs_body && !has_body {
+                        continue;
+                    }
+                    responses.entry(status.to_owned()).or_insert_with(|| {
+                        serde_json::json!({"description": description, "content": problem.clone()})
+                    });
+                }
+            }
+        }
+    }
+    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// The OpenAPI document and a docs page that works offline.

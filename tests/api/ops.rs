@@ -88,6 +88,16 @@ backend_tests! {
             assert!(doc["paths"][path].is_object(), "{path} missing");
         }
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+        // Errors are documented as they are sent: problem+json, with the
+        // statuses any request can meet.
+        let post = &doc["paths"]["/api/v1/guests"]["post"]["responses"];
+        for status in ["400", "401", "403", "413", "415", "422", "503"] {
+            assert!(post[status]["content"]["application/problem+json"].is_object(), "{status}: {post}");
+            assert!(post[status]["content"]["application/json"].is_null(), "{status}");
+        }
+        let get = &doc["paths"]["/api/v1/availability"]["get"]["responses"];
+        assert!(get["422"]["content"]["application/problem+json"].is_object());
+        assert!(get["413"].is_null(), "no body, no 413");
     }
 
     async fn the_docs_page_is_served_from_the_binary(b: Backend) {
@@ -150,4 +160,26 @@ backend_tests! {
             .await;
         assert_problem(res, 404, "not-found").await;
     }
+}
+
+#[test]
+fn enums_are_documented_as_they_are_sent() {
+    use utoipa::PartialSchema;
+    let schema = serde_json::to_value(nattplats::domain::PlaceCategory::schema()).unwrap();
+    assert_eq!(
+        schema["enum"],
+        serde_json::json!(["regular", "women", "overflow"]),
+        "{schema}"
+    );
+    let roles = serde_json::to_value(nattplats::domain::Role::schema()).unwrap();
+    assert_eq!(
+        roles["enum"],
+        serde_json::json!([
+            "admin",
+            "coordinator",
+            "shelter_staff",
+            "social_emergency",
+            "outreach"
+        ])
+    );
 }
