@@ -121,6 +121,21 @@ pub fn guests_of(conn: &mut DbConnection, incident_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The guests of many incidents in one query, as (incident, guest) pairs.
+pub fn guests_of_all(
+    conn: &mut DbConnection,
+    incident_ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    incident_guests::table
+        .filter(incident_guests::incident_id.eq_any(incident_ids))
+        .order((
+            incident_guests::incident_id.asc(),
+            incident_guests::guest_id.asc(),
+        ))
+        .select((incident_guests::incident_id, incident_guests::guest_id))
+        .load(conn)
+}
+
 pub fn add_ground(conn: &mut DbConnection, ban_id: &str, incident_id: &str) -> QueryResult<()> {
     diesel::insert_into(ban_grounds::table)
         .values((

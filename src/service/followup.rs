@@ -219,12 +219,22 @@ pub fn list_incidents(
 ) -> Result<Vec<IncidentView>, AppError> {
     db::read_tx(conn, |c| {
         let rows = followup::incidents_between(c, from, to)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let guests = followup::guests_of(c, &r.id)?;
-            out.push(incident_view(r, guests));
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut guests: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        // One query for all the guests, not one per incident.
+        for chunk in ids.chunks(500) {
+            for (incident, guest) in followup::guests_of_all(c, chunk)? {
+                guests.entry(incident).or_default().push(guest);
+            }
         }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let g = guests.remove(&r.id).unwrap_or_default();
+                incident_view(r, g)
+            })
+            .collect())
     })
 }
 
