@@ -6,6 +6,7 @@
 //! (this one included) hears it on a connection of its own that `LISTEN`s,
 //! and passes it on to its screens.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -21,6 +22,9 @@ const CHANNEL: &str = "nattplats_availability";
 pub struct Changes {
     tx: broadcast::Sender<()>,
     postgres: bool,
+    /// Counts the changes this instance made or heard of; an answer cached
+    /// under an older count may be out of date.
+    generation: AtomicU64,
 }
 
 impl Changes {
@@ -30,6 +34,7 @@ impl Changes {
         let changes = Arc::new(Self {
             tx,
             postgres: !url.is_sqlite(),
+            generation: AtomicU64::new(0),
         });
         if let DatabaseUrl::Postgres(secret) = url {
             let weak = Arc::downgrade(&changes);
@@ -48,8 +53,23 @@ impl Changes {
         self.tx.subscribe()
     }
 
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Marks what was cached so far as possibly out of date. Called after
+    /// every request that may have written, before its answer leaves.
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// Says that availability changed. Call after the change committed.
     pub async fn announce(&self, pool: &DbPool) {
+        self.touch();
         if !self.postgres {
             let _ = self.tx.send(());
             return;
@@ -107,6 +127,7 @@ fn listen(url: &str, changes: &Weak<Changes>) {
                 }
             }
             if heard {
+                owner.touch();
                 let _ = owner.tx.send(());
             }
             drop(owner);

@@ -32,10 +32,14 @@ enum Command {
     Serve,
     /// Apply pending database migrations and stop.
     Migrate,
-    /// Load a named data set into an empty database.
+    /// Load a named data set: `stockholm-2019` into an empty database, or
+    /// `large`, a system of the given size with a history of stays written
+    /// in bulk (for benchmarks and load runs; adds to what is there).
     Seed {
-        #[arg(value_parser = [STOCKHOLM_2019])]
+        #[arg(value_parser = [STOCKHOLM_2019, LARGE])]
         name: String,
+        #[command(flatten)]
+        world: WorldArgs,
     },
     /// Manage users.
     User {
@@ -47,6 +51,25 @@ enum Command {
         #[command(subcommand)]
         command: LotteryCommand,
     },
+}
+
+const LARGE: &str = "large";
+
+/// The size of a `large` world.
+#[derive(clap::Args)]
+struct WorldArgs {
+    #[arg(long, default_value_t = 1_000)]
+    shelters: u32,
+    #[arg(long, default_value_t = 100)]
+    places_per_shelter: u32,
+    #[arg(long, default_value_t = 1_000_000)]
+    guests: u32,
+    /// Nights of stays before tonight.
+    #[arg(long, default_value_t = 365)]
+    history_nights: u32,
+    /// Share of places occupied, in percent.
+    #[arg(long, default_value_t = 90)]
+    occupancy: u32,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +107,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings),
         Command::Migrate => migrate(&settings),
+        Command::Seed { name, world } if name == LARGE => seed_large(&settings, &world),
         Command::Seed { .. } => seed(&settings),
         Command::User {
             command:
@@ -136,6 +160,42 @@ fn seed(settings: &Settings) -> anyhow::Result<()> {
     db::run_migrations(&mut conn)?;
     db::seed::stockholm_2019(&mut conn, chrono::Utc::now().naive_utc())?;
     println!("loaded {STOCKHOLM_2019}: 4 organisations, 3 shelters, 115 places (20 for women)");
+    Ok(())
+}
+
+fn seed_large(settings: &Settings, args: &WorldArgs) -> anyhow::Result<()> {
+    let world = db::bulk::World {
+        shelters: args.shelters,
+        places_per_shelter: args.places_per_shelter,
+        guests: args.guests,
+        history_nights: args.history_nights,
+        occupancy_percent: args.occupancy,
+    };
+    db::bulk::check(&world).map_err(|m| anyhow::anyhow!("{m}"))?;
+    let mut conn = connect(settings)?;
+    db::run_migrations(&mut conn)?;
+    let started = std::time::Instant::now();
+    let now = chrono::Utc::now();
+    let partnership = nattplats::startup::ensure_partnership(&mut conn, now.naive_utc())?;
+    let tonight = partnership.calendar.night_of(now);
+    let written = db::bulk::seed(
+        &mut conn,
+        &partnership,
+        &world,
+        tonight,
+        now.naive_utc(),
+        &mut |step| println!("{:>7.1} s  {step}", started.elapsed().as_secs_f64()),
+    )?;
+    println!(
+        "wrote {} shelters, {} places, {} guests, {} stays, {} bookings (history from {}) in {:.1} s",
+        written.shelters,
+        written.places,
+        written.guests,
+        written.stays,
+        written.bookings,
+        tonight.plus(-i64::from(world.history_nights)),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -34,6 +34,8 @@ pub struct AppState {
     pub partnership: Arc<Partnership>,
     /// Tells availability screens that something changed.
     pub changes: Arc<crate::changes::Changes>,
+    /// The last availability answers, while still true.
+    pub availability: crate::service::availability_cache::AvailabilityCache,
     /// Forecast minimums for cold-night suggestions, when configured.
     pub forecast: Option<Arc<dyn crate::forecast::ForecastSource>>,
 }
@@ -70,6 +72,23 @@ impl Application {
     }
 }
 
+/// The partnership the database serves; on a database without one, the
+/// Stockholm calendar and the default rules.
+pub fn ensure_partnership(
+    conn: &mut db::DbConnection,
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<db::partnerships::Partnership> {
+    db::write_tx(conn, |c| {
+        db::partnerships::ensure(
+            c,
+            "nattplats",
+            db::seed::stockholm_calendar(),
+            &RuleSet::defaults(db::seed::first_night_2019()),
+            now,
+        )
+    })
+}
+
 /// Opens the database, migrates it, loads the seed into an empty one,
 /// makes sure a partnership and (when asked) the first admin exist.
 pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
@@ -86,15 +105,7 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         db::seed::stockholm_2019(&mut conn, now)?;
         tracing::info!("loaded the stockholm-2019 seed");
     }
-    let partnership = db::write_tx(&mut conn, |c| {
-        db::partnerships::ensure(
-            c,
-            "nattplats",
-            db::seed::stockholm_calendar(),
-            &RuleSet::defaults(db::seed::first_night_2019()),
-            now,
-        )
-    })?;
+    let partnership = ensure_partnership(&mut conn, now)?;
     if settings.bootstrap_admin.is_none()
         && settings.seed.is_some()
         && db::users::count(&mut conn)? == 0
@@ -138,6 +149,7 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         }
     };
     Ok(web::Data::new(AppState {
+        availability: crate::service::availability_cache::AvailabilityCache::default(),
         changes,
         forecast,
         pool,
@@ -240,6 +252,7 @@ pub fn serve(
             .wrap(ErrorHandlers::new().default_handler(ensure_problem))
             .wrap(metrics.clone())
             .wrap(actix_web::middleware::from_fn(request_id_header))
+            .wrap(actix_web::middleware::from_fn(mark_writes))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body_bytes))
@@ -258,6 +271,26 @@ pub fn serve(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// After any request that may have written, and before its answer leaves,
+/// marks cached answers as possibly out of date.
+async fn mark_writes(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let reads_only = matches!(
+        *req.method(),
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::OPTIONS
+    );
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await;
+    if !reads_only && let Some(state) = state {
+        state.changes.touch();
+    }
+    res
 }
 
 /// Copies the request id onto the response, so a desk can quote it.

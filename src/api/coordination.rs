@@ -11,50 +11,64 @@ use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::coordination::{
-    self as svc, AvailabilityView, ColdNightView, Declaration, Opening, PlacementKind,
-    PlacementRequest, PlacementView,
+    self as svc, AvailabilityQuestion, AvailabilityView, ColdNightView, Declaration, Opening,
+    PlacementKind, PlacementRequest, PlacementView,
 };
 use crate::service::idempotency;
 use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct NightQuery {
+pub struct AvailabilityQuery {
     /// `YYYY-MM-DD`; defaults to the current night.
     night: Option<String>,
+    /// Only this shelter (its counts are then also the totals).
+    shelter_id: Option<String>,
+    /// `false` leaves out the lists of free places and answers with the
+    /// counts only: the light answer for a large system. Default `true`.
+    places: Option<bool>,
 }
 
-impl NightQuery {
-    fn night(&self) -> Result<Option<Night>, AppError> {
+impl AvailabilityQuery {
+    fn question(&self) -> Result<AvailabilityQuestion, AppError> {
         let mut errors = Vec::new();
         let night = parse_night("night", self.night.as_deref(), &mut errors);
-        if errors.is_empty() {
-            Ok(night)
-        } else {
-            Err(AppError::Validation(errors))
+        if let Some(id) = &self.shelter_id
+            && !is_id(id)
+        {
+            errors.push(FieldError::new("shelter_id", "is not a shelter id"));
         }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(AvailabilityQuestion {
+            night,
+            shelter_id: self.shelter_id.clone(),
+            places: self.places.unwrap_or(true),
+        })
     }
 }
 
-#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(NightQuery), responses(
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(AvailabilityQuery), responses(
     (status = 200, body = AvailabilityView),
     (status = 401, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem, description = "No such shelter"),
     (status = 422, body = crate::api::Problem)
 ))]
 #[get("/availability")]
 pub async fn availability(
     state: web::Data<AppState>,
     _caller: Caller,
-    query: ApiQuery<NightQuery>,
+    query: ApiQuery<AvailabilityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let night = query.0.night()?;
-    let now = state.clock.now();
-    let st = state.clone();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::availability(conn, &st.partnership, night, now)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(view))
+    let question = query.0.question()?;
+    let body = state
+        .availability
+        .answer(&state, question, state.clock.now())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -311,16 +325,16 @@ const STREAM_TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn availability_event(
     state: &web::Data<AppState>,
-    night: Option<Night>,
+    question: &AvailabilityQuestion,
 ) -> Result<String, AppError> {
-    let now = state.clock.now();
-    let st = state.clone();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::availability(conn, &st.partnership, night, now)
-    })
-    .await?;
-    let json = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(format!("event: availability\ndata: {json}\n\n"))
+    let json = state
+        .availability
+        .answer(state, question.clone(), state.clock.now())
+        .await?;
+    Ok(format!(
+        "event: availability\ndata: {}\n\n",
+        String::from_utf8_lossy(&json)
+    ))
 }
 
 /// How long until tonight's cutoff or the next night begins, whichever
@@ -347,12 +361,12 @@ fn until_boundary(state: &AppState) -> std::time::Duration {
 struct StreamState {
     state: web::Data<AppState>,
     rx: tokio::sync::broadcast::Receiver<()>,
-    night: Option<Night>,
+    question: AvailabilityQuestion,
     last: String,
     pending: Option<String>,
 }
 
-#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(NightQuery), responses(
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(AvailabilityQuery), responses(
     (status = 200, content_type = "text/event-stream", description = "An `availability` event with the JSON of GET /availability at once, and again within a second of every change: an intake, a check-in, a release at the cutoff, a cold night. A comment line at least every 15 s keeps the connection open."),
     (status = 401, body = crate::api::Problem),
     (status = 422, body = crate::api::Problem)
@@ -361,15 +375,15 @@ struct StreamState {
 pub async fn availability_stream(
     state: web::Data<AppState>,
     _caller: Caller,
-    query: ApiQuery<NightQuery>,
+    query: ApiQuery<AvailabilityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let night = query.0.night()?;
+    let question = query.0.question()?;
     let rx = state.changes.subscribe();
-    let first = availability_event(&state, night).await?;
+    let first = availability_event(&state, &question).await?;
     let start = StreamState {
         state,
         rx,
-        night,
+        question,
         last: first.clone(),
         pending: Some(first),
     };
@@ -388,7 +402,7 @@ pub async fn availability_stream(
             }
             () = tokio::time::sleep(wait) => {}
         }
-        let message = match availability_event(&s.state, s.night).await {
+        let message = match availability_event(&s.state, &s.question).await {
             Ok(event) if event != s.last => {
                 s.last = event.clone();
                 event

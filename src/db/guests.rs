@@ -8,7 +8,7 @@ use super::DbConnection;
 use super::schema::guests;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = guests)]
+#[diesel(table_name = guests, treat_none_as_default_value = false)]
 pub struct GuestRow {
     pub id: String,
     pub card_number: String,

@@ -6,6 +6,7 @@
 //! row locks and upserts in their own functions).
 
 pub mod bans;
+pub mod bulk;
 pub mod coldnights;
 pub mod followup;
 pub mod guests;
@@ -173,13 +174,35 @@ where
     finish_tx(conn, f)
 }
 
-/// Runs `f` in a read transaction: one consistent snapshot.
+/// Runs `f` in a read transaction: one consistent snapshot for all its
+/// statements (on PostgreSQL that needs REPEATABLE READ; its default, READ
+/// COMMITTED, takes a new snapshot per statement).
 pub fn read_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    conn.transaction(f)
+    let nested = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConnection::Postgres(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    }
+    .map_err(E::from)?
+    .is_some();
+    if nested {
+        return conn.transaction(f);
+    }
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        )?,
+    }
+    finish_tx(conn, f)
 }
 
 fn finish_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>

@@ -18,7 +18,7 @@ pub struct OrganizationRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = shelters)]
+#[diesel(table_name = shelters, treat_none_as_default_value = false)]
 pub struct ShelterRow {
     pub id: String,
     pub partnership_id: String,
@@ -28,7 +28,7 @@ pub struct ShelterRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = places)]
+#[diesel(table_name = places, treat_none_as_default_value = false)]
 pub struct PlaceRow {
     pub id: String,
     pub shelter_id: String,

@@ -8,7 +8,7 @@ use super::DbConnection;
 use super::schema::{bookings, place_outages, places, stays};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = stays)]
+#[diesel(table_name = stays, treat_none_as_default_value = false)]
 pub struct StayRow {
     pub id: String,
     pub guest_id: String,
@@ -28,7 +28,7 @@ pub struct StayRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = bookings)]
+#[diesel(table_name = bookings, treat_none_as_default_value = false)]
 pub struct BookingRow {
     pub id: String,
     pub guest_id: String,

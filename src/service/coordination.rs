@@ -49,7 +49,9 @@ pub struct ShelterAvailability {
     pub shelter_id: String,
     pub name: String,
     pub free: FreeCounts,
-    pub free_places: Vec<FreePlaceView>,
+    /// Left out when the list was not asked for (`places=false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_places: Option<Vec<FreePlaceView>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -95,29 +97,60 @@ fn lapse_for(night: Night, now: &crate::rules::checkin::Now) -> Option<Lapse> {
     }
 }
 
-pub fn availability(
-    conn: &mut DbConnection,
+/// What a screen asks: one night (default tonight), all shelters or one,
+/// with the list of free places or only the counts.
+#[derive(Debug, Clone)]
+pub struct AvailabilityQuestion {
+    pub night: Option<Night>,
+    pub shelter_id: Option<String>,
+    pub places: bool,
+}
+
+/// The night asked about, and whether its unconfirmed reservations have
+/// lapsed (only tonight's, after the cutoff).
+pub fn resolve_night(
     p: &Partnership,
     night: Option<Night>,
     instant: DateTime<Utc>,
-) -> Result<AvailabilityView, AppError> {
+) -> Result<(Night, bool), AppError> {
     let now = now_for(p, instant)?;
     let night = night.unwrap_or(now.night);
+    Ok((night, lapse_for(night, &now).is_some()))
+}
+
+pub fn availability(
+    conn: &mut DbConnection,
+    p: &Partnership,
+    question: &AvailabilityQuestion,
+    instant: DateTime<Utc>,
+) -> Result<AvailabilityView, AppError> {
+    let now = now_for(p, instant)?;
+    let night = question.night.unwrap_or(now.night);
+    let shelter = question.shelter_id.as_deref();
     db::read_tx(conn, |c| {
-        let free = free_on(c, night, lapse_for(night, &now), None)?;
+        let mut names = coldnights::shelter_names(c)?;
+        if let Some(wanted) = shelter {
+            names.retain(|(id, _)| id == wanted);
+            if names.is_empty() {
+                return Err(AppError::not_found("shelter"));
+            }
+        }
+        let free = free_on(c, night, lapse_for(night, &now), shelter)?;
         let mut by_shelter: BTreeMap<String, (FreeCounts, Vec<FreePlaceView>)> = BTreeMap::new();
         let mut total = FreeCounts::default();
         for f in free {
             total.add(&f.category);
             let entry = by_shelter.entry(f.shelter_id.clone()).or_default();
             entry.0.add(&f.category);
-            entry.1.push(FreePlaceView {
-                place_id: f.id,
-                label: f.label,
-                category: f.category,
-            });
+            if question.places {
+                entry.1.push(FreePlaceView {
+                    place_id: f.id,
+                    label: f.label,
+                    category: f.category,
+                });
+            }
         }
-        let shelters = coldnights::shelter_names(c)?
+        let shelters = names
             .into_iter()
             .map(|(id, name)| {
                 let (free, free_places) = by_shelter.remove(&id).unwrap_or_default();
@@ -125,7 +158,7 @@ pub fn availability(
                     shelter_id: id,
                     name,
                     free,
-                    free_places,
+                    free_places: question.places.then_some(free_places),
                 }
             })
             .collect();

@@ -2,6 +2,7 @@
 //! rules need, decides, writes and returns. Handlers call these; the rules
 //! never reach back into the database.
 
+pub mod availability_cache;
 pub mod coordination;
 pub mod followup;
 pub mod guests;

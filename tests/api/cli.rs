@@ -2,6 +2,7 @@
 
 use std::process::Command;
 
+use crate::concurrency::assert_no_double_booking;
 use crate::helpers::*;
 
 fn nattplats(dir: &std::path::Path, url: &str) -> Command {
@@ -62,6 +63,82 @@ backend_tests! {
             .output()
             .unwrap();
         assert!(!out.status.success());
+    }
+
+    async fn a_large_world_is_written_in_bulk_and_keeps_the_bed_rules(b: Backend) {
+        use diesel::prelude::*;
+        use nattplats::db::schema::{bookings, places, stays};
+        let (_db, db_url) = TestDb::new(b);
+        let url = url_of(&db_url);
+        let dir = tempfile::tempdir().unwrap();
+        let out = nattplats(dir.path(), &url).args(["seed", "stockholm-2019"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let too_few = nattplats(dir.path(), &url)
+            .args(["seed", "large", "--shelters", "2", "--places-per-shelter", "10", "--guests", "39"])
+            .output()
+            .unwrap();
+        assert!(!too_few.status.success());
+        assert!(String::from_utf8_lossy(&too_few.stderr).contains("twice as many guests"));
+        let out = nattplats(dir.path(), &url)
+            .args(["seed", "large", "--shelters", "3", "--places-per-shelter", "10", "--guests", "70", "--history-nights", "40", "--occupancy", "80"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("wrote 3 shelters, 30 places, 70 guests"));
+
+        let mut conn = nattplats::db::build_pool(&db_url, 1).get().unwrap();
+        // Every stay holds exactly its L consecutive nights: 5 regular, 7 women.
+        let all: Vec<(String, String, String, chrono::NaiveDate, i32)> = stays::table
+            .filter(stays::created_by.eq("bulk"))
+            .select((stays::id, stays::guest_id, stays::category, stays::first_night, stays::nights))
+            .order((stays::guest_id, stays::first_night))
+            .load(&mut *conn)
+            .unwrap();
+        assert!(all.len() > 100, "{} stays", all.len());
+        let nights_of: std::collections::HashMap<String, Vec<chrono::NaiveDate>> = {
+            let rows: Vec<(Option<String>, chrono::NaiveDate)> = bookings::table
+                .filter(bookings::held.eq(true))
+                .select((bookings::stay_id, bookings::night))
+                .order(bookings::night)
+                .load(&mut *conn)
+                .unwrap();
+            let mut m = std::collections::HashMap::<String, Vec<chrono::NaiveDate>>::new();
+            for (stay, night) in rows {
+                m.entry(stay.unwrap()).or_default().push(night);
+            }
+            m
+        };
+        for (id, _, category, first, nights) in &all {
+            assert_eq!(*nights, if category == "women" { 7 } else { 5 });
+            let expected: Vec<chrono::NaiveDate> = (0..*nights).map(|n| *first + chrono::Duration::days(n.into())).collect();
+            assert_eq!(nights_of[id], expected, "stay {id}");
+        }
+        // Nobody comes back inside the two nights of karenstid.
+        for pair in all.windows(2) {
+            let ((_, g1, _, f1, n1), (_, g2, _, f2, _)) = (&pair[0], &pair[1]);
+            if g1 == g2 {
+                assert!(*f2 >= *f1 + chrono::Duration::days(i64::from(*n1) + 2), "guest {g1} back on {f2}");
+            }
+        }
+        assert_no_double_booking(&mut conn);
+        // Tomorrow's free places, as a screen sees them, against a count of
+        // places and held nights.
+        let partnership = nattplats::db::partnerships::load(&mut conn).unwrap().unwrap();
+        let now = chrono::Utc::now();
+        let tomorrow = partnership.calendar.night_of(now).plus(1);
+        let question = nattplats::service::coordination::AvailabilityQuestion { night: Some(tomorrow), shelter_id: None, places: false };
+        let view = nattplats::service::coordination::availability(&mut conn, &partnership, &question, now).unwrap();
+        let regular: i64 = places::table.filter(places::category.eq("regular")).count().get_result(&mut *conn).unwrap();
+        let held: i64 = bookings::table
+            .inner_join(places::table)
+            .filter(places::category.eq("regular"))
+            .filter(bookings::night.eq(tomorrow.date()))
+            .filter(bookings::held.eq(true))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert!(held > 0);
+        assert_eq!(i64::from(view.free.regular), regular - held);
     }
 }
 

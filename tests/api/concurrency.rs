@@ -15,7 +15,7 @@ use crate::helpers::*;
 use crate::world::*;
 
 /// Every held night, checked for double bookings.
-fn assert_no_double_booking(conn: &mut DbConnection) -> usize {
+pub fn assert_no_double_booking(conn: &mut DbConnection) -> usize {
     let held: Vec<BookingRow> = bookings::table
         .filter(bookings::held.eq(true))
         .select(BookingRow::as_select())

@@ -90,6 +90,67 @@ backend_tests! {
         assert_eq!(shelter(&t, &w.b.id)["free"]["regular"], 1);
     }
 
+    async fn availability_answers_counts_only_or_one_shelter(b: Backend) {
+        let w = world(b).await;
+        w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let full = availability(&w.app, &w.coordinator, None).await;
+        // Counts only: the same figures without the lists.
+        let res = w.app.get("/api/v1/availability?places=false", Some(&w.coordinator)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let counts: Value = res.json().await.unwrap();
+        assert_eq!(counts["free"], full["free"]);
+        for s in counts["shelters"].as_array().unwrap() {
+            assert!(s.get("free_places").is_none(), "{s}");
+            assert_eq!(s["free"], shelter(&full, s["shelter_id"].as_str().unwrap())["free"]);
+        }
+        // One shelter: its figures are the totals.
+        let res = w.app.get(&format!("/api/v1/availability?shelter_id={}", w.b.id), Some(&w.coordinator)).await;
+        let one: Value = res.json().await.unwrap();
+        assert_eq!(one["shelters"].as_array().unwrap().len(), 1);
+        assert_eq!(one["free"], json!({"regular": 1, "women": 1, "overflow": 0}));
+        assert_eq!(one["shelters"][0]["free_places"].as_array().unwrap().len(), 2);
+        let res = w.app.get(&format!("/api/v1/availability?shelter_id={}", w.a.id), Some(&w.coordinator)).await;
+        let one: Value = res.json().await.unwrap();
+        assert_eq!(one["free"], json!({"regular": 1, "women": 1, "overflow": 0}));
+        assert_eq!(one["shelters"][0]["free_places"][0]["label"], "R2");
+        // Refusals name what is wrong.
+        let unknown = "00000000-0000-4000-8000-000000000000";
+        assert_problem(w.app.get(&format!("/api/v1/availability?shelter_id={unknown}"), Some(&w.coordinator)).await, 404, "not-found").await;
+        let p = assert_problem(w.app.get("/api/v1/availability?shelter_id=A", Some(&w.coordinator)).await, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["shelter_id"]);
+        let p = assert_problem(w.app.get("/api/v1/availability?places=maybe", Some(&w.coordinator)).await, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["places"]);
+    }
+
+    async fn repeated_answers_never_lag_behind_a_change(b: Backend) {
+        // Each read below follows a write and would show the old figure if
+        // a cached answer outlived the write.
+        let w = world(b).await;
+        let before = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(before["shelters"].as_array().unwrap().len(), 2);
+        assert_eq!(availability(&w.app, &w.coordinator, None).await, before);
+        // A new shelter with a place (writes that tell no screen explicitly).
+        let res = w.app.post("/api/v1/shelters", Some(&w.app.admin_token), &json!({"name": "Nytt härbärge", "organization": "Convictus"})).await;
+        let c: Value = res.json().await.unwrap();
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(v["shelters"].as_array().unwrap().len(), 3);
+        let path = format!("/api/v1/shelters/{}/places", c["id"].as_str().unwrap());
+        let res = w.app.post(&path, Some(&w.app.admin_token), &json!({"label": "R1", "category": "regular"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let v = availability(&w.app, &w.coordinator, Some("2019-12-01")).await;
+        assert_eq!(v["free"]["regular"], 4);
+        // An intake, and the counts-only and one-shelter answers follow too.
+        w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let res = w.app.get("/api/v1/availability?places=false", Some(&w.coordinator)).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["free"]["regular"], 3);
+        let res = w.app.get(&format!("/api/v1/availability?shelter_id={}", w.a.id), Some(&w.coordinator)).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["free"]["regular"], 1);
+        // The clock passing the cutoff frees tonight's unclaimed place.
+        w.app.set_clock("2019-12-01T23:30:00+01:00").await;
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(v["free"]["regular"], 4);
+    }
+
     async fn a_cold_night_opens_overflow_places_for_anyone_in_the_target_group(b: Backend) {
         let w = world(b).await;
         // A guest in karenstid.
@@ -271,4 +332,48 @@ backend_tests! {
         let p = assert_problem(res, 409, "no-free-place").await;
         assert_eq!(p["alternatives"], json!([{"shelter_id": w.b.id, "free": {"regular": 1, "women": 0}}]));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_read_through_one_instance_follows_a_write_through_another() {
+    if !postgres_enabled() {
+        return;
+    }
+    let w = world(Backend::Postgres).await;
+    let other = w.app.another_instance();
+    let read_other = || async {
+        let res = w
+            .app
+            .client
+            .get(format!("{other}/api/v1/availability?night=2019-12-01"))
+            .bearer_auth(&w.coordinator)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()
+    };
+    // The other instance has answered (and kept) the question twice.
+    assert_eq!(read_other().await["free"]["regular"], 3);
+    assert_eq!(read_other().await["free"]["regular"], 3);
+    // An intake through this instance; the other answers the change at
+    // once, not when it hears of it.
+    w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id}))
+        .await;
+    assert_eq!(read_other().await["free"]["regular"], 2);
+    // A place taken out of service directly in the database shows as well.
+    let mut conn = w.app.conn();
+    nattplats::db::places::insert_outage(
+        &mut conn,
+        &nattplats::db::places::OutageRow {
+            id: "00000000-0000-4000-8000-00000000000a".into(),
+            place_id: w.b.place("R1"),
+            first_night: "2019-12-01".parse().unwrap(),
+            last_night: "2019-12-01".parse().unwrap(),
+            reason: "flood".into(),
+            created_at: chrono::Utc::now().naive_utc(),
+        },
+    )
+    .unwrap();
+    assert_eq!(read_other().await["free"]["regular"], 1);
 }
