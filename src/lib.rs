@@ -6,6 +6,7 @@
 //! transaction per act, `api` is the HTTP contract, `auth` says who calls.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod clock;

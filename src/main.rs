@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Intake by lottery.
     Lottery {
         #[command(subcommand)]
@@ -70,6 +75,13 @@ struct WorldArgs {
     /// Share of places occupied, in percent.
     #[arg(long, default_value_t = 90)]
     occupancy: u32,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain of the audit trail. Exits 0 when every entry is
+    /// as it was written, 1 naming each edited, removed or re-ordered one.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +132,9 @@ fn main() -> ExitCode {
         Command::Lottery {
             command: LotteryCommand::Verify { session },
         } => verify_lottery(&settings, &session),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => verify_audit(&settings),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -226,6 +241,27 @@ fn add_user(
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("created user {} ({})", row.username, row.id);
     Ok(())
+}
+
+fn verify_audit(settings: &Settings) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let v = nattplats::audit::verify(&mut conn)?;
+    if v.problems.is_empty() {
+        println!(
+            "audit trail: {} entries, every one as it was written",
+            v.entries
+        );
+        Ok(())
+    } else {
+        for p in &v.problems {
+            eprintln!("audit trail: {p}");
+        }
+        anyhow::bail!(
+            "the audit trail has been tampered with: {} problem(s) in {} entries",
+            v.problems.len(),
+            v.entries
+        )
+    }
 }
 
 fn verify_lottery(settings: &Settings, session: &str) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
 use crate::api::stays::parse_reason;
+use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -40,6 +41,7 @@ pub struct CreateBan {
 pub async fn create_ban(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     body: ApiJson<CreateBan>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Coordinator])?;
@@ -94,9 +96,13 @@ pub async fn create_ban(
     };
     let now = state.clock.now();
     let st = state.clone();
-    let ban = crate::service::blocking(&state.pool, move |conn| {
-        svc::ban(conn, &st.partnership, &new, &caller.user_id, now)
-    })
+    let audit = Audit::new(&caller, &tag, "ban.create", Target::guest(&new.guest_id));
+    let ban = audited(
+        &state.pool,
+        audit,
+        move |conn| svc::ban(conn, &st.partnership, &new, &caller.user_id, now),
+        |b: &crate::service::stays::BanView| vec![Target::both(&b.guest_id, &b.id)],
+    )
     .await?;
     state.changed().await;
     Ok(HttpResponse::Created().json(ban))

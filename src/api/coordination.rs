@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::stays::{parse_night, parse_reason};
+use crate::audit::{Audit, RequestTag, Target};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -258,6 +259,7 @@ pub struct CreatePlacement {
 pub async fn create_placement(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     key: IdempotencyKey,
     body: ApiJson<CreatePlacement>,
 ) -> Result<HttpResponse, AppError> {
@@ -313,8 +315,13 @@ pub async fn create_placement(
         reason,
     };
     let hash = idempotency::fingerprint("POST /placements", &body.0);
-    let user = caller.user_id.clone();
-    crate::api::stays::created_once(&state, user, key, hash, move |c, p, now| {
+    // An emergency placement passes over the karenstid: a rule override.
+    let action = match kind {
+        PlacementKind::Emergency => "placement.emergency",
+        PlacementKind::ColdNight => "placement.cold-night",
+    };
+    let audit = Audit::new(&caller, &tag, action, Target::guest(&b.guest_id));
+    crate::api::stays::created_once(&state, audit, key, hash, move |c, p, now| {
         svc::place(c, p, &req, &caller.scope(), &caller.user_id, now)
     })
     .await

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::stays::parse_night;
+use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -52,6 +53,7 @@ pub struct CreateReferral {
 pub async fn create_referral(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     body: ApiJson<CreateReferral>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[
@@ -76,17 +78,23 @@ pub async fn create_referral(
         return Err(AppError::Validation(errors));
     }
     let now = state.clock.now();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::create_referral(
-            conn,
-            &b.guest_id,
-            &b.reason,
-            b.acute,
-            note,
-            &caller.user_id,
-            now,
-        )
-    })
+    let audit = Audit::new(&caller, &tag, "referral.create", Target::guest(&b.guest_id));
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| {
+            svc::create_referral(
+                conn,
+                &b.guest_id,
+                &b.reason,
+                b.acute,
+                note,
+                &caller.user_id,
+                now,
+            )
+        },
+        |r: &svc::ReferralView| vec![Target::both(&r.guest_id, &r.id)],
+    )
     .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -110,6 +118,7 @@ const STATUSES: [&str; 3] = ["open", "taken", "closed"];
 pub async fn list_referrals(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     query: ApiQuery<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(INBOX_ROLES)?;
@@ -120,9 +129,17 @@ pub async fn list_referrals(
             "must be one of: open, taken, closed",
         ));
     }
-    let list = crate::service::blocking(&state.pool, move |conn| {
-        svc::list_referrals(conn, status.as_deref())
-    })
+    let audit = Audit::new(&caller, &tag, "referral.list", Target::default());
+    let list = audited(
+        &state.pool,
+        audit,
+        move |conn| svc::list_referrals(conn, status.as_deref()),
+        |list: &Vec<svc::ReferralView>| {
+            list.iter()
+                .map(|r| Target::both(&r.guest_id, &r.id))
+                .collect()
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(list))
 }
@@ -147,6 +164,7 @@ pub struct UpdateReferral {
 pub async fn update_referral(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
     body: ApiJson<UpdateReferral>,
 ) -> Result<HttpResponse, AppError> {
@@ -165,9 +183,15 @@ pub async fn update_referral(
     }
     let id = path.into_inner();
     let now = state.clock.now();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::update_referral(conn, &id, &b.status, note.as_deref(), &caller.user_id, now)
-    })
+    let audit = Audit::new(&caller, &tag, "referral.update", Target::subject(&id));
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| {
+            svc::update_referral(conn, &id, &b.status, note.as_deref(), &caller.user_id, now)
+        },
+        |r: &svc::ReferralView| vec![Target::both(&r.guest_id, &r.id)],
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -197,6 +221,7 @@ pub struct CreateIncident {
 pub async fn create_incident(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     body: ApiJson<CreateIncident>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Coordinator, Role::ShelterStaff])?;
@@ -241,9 +266,13 @@ pub async fn create_incident(
         description,
         guest_ids,
     };
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::record_incident(conn, &new, &caller.scope(), &caller.user_id, now)
-    })
+    let audit = Audit::new(&caller, &tag, "incident.create", Target::default());
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| svc::record_incident(conn, &new, &caller.scope(), &caller.user_id, now),
+        |i: &svc::IncidentView| i.guest_ids.iter().map(|g| Target::both(g, &i.id)).collect(),
+    )
     .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -267,6 +296,7 @@ pub struct IncidentRange {
 pub async fn list_incidents(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     query: ApiQuery<IncidentRange>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Coordinator])?;
@@ -285,9 +315,17 @@ pub async fn list_incidents(
             "must be from `from` to 400 nights after it",
         ));
     }
-    let list = crate::service::blocking(&state.pool, move |conn| {
-        svc::list_incidents(conn, from.date(), to.date())
-    })
+    let audit = Audit::new(&caller, &tag, "incident.list", Target::default());
+    let list = audited(
+        &state.pool,
+        audit,
+        move |conn| svc::list_incidents(conn, from.date(), to.date()),
+        |list: &Vec<svc::IncidentView>| {
+            list.iter()
+                .flat_map(|i| i.guest_ids.iter().map(|g| Target::both(g, &i.id)))
+                .collect()
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(list))
 }

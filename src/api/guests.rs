@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery};
+use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::db::guests::GuestRow;
 use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, Role};
@@ -167,6 +168,7 @@ pub struct SearchQuery {
 pub async fn register_guest(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     body: ApiJson<RegisterGuest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(GUEST_ROLES)?;
@@ -175,9 +177,22 @@ pub async fn register_guest(
         .with_timezone(&state.partnership.calendar.zone)
         .date_naive();
     let new = body.0.parse(today)?;
-    let (guest, duplicates) = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::guests::register(conn, new, &caller.user_id, now.naive_utc())
-    })
+    let audit = Audit::new(&caller, &tag, "guest.register", Target::default());
+    let (guest, duplicates) = audited(
+        &state.pool,
+        audit,
+        move |conn| crate::service::guests::register(conn, new, &caller.user_id, now.naive_utc()),
+        |(guest, duplicates): &(GuestRow, Vec<GuestRow>)| {
+            // The possible duplicates are shown by name: a read of each.
+            std::iter::once(Target::guest(&guest.id))
+                .chain(
+                    duplicates.iter().map(|d| {
+                        Target::both(&d.id, &guest.id).as_action("guest.shown-as-duplicate")
+                    }),
+                )
+                .collect()
+        },
+    )
     .await?;
     Ok(HttpResponse::Created().json(RegisteredGuest {
         guest: guest.into(),
@@ -203,6 +218,7 @@ pub async fn register_guest(
 pub async fn search_guests(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     query: ApiQuery<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(GUEST_ROLES)?;
@@ -210,9 +226,13 @@ pub async fn search_guests(
     if q.chars().count() > 100 {
         return Err(AppError::validation("q", "must be at most 100 characters"));
     }
-    let found = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::guests::search(conn, &q, 50)
-    })
+    let audit = Audit::new(&caller, &tag, "guest.search", Target::default());
+    let found = audited(
+        &state.pool,
+        audit,
+        move |conn| crate::service::guests::search(conn, &q, 50),
+        |found: &Vec<GuestRow>| found.iter().map(|g| Target::guest(&g.id)).collect(),
+    )
     .await?;
     Ok(HttpResponse::Ok().json(found.into_iter().map(GuestOut::from).collect::<Vec<_>>()))
 }
@@ -227,15 +247,19 @@ pub async fn search_guests(
 pub async fn get_guest(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(GUEST_ROLES)?;
     let id = path.into_inner();
-    let guest = crate::service::blocking(&state.pool, move |conn| {
-        Ok(crate::db::guests::get(conn, &id)?)
-    })
-    .await?
-    .ok_or_else(|| AppError::not_found("guest"))?;
+    let audit = Audit::new(&caller, &tag, "guest.read", Target::default());
+    let guest = audited(
+        &state.pool,
+        audit,
+        move |conn| crate::db::guests::get(conn, &id)?.ok_or_else(|| AppError::not_found("guest")),
+        |g: &GuestRow| vec![Target::guest(&g.id)],
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(GuestOut::from(guest)))
 }
 
@@ -257,6 +281,7 @@ pub struct EligibilityQuery {
 pub async fn guest_eligibility(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
     query: ApiQuery<EligibilityQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -269,9 +294,14 @@ pub async fn guest_eligibility(
     let id = path.into_inner();
     let now = state.clock.now();
     let st = state.clone();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::stays::eligibility(conn, &st.partnership, &id, night, now)
-    })
+    let audit = Audit::new(&caller, &tag, "guest.eligibility", Target::guest(&id));
+    let guest = id.clone();
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| crate::service::stays::eligibility(conn, &st.partnership, &id, night, now),
+        move |_| vec![Target::guest(guest)],
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }

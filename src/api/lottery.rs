@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
 use crate::api::stays::parse_night;
+use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -95,6 +96,7 @@ pub struct Register {
 pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
     body: ApiJson<Register>,
 ) -> Result<HttpResponse, AppError> {
@@ -108,9 +110,13 @@ pub async fn register(
     }
     let id = path.into_inner();
     let now = state.clock.now();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::register(conn, &id, &guest_id, &caller.scope(), now)
-    })
+    let audit = Audit::new(&caller, &tag, "lottery.apply", Target::both(&guest_id, &id));
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| svc::register(conn, &id, &guest_id, &caller.scope(), now),
+        |a: &svc::ApplicantView| vec![Target::guest(&a.guest_id)],
+    )
     .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -126,22 +132,34 @@ pub async fn register(
 pub async fn draw(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(INTAKE_ROLES)?;
     let id = path.into_inner();
     let now = state.clock.now();
     let st = state.clone();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::draw(
-            conn,
-            &st.partnership,
-            &id,
-            &caller.scope(),
-            &caller.user_id,
-            now,
-        )
-    })
+    let audit = Audit::new(&caller, &tag, "lottery.draw", Target::subject(&id));
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| {
+            svc::draw(
+                conn,
+                &st.partnership,
+                &id,
+                &caller.scope(),
+                &caller.user_id,
+                now,
+            )
+        },
+        |s: &svc::SessionView| {
+            s.applicants
+                .iter()
+                .map(|a| Target::both(&a.guest_id, &s.id))
+                .collect()
+        },
+    )
     .await?;
     state.changed().await;
     Ok(HttpResponse::Ok().json(view))
@@ -157,13 +175,23 @@ pub async fn draw(
 pub async fn get_session(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(INTAKE_ROLES)?;
     let id = path.into_inner();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::get(conn, &id, &caller.scope())
-    })
+    let audit = Audit::new(&caller, &tag, "lottery.read", Target::subject(&id));
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| svc::get(conn, &id, &caller.scope()),
+        |s: &svc::SessionView| {
+            s.applicants
+                .iter()
+                .map(|a| Target::both(&a.guest_id, &s.id))
+                .collect()
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }

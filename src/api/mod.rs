@@ -2,6 +2,7 @@
 //! request, check the caller's rights, call the service and map the result.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod bans;
 pub mod coordination;
@@ -60,7 +61,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lottery::draw)
         .service(lottery::get_session)
         .service(lottery::verify)
-        .service(admin::set_clock);
+        .service(admin::set_clock)
+        .service(audit::list_audit);
 }
 
 /// An error, as every error response is (RFC 9457).

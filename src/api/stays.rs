@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson};
+use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::partnerships::Partnership;
@@ -134,8 +135,13 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Answer, AppError> {
     ))
 }
 
-/// Runs an act on a stay, answers with the stay, and tells the screens.
-async fn stay_act<F>(state: &web::Data<AppState>, act: F) -> Result<HttpResponse, AppError>
+/// Runs an act on a stay with its audit entry, answers with the stay, and
+/// tells the screens.
+async fn stay_act<F>(
+    state: &web::Data<AppState>,
+    audit: Audit,
+    act: F,
+) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(&mut DbConnection, &Partnership, DateTime<Utc>) -> Result<StayView, AppError>
         + Send
@@ -143,17 +149,23 @@ where
 {
     let now = state.clock.now();
     let st = state.clone();
-    let stay =
-        crate::service::blocking(&state.pool, move |conn| act(conn, &st.partnership, now)).await?;
+    let stay = audited(
+        &state.pool,
+        audit,
+        move |conn| act(conn, &st.partnership, now),
+        |stay: &StayView| vec![Target::both(&stay.guest_id, &stay.id)],
+    )
+    .await?;
     state.changed().await;
     Ok(HttpResponse::Ok().json(stay))
 }
 
-/// Runs an act that creates something, once per `Idempotency-Key`,
-/// answers 201 (or the first answer again), and tells the screens.
+/// Runs an act that creates something, once per `Idempotency-Key`, with
+/// its audit entry, answers 201 (or the first answer again), and tells the
+/// screens.
 pub async fn created_once<T, F>(
     state: &web::Data<AppState>,
-    user_id: String,
+    audit: Audit,
     key: IdempotencyKey,
     fingerprint: String,
     act: F,
@@ -166,11 +178,17 @@ where
 {
     let now = state.clock.now();
     let st = state.clone();
-    let (status, body) = crate::service::blocking(&state.pool, move |conn| {
-        idempotency::run(conn, &user_id, key.0.as_deref(), &fingerprint, |c| {
-            json(201, &act(c, &st.partnership, now)?)
-        })
-    })
+    let user_id = audit.who.user_id.clone();
+    let (status, body) = audited(
+        &state.pool,
+        audit,
+        move |conn| {
+            idempotency::run(conn, &user_id, key.0.as_deref(), &fingerprint, |c| {
+                json(201, &act(c, &st.partnership, now)?)
+            })
+        },
+        |(_, body): &Answer| vec![Target::of_answer(body)],
+    )
     .await?;
     state.changed().await;
     Ok(answer(status, body))
@@ -190,14 +208,15 @@ where
 pub async fn create_stay(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     key: IdempotencyKey,
     body: ApiJson<CreateStay>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
     let req = body.0.parse()?;
     let hash = idempotency::fingerprint("POST /stays", &body.0);
-    let user = caller.user_id.clone();
-    created_once(&state, user, key, hash, move |c, p, now| {
+    let audit = Audit::new(&caller, &tag, "stay.create", Target::guest(&req.guest_id));
+    created_once(&state, audit, key, hash, move |c, p, now| {
         svc::grant(c, p, &req, &caller.scope(), &caller.user_id, now)
     })
     .await
@@ -213,15 +232,20 @@ pub async fn create_stay(
 pub async fn get_stay(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
     let id = path.into_inner();
     let now = state.clock.now();
     let st = state.clone();
-    let stay = crate::service::blocking(&state.pool, move |conn| {
-        svc::get(conn, &st.partnership, &id, &caller.scope(), now)
-    })
+    let audit = Audit::new(&caller, &tag, "stay.read", Target::subject(&id));
+    let stay = audited(
+        &state.pool,
+        audit,
+        move |conn| svc::get(conn, &st.partnership, &id, &caller.scope(), now),
+        |stay: &StayView| vec![Target::both(&stay.guest_id, &stay.id)],
+    )
     .await?;
     Ok(HttpResponse::Ok().json(stay))
 }
@@ -240,6 +264,7 @@ pub async fn get_stay(
 pub async fn check_in(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     key: IdempotencyKey,
     path: web::Path<String>,
     body: OptionalJson<CheckIn>,
@@ -253,8 +278,8 @@ pub async fn check_in(
     }
     let id = path.into_inner();
     let hash = idempotency::fingerprint(&format!("POST /stays/{id}/check-ins"), &body);
-    let user = caller.user_id.clone();
-    created_once(&state, user, key, hash, move |c, p, now| {
+    let audit = Audit::new(&caller, &tag, "stay.check-in", Target::subject(&id));
+    created_once(&state, audit, key, hash, move |c, p, now| {
         svc::check_in(c, p, &id, night, &caller.scope(), now)
     })
     .await
@@ -272,13 +297,15 @@ pub async fn check_in(
 pub async fn end_stay(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
     body: ApiJson<Reason>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    stay_act(&state, move |c, p, now| {
+    let audit = Audit::new(&caller, &tag, "stay.end", Target::subject(&id));
+    stay_act(&state, audit, move |c, p, now| {
         svc::end(c, p, &id, &reason, &caller.scope(), now)
     })
     .await
@@ -296,6 +323,7 @@ pub async fn end_stay(
 pub async fn move_stay(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
     body: ApiJson<MoveStay>,
 ) -> Result<HttpResponse, AppError> {
@@ -308,7 +336,8 @@ pub async fn move_stay(
         ));
     }
     let id = path.into_inner();
-    stay_act(&state, move |c, p, now| {
+    let audit = Audit::new(&caller, &tag, "stay.move", Target::subject(&id));
+    stay_act(&state, audit, move |c, p, now| {
         svc::move_to(c, p, &id, &place_id, &caller.scope(), now)
     })
     .await
@@ -326,13 +355,15 @@ pub async fn move_stay(
 pub async fn void_stay(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     path: web::Path<String>,
     body: ApiJson<Reason>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Coordinator])?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    stay_act(&state, move |c, p, now| {
+    let audit = Audit::new(&caller, &tag, "stay.void", Target::subject(&id));
+    stay_act(&state, audit, move |c, p, now| {
         svc::void(c, p, &id, &reason, &caller.scope(), now)
     })
     .await

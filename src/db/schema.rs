@@ -282,6 +282,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_entries (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        user_id -> Text,
+        roles -> Text,
+        action -> Text,
+        guest_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(rule_sets -> partnerships (partnership_id));
 diesel::joinable!(organizations -> partnerships (partnership_id));
 diesel::joinable!(shelters -> organizations (organization_id));
@@ -316,4 +339,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ban_grounds,
     intake_sessions,
     intake_applicants,
+    audit_entries,
+    audit_head,
 );

@@ -5,7 +5,7 @@ use std::process::Command;
 use crate::concurrency::assert_no_double_booking;
 use crate::helpers::*;
 
-fn nattplats(dir: &std::path::Path, url: &str) -> Command {
+pub fn nattplats(dir: &std::path::Path, url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nattplats"));
     cmd.current_dir(dir)
         .env_clear()
@@ -15,7 +15,7 @@ fn nattplats(dir: &std::path::Path, url: &str) -> Command {
     cmd
 }
 
-fn url_of(url: &nattplats::config::DatabaseUrl) -> String {
+pub fn url_of(url: &nattplats::config::DatabaseUrl) -> String {
     match url {
         nattplats::config::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
         nattplats::config::DatabaseUrl::Postgres(s) => {

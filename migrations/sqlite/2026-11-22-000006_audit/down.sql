@@ -1,0 +1,4 @@
+DROP TRIGGER audit_entries_no_delete;
+DROP TRIGGER audit_entries_no_update;
+DROP TABLE audit_head;
+DROP TABLE audit_entries;

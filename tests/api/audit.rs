@@ -1,0 +1,195 @@
+//! The audit trail: every read and change of a guest's data is written in
+//! the same transaction as the act, hash-chained, and `nattplats audit
+//! verify` finds an entry edited or deleted behind the service's back.
+
+use diesel::RunQueryDsl;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::cli::{nattplats, url_of};
+use crate::helpers::*;
+use crate::world::*;
+
+/// The id of a user, by username.
+fn user_id(app: &TestApp, username: &str) -> String {
+    use diesel::prelude::*;
+    use nattplats::db::schema::users as u;
+    u::table
+        .filter(u::username.eq(username))
+        .select(u::id)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+async fn audit_of(app: &TestApp, query: &str) -> Vec<Value> {
+    let res = app
+        .get(&format!("/api/v1/audit?{query}"), Some(&app.admin_token))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    page["entries"].as_array().unwrap().clone()
+}
+
+fn actions(entries: &[Value]) -> Vec<&str> {
+    entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
+}
+
+fn verify(app: &TestApp) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    nattplats(dir.path(), &url_of(&app.settings.database))
+        .args(["audit", "verify"])
+        .output()
+        .unwrap()
+}
+
+fn sql(app: &TestApp, statement: &str) -> Result<usize, diesel::result::Error> {
+    let mut conn = app.conn();
+    match &mut *conn {
+        nattplats::db::DbConnection::Sqlite(c) => diesel::sql_query(statement).execute(c),
+        nattplats::db::DbConnection::Postgres(c) => diesel::sql_query(statement).execute(c),
+    }
+}
+
+/// Lets the test edit the trail as someone with database access could.
+fn allow_tampering(app: &TestApp) {
+    if app.settings.database.is_sqlite() {
+        sql(app, "DROP TRIGGER audit_entries_no_update").unwrap();
+        sql(app, "DROP TRIGGER audit_entries_no_delete").unwrap();
+    } else {
+        sql(
+            app,
+            "ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only",
+        )
+        .unwrap();
+    }
+}
+
+backend_tests! {
+    async fn reads_and_changes_of_a_guest_are_audited_with_who_and_the_request(b: Backend) {
+        let w = world(b).await;
+        let coordinator = user_id(&w.app, "coord");
+        let g = w.man().await;
+        let res = w.app.get(&format!("/api/v1/guests/{g}"), Some(&w.coordinator)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let stay = w.stay(json!({"guest_id": g, "shelter_id": w.a.id})).await;
+        // A refused second intake is audited too, with what it tried.
+        let res = w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.b.id})).await;
+        assert_problem(res, 409, "already-has-stay").await;
+        let res = w.app.get(&format!("/api/v1/guests/{g}/eligibility"), Some(&w.coordinator)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        // A request that fails leaves nothing behind.
+        let unknown = "00000000-0000-4000-8000-000000000000";
+        assert_problem(w.app.get(&format!("/api/v1/guests/{unknown}"), Some(&w.coordinator)).await, 404, "not-found").await;
+
+        let entries = audit_of(&w.app, &format!("guest_id={g}")).await;
+        assert_eq!(actions(&entries), vec!["guest.eligibility", "stay.create.refused", "stay.create", "guest.read", "guest.register"]);
+        for e in &entries {
+            assert_eq!(e["user_id"], coordinator.as_str());
+            assert_eq!(e["roles"], json!(["coordinator"]));
+            assert_eq!(e["guest_id"], g.as_str());
+            assert!(e["request_id"].is_string());
+        }
+        assert_eq!(entries[3]["request_id"], request_id.as_str());
+        assert_eq!(entries[2]["subject_id"], stay["id"]);
+        assert!(audit_of(&w.app, &format!("guest_id={unknown}")).await.is_empty());
+        // Looking at a guest's trail is itself on the trail.
+        let again = audit_of(&w.app, &format!("guest_id={g}")).await;
+        assert_eq!(again[0]["action"], "audit.read");
+        assert_eq!(again[0]["user_id"], user_id(&w.app, ADMIN).as_str());
+        // By user, newest first, in pages.
+        let by_user = audit_of(&w.app, &format!("user_id={coordinator}&limit=2")).await;
+        assert_eq!(by_user.len(), 2);
+        assert!(by_user[0]["seq"].as_i64() > by_user[1]["seq"].as_i64());
+        let older = audit_of(&w.app, &format!("user_id={coordinator}&limit=2&before={}", by_user[1]["seq"])).await;
+        assert!(older[0]["seq"].as_i64() < by_user[1]["seq"].as_i64());
+        // Only admins read the trail.
+        assert_problem(w.app.get("/api/v1/audit", Some(&w.coordinator)).await, 403, "forbidden").await;
+        let p = assert_problem(w.app.get("/api/v1/audit?guest_id=x&limit=0", Some(&w.app.admin_token)).await, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["guest_id", "limit"]);
+    }
+
+    async fn searches_and_possible_duplicates_are_reads_of_each_guest_shown(b: Backend) {
+        let w = world(b).await;
+        let body = json!({"given_name": "Ion", "family_name": "Popescu", "birth_year": 1980, "gender": "man", "citizenship": "RO"});
+        let first: Value = w.app.post("/api/v1/guests", Some(&w.coordinator), &body).await.json().await.unwrap();
+        let second: Value = w.app.post("/api/v1/guests", Some(&w.coordinator), &body).await.json().await.unwrap();
+        assert_eq!(second["possible_duplicates"][0]["id"], first["id"]);
+        let res = w.app.get("/api/v1/guests?q=Popescu", Some(&w.coordinator)).await;
+        assert_eq!(res.json::<Value>().await.unwrap().as_array().unwrap().len(), 2);
+        let entries = audit_of(&w.app, &format!("guest_id={}", first["id"].as_str().unwrap())).await;
+        assert_eq!(actions(&entries), vec!["guest.search", "guest.shown-as-duplicate", "guest.register"]);
+        assert_eq!(entries[1]["subject_id"], second["id"]);
+    }
+
+    async fn the_trail_is_append_only_and_verify_finds_an_edit_and_a_deletion(b: Backend) {
+        let w = world(b).await;
+        let g = w.man().await;
+        for _ in 0..3 {
+            w.app.get(&format!("/api/v1/guests/{g}"), Some(&w.coordinator)).await;
+        }
+        let seqs = seqs_of(&w.app, &g);
+        assert_eq!(seqs.len(), 4);
+        let total = seqs_of_all(&w.app).len();
+        let out = verify(&w.app);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{total} entries")));
+        // The database itself refuses to change the trail.
+        assert!(sql(&w.app, &format!("UPDATE audit_entries SET action = 'guest.register' WHERE seq = {}", seqs[1])).is_err());
+        assert!(sql(&w.app, &format!("DELETE FROM audit_entries WHERE seq = {}", seqs[2])).is_err());
+        allow_tampering(&w.app);
+        // An edited entry.
+        assert_eq!(sql(&w.app, &format!("UPDATE audit_entries SET user_id = 'someone-else' WHERE seq = {}", seqs[1])).unwrap(), 1);
+        let out = verify(&w.app);
+        assert!(!out.status.success());
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains(&format!("entry {} was changed", seqs[1])), "{said}");
+        // A deleted entry in the middle, and the last one.
+        sql(&w.app, &format!("DELETE FROM audit_entries WHERE seq = {}", seqs[2])).unwrap();
+        let said = String::from_utf8_lossy(&verify(&w.app).stderr).into_owned();
+        assert!(said.contains(&format!("entries {0} to {0} are missing", seqs[2])), "{said}");
+        let last = *seqs_of_all(&w.app).last().unwrap();
+        sql(&w.app, &format!("DELETE FROM audit_entries WHERE seq = {last}")).unwrap();
+        let said = String::from_utf8_lossy(&verify(&w.app).stderr).into_owned();
+        assert!(said.contains(&format!("but {last} were written")), "{said}");
+    }
+
+    async fn concurrent_acts_make_one_unbroken_chain(b: Backend) {
+        let w = world(b).await;
+        let g = w.man().await;
+        let url = w.app.url(&format!("/api/v1/guests/{g}"));
+        let reads = (0..24).map(|_| w.app.client.get(&url).bearer_auth(&w.coordinator).send());
+        for res in futures_util::future::join_all(reads).await {
+            assert_eq!(res.unwrap().status(), StatusCode::OK);
+        }
+        assert_eq!(seqs_of(&w.app, &g).len(), 25);
+        let all = seqs_of_all(&w.app);
+        assert_eq!(all, (1..=all.len() as i64).collect::<Vec<_>>());
+        let out = verify(&w.app);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+fn seqs_of(app: &TestApp, guest: &str) -> Vec<i64> {
+    use diesel::prelude::*;
+    use nattplats::db::schema::audit_entries as a;
+    a::table
+        .filter(a::guest_id.eq(guest))
+        .select(a::seq)
+        .order(a::seq)
+        .load(&mut *app.conn())
+        .unwrap()
+}
+
+fn seqs_of_all(app: &TestApp) -> Vec<i64> {
+    use diesel::prelude::*;
+    use nattplats::db::schema::audit_entries as a;
+    a::table
+        .select(a::seq)
+        .order(a::seq)
+        .load(&mut *app.conn())
+        .unwrap()
+}
