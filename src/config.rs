@@ -59,6 +59,44 @@ struct RawSettings {
     forecast_file: Option<PathBuf>,
     #[serde(default)]
     forecast_smhi_file: Option<PathBuf>,
+    #[serde(default)]
+    jwks: Option<String>,
+    #[serde(default)]
+    idp_issuer: Option<String>,
+    #[serde(default)]
+    idp_audience: Option<String>,
+    #[serde(default = "default_idp_max_lifetime")]
+    idp_max_token_lifetime_seconds: u64,
+    #[serde(default = "default_login_per_username")]
+    login_attempts_per_username: u32,
+    #[serde(default = "default_login_per_address")]
+    login_attempts_per_address: u32,
+    #[serde(default = "default_login_window")]
+    login_window_seconds: u64,
+    #[serde(default)]
+    trusted_proxies: Option<StringOrList>,
+}
+
+/// A list given as a TOML array or as one comma-separated text (the only
+/// way an environment variable can say it).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StringOrList {
+    One(String),
+    List(Vec<String>),
+}
+
+impl StringOrList {
+    fn items(self) -> Vec<String> {
+        let list = match self {
+            Self::One(s) => s.split(',').map(str::to_owned).collect(),
+            Self::List(l) => l,
+        };
+        list.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
 }
 
 fn default_database_url() -> String {
@@ -75,6 +113,18 @@ fn default_max_body() -> usize {
 }
 fn default_pool_size() -> u32 {
     8
+}
+fn default_idp_max_lifetime() -> u64 {
+    3600
+}
+fn default_login_per_username() -> u32 {
+    10
+}
+fn default_login_per_address() -> u32 {
+    30
+}
+fn default_login_window() -> u64 {
+    900
 }
 
 /// Which database, parsed from `DATABASE_URL`.
@@ -127,6 +177,89 @@ pub enum JwtSecretSource {
     File(PathBuf),
 }
 
+/// Where the identity provider's public keys (a JWKS document) are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksSource {
+    /// Re-read whenever it changes, so a key removed from it stops
+    /// verifying at once.
+    File(PathBuf),
+    /// `https://…` (plain `http://` only to a loopback address), fetched at
+    /// start and again on an unknown `kid` or when older than a few minutes.
+    Url(String),
+}
+
+/// Tokens of the city's identity provider that the service accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdpSettings {
+    pub jwks: JwksSource,
+    pub issuer: String,
+    pub audience: String,
+    /// Tokens whose `exp - iat` is longer are refused.
+    pub max_token_lifetime_seconds: u64,
+}
+
+/// How many login attempts one username and one client address may make
+/// per window, per instance (the counts live in memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    pub per_username: u32,
+    pub per_address: u32,
+    pub window_seconds: u64,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_username: default_login_per_username(),
+            per_address: default_login_per_address(),
+            window_seconds: default_login_window(),
+        }
+    }
+}
+
+/// One address or network (`10.0.0.0/8`, `fd00::/8`), for trusted proxies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: std::net::IpAddr = addr.trim().parse().ok()?;
+        let addr = addr.to_canonical();
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.trim().parse::<u8>().ok().filter(|p| *p <= max)?,
+            None => max,
+        };
+        Some(Self { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Checked settings: a value that exists is valid.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -141,6 +274,11 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub db_pool_size: u32,
     pub forecast: Option<ForecastFile>,
+    /// Tokens of the city's identity provider, when configured.
+    pub idp: Option<IdpSettings>,
+    pub login_limits: LoginLimits,
+    /// Peers whose `X-Forwarded-For` is believed; empty: none is.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Where the forecast for cold-night suggestions is read.
@@ -212,6 +350,9 @@ impl Settings {
             max_body_bytes: default_max_body(),
             db_pool_size: default_pool_size(),
             forecast: None,
+            idp: None,
+            login_limits: LoginLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -285,7 +426,55 @@ impl Settings {
             (None, Some(p)) => Some(ForecastFile::Smhi(p)),
             (None, None) => None,
         };
+        let idp = check_idp(
+            raw.jwks,
+            raw.idp_issuer,
+            raw.idp_audience,
+            raw.idp_max_token_lifetime_seconds,
+        )?;
+        let login_limits = LoginLimits {
+            per_username: raw.login_attempts_per_username,
+            per_address: raw.login_attempts_per_address,
+            window_seconds: raw.login_window_seconds,
+        };
+        for (name, n) in [
+            (
+                "NATTPLATS_LOGIN_ATTEMPTS_PER_USERNAME",
+                login_limits.per_username,
+            ),
+            (
+                "NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS",
+                login_limits.per_address,
+            ),
+        ] {
+            if !(1..=10_000).contains(&n) {
+                return Err(ConfigError(format!(
+                    "{name} must be between 1 and 10000, got {n}"
+                )));
+            }
+        }
+        if !(10..=86_400).contains(&login_limits.window_seconds) {
+            return Err(ConfigError(format!(
+                "NATTPLATS_LOGIN_WINDOW_SECONDS must be between 10 and 86400, got {}",
+                login_limits.window_seconds
+            )));
+        }
+        let mut trusted_proxies = Vec::new();
+        for item in raw
+            .trusted_proxies
+            .map(StringOrList::items)
+            .unwrap_or_default()
+        {
+            trusted_proxies.push(IpNet::parse(&item).ok_or_else(|| {
+                ConfigError(format!(
+                    "NATTPLATS_TRUSTED_PROXIES must list addresses or networks (10.0.0.1, 10.0.0.0/8), got {item:?}"
+                ))
+            })?);
+        }
         Ok(Self {
+            idp,
+            login_limits,
+            trusted_proxies,
             forecast,
             database,
             bind,
@@ -299,6 +488,73 @@ impl Settings {
             db_pool_size: raw.db_pool_size,
         })
     }
+}
+
+fn check_idp(
+    jwks: Option<String>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    max_lifetime: u64,
+) -> Result<Option<IdpSettings>, ConfigError> {
+    let issuer = issuer
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let audience = audience
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let Some(jwks) = jwks.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) else {
+        if issuer.is_some() || audience.is_some() {
+            return Err(ConfigError(
+                "NATTPLATS_IDP_ISSUER and NATTPLATS_IDP_AUDIENCE need NATTPLATS_JWKS".to_owned(),
+            ));
+        }
+        return Ok(None);
+    };
+    let (Some(issuer), Some(audience)) = (issuer, audience) else {
+        return Err(ConfigError(
+            "NATTPLATS_JWKS needs NATTPLATS_IDP_ISSUER and NATTPLATS_IDP_AUDIENCE".to_owned(),
+        ));
+    };
+    if !(60..=86_400).contains(&max_lifetime) {
+        return Err(ConfigError(format!(
+            "NATTPLATS_IDP_MAX_TOKEN_LIFETIME_SECONDS must be between 60 and 86400, got {max_lifetime}"
+        )));
+    }
+    let source = if jwks.starts_with("https://") {
+        JwksSource::Url(jwks)
+    } else if let Some(rest) = jwks.strip_prefix("http://") {
+        // Keys fetched in the clear could be anyone's; only a loopback
+        // address (a sidecar, a test) may be plain http.
+        let host = rest.split(['/', '?']).next().unwrap_or_default();
+        let host = host
+            .rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+            .map_or(host, |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return Err(ConfigError(
+                "NATTPLATS_JWKS must be https:// (plain http:// only to a loopback address)"
+                    .to_owned(),
+            ));
+        }
+        JwksSource::Url(jwks)
+    } else if jwks.contains("://") {
+        return Err(ConfigError(
+            "NATTPLATS_JWKS must be a file path or an https:// URL".to_owned(),
+        ));
+    } else {
+        JwksSource::File(PathBuf::from(jwks))
+    };
+    Ok(Some(IdpSettings {
+        jwks: source,
+        issuer,
+        audience,
+        max_token_lifetime_seconds: max_lifetime,
+    }))
 }
 
 fn parse_bootstrap_admin(pair: &str) -> Result<BootstrapAdmin, ConfigError> {
@@ -410,6 +666,101 @@ mod tests {
             let admin = s.bootstrap_admin.expect("admin");
             assert_eq!(admin.username, "root");
             assert_eq!(admin.password.expose_secret(), "hunter2-hunter2");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_identity_provider_needs_keys_issuer_and_audience() {
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_JWKS", "/etc/nattplats/idp.jwks");
+            jail.set_env("NATTPLATS_IDP_ISSUER", "https://idp.stad.example");
+            jail.set_env("NATTPLATS_IDP_AUDIENCE", "nattplats");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            let idp = s.idp.expect("idp");
+            assert_eq!(
+                idp.jwks,
+                JwksSource::File(PathBuf::from("/etc/nattplats/idp.jwks"))
+            );
+            assert_eq!(idp.max_token_lifetime_seconds, 3600);
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_JWKS", "https://idp.stad.example/jwks");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_IDP_ISSUER"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_JWKS", "http://idp.stad.example/jwks");
+            jail.set_env("NATTPLATS_IDP_ISSUER", "i");
+            jail.set_env("NATTPLATS_IDP_AUDIENCE", "a");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_JWKS") && e.contains("https"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_JWKS", "http://127.0.0.1:9999/jwks");
+            jail.set_env("NATTPLATS_IDP_ISSUER", "i");
+            jail.set_env("NATTPLATS_IDP_AUDIENCE", "a");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(matches!(s.idp.map(|i| i.jwks), Some(JwksSource::Url(_))));
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_IDP_ISSUER", "i");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_JWKS"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_JWKS", "idp.jwks");
+            jail.set_env("NATTPLATS_IDP_ISSUER", "i");
+            jail.set_env("NATTPLATS_IDP_AUDIENCE", "a");
+            jail.set_env("NATTPLATS_IDP_MAX_TOKEN_LIFETIME_SECONDS", "604800");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(
+                e.contains("NATTPLATS_IDP_MAX_TOKEN_LIFETIME_SECONDS"),
+                "{e}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_and_login_limits_are_read_and_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env(
+                "NATTPLATS_TRUSTED_PROXIES",
+                "10.0.0.1, 192.168.0.0/16,fd00::/8",
+            );
+            jail.set_env("NATTPLATS_LOGIN_ATTEMPTS_PER_USERNAME", "5");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.trusted_proxies.len(), 3);
+            assert!(s.trusted_proxies[1].contains("192.168.4.5".parse().unwrap()));
+            assert!(!s.trusted_proxies[1].contains("192.169.0.1".parse().unwrap()));
+            assert!(s.trusted_proxies[0].contains("::ffff:10.0.0.1".parse().unwrap()));
+            assert!(s.trusted_proxies[2].contains("fd12::1".parse().unwrap()));
+            assert_eq!(s.login_limits.per_username, 5);
+            assert_eq!(s.login_limits.per_address, 30);
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_file("nattplats.toml", "trusted_proxies = [\"10.0.0.0/8\"]")?;
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.trusted_proxies, vec![IpNet::parse("10.0.0.0/8").unwrap()]);
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_TRUSTED_PROXIES", "10.0.0.0/33");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_TRUSTED_PROXIES"), "{e}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS", "0");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS"), "{e}");
             Ok(())
         });
     }

@@ -57,6 +57,10 @@ pub enum AppError {
     /// A bed rule refuses (409 with the code of RULES.md).
     #[error("{}", .0.detail())]
     Refused(crate::rules::Refusal),
+    /// Too many login attempts for a username or from an address (429
+    /// `too-many-attempts` with `Retry-After` in seconds).
+    #[error("Too many login attempts; try again in {retry_after_seconds} seconds.")]
+    TooManyAttempts { retry_after_seconds: u64 },
     /// The database cannot be reached (503 with `Retry-After`).
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -96,6 +100,7 @@ impl AppError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::Unavailable(_) => "unavailable",
+            Self::TooManyAttempts { .. } => "too-many-attempts",
             Self::Refused(r) => r.code(),
             Self::Internal(_) => "internal",
         }
@@ -157,6 +162,7 @@ impl ResponseError for AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } | Self::Refused(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -193,6 +199,13 @@ impl ResponseError for AppError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::TooManyAttempts {
+                retry_after_seconds,
+            } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
             }
             Self::Unauthorized(_) => {
                 response.headers_mut().insert(
