@@ -1,6 +1,11 @@
 //! `POST /auth/token`: a username and password for a bearer token.
+//!
+//! Each attempt first takes from the login budgets of its username and its
+//! client address (429 `too-many-attempts` with `Retry-After` when one is
+//! spent, see `auth::login_guard`); an unknown user, an inactive user and a
+//! wrong password then get the same 401 after the same argon2 work.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -27,18 +32,29 @@ pub struct TokenResponse {
 #[utoipa::path(tag = "auth", responses(
     (status = 200, body = TokenResponse),
     (status = 401, body = crate::api::Problem),
-    (status = 422, body = crate::api::Problem)
+    (status = 422, body = crate::api::Problem),
+    (status = 429, body = crate::api::Problem, description = "too-many-attempts, with Retry-After in seconds")
 ))]
 #[post("/auth/token")]
 pub async fn issue_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let TokenRequest { username, password } = body.0;
+    let address = state.tokens.client_address(&req);
+    state.tokens.login_attempt(&username, address)?;
     let user = crate::service::blocking(&state.pool, move |conn| {
         crate::service::users::login(conn, &username, &password)
     })
-    .await?;
+    .await
+    .inspect_err(|e| {
+        if matches!(e, AppError::Unauthorized(_)) {
+            // Never the username: it is personal data, and a mistyped one
+            // is often the password.
+            tracing::info!("login refused");
+        }
+    })?;
     let token = state
         .tokens
         .issue(&user.user_id, user.roles, user.shelters)?;

@@ -1,6 +1,6 @@
-//! `POST /users` (admin).
+//! `POST /users` and `PATCH /users/{id}` (admin).
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, patch, post, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,7 +9,7 @@ use crate::api::extract::ApiJson;
 use crate::auth::Caller;
 use crate::domain::Role;
 use crate::error::{AppError, FieldError};
-use crate::service::users::{NewUser, check_password, check_username};
+use crate::service::users::{NewUser, UserChange, check_password, check_username};
 use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -29,6 +29,63 @@ pub struct UserOut {
     username: String,
     roles: Vec<Role>,
     shelter_ids: Vec<String>,
+    /// An inactive user cannot log in, and their tokens are refused.
+    active: bool,
+}
+
+/// A change to a user; fields left out stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeUser {
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(default)]
+    roles: Option<Vec<String>>,
+    #[serde(default)]
+    shelter_ids: Option<Vec<String>>,
+}
+
+/// Roles as given: known, each once, at least one.
+fn parse_roles(given: &[String], errors: &mut Vec<FieldError>) -> Vec<Role> {
+    let mut roles = Vec::new();
+    for (i, r) in given.iter().enumerate() {
+        match r.parse::<Role>() {
+            Ok(role) if !roles.contains(&role) => roles.push(role),
+            Ok(_) => errors.push(FieldError::new(format!("roles[{i}]"), "is given twice")),
+            Err(m) => errors.push(FieldError::new(format!("roles[{i}]"), m)),
+        }
+    }
+    if given.is_empty() {
+        errors.push(FieldError::new("roles", "must name at least one role"));
+    }
+    roles
+}
+
+impl ChangeUser {
+    fn parse(self) -> Result<UserChange, AppError> {
+        let mut errors = Vec::new();
+        if self.active.is_none() && self.roles.is_none() && self.shelter_ids.is_none() {
+            errors.push(FieldError::new(
+                "active",
+                "give at least one of active, roles, shelter_ids",
+            ));
+        }
+        let roles = self.roles.map(|r| parse_roles(&r, &mut errors));
+        let shelter_ids = self.shelter_ids.map(|mut s| {
+            s.sort();
+            s.dedup();
+            s
+        });
+        if errors.is_empty() {
+            Ok(UserChange {
+                active: self.active,
+                roles,
+                shelter_ids,
+            })
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
 }
 
 impl CreateUser {
@@ -40,17 +97,7 @@ impl CreateUser {
         if let Err(m) = check_password(secrecy::ExposeSecret::expose_secret(&self.password)) {
             errors.push(FieldError::new("password", m));
         }
-        let mut roles = Vec::new();
-        for (i, r) in self.roles.iter().enumerate() {
-            match r.parse::<Role>() {
-                Ok(role) if !roles.contains(&role) => roles.push(role),
-                Ok(_) => errors.push(FieldError::new(format!("roles[{i}]"), "is given twice")),
-                Err(m) => errors.push(FieldError::new(format!("roles[{i}]"), m)),
-            }
-        }
-        if self.roles.is_empty() {
-            errors.push(FieldError::new("roles", "must name at least one role"));
-        }
+        let roles = parse_roles(&self.roles, &mut errors);
         if roles.contains(&Role::ShelterStaff) && self.shelter_ids.is_empty() {
             errors.push(FieldError::new(
                 "shelter_ids",
@@ -97,5 +144,40 @@ pub async fn create_user(
         username: row.username,
         roles: crate::db::users::split_roles(&row.roles),
         shelter_ids,
+        active: row.active,
+    }))
+}
+
+/// Deactivates or reactivates a user, or changes their roles or shelters.
+/// Holds from the user's next request on, for tokens already issued too.
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+    (status = 200, body = UserOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 409, body = crate::api::Problem, description = "own-account: an admin cannot deactivate themselves or drop their own admin role"),
+    (status = 422, body = crate::api::Problem)
+))]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: ApiJson<ChangeUser>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Admin])?;
+    let change = body.0.parse()?;
+    let id = id.into_inner();
+    let view = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::users::update(conn, &caller, &id, change)
+    })
+    .await?;
+    tracing::info!(user_id = %view.id, active = view.active, "user changed");
+    Ok(HttpResponse::Ok().json(UserOut {
+        id: view.id,
+        username: view.username,
+        roles: view.roles,
+        shelter_ids: view.shelter_ids,
+        active: view.active,
     }))
 }

@@ -1,8 +1,12 @@
 //! The [`Caller`] extractor: a handler that takes a `Caller` argument runs
-//! only for a request with a valid bearer token. Handlers never read the
-//! `Authorization` header themselves.
-
-use std::future::{Ready, ready};
+//! only for a request with a valid bearer token of an active user. Handlers
+//! never read the `Authorization` header themselves.
+//!
+//! A valid signature is not enough: every request reads the user's row
+//! (by primary key for our tokens, by username for the identity
+//! provider's), so deactivating a user refuses their unexpired tokens at
+//! once, and roles and shelters come from the row, not from the token, so
+//! a change of either holds from the next request on.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -81,17 +85,25 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req))
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let identity = state.tokens.identify(&token?).await?;
+            crate::service::blocking(&state.pool, move |conn| {
+                crate::service::users::caller(conn, &identity)
+            })
+            .await
+        })
     }
 }
 
-fn extract(req: &HttpRequest) -> Result<Caller, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+/// The token of `Authorization: Bearer <token>`.
+fn bearer(req: &HttpRequest) -> Result<String, AppError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         AppError::Unauthorized("An Authorization: Bearer token is required.".into())
     })?;
@@ -104,16 +116,9 @@ fn extract(req: &HttpRequest) -> Result<Caller, AppError> {
         })
         .map(str::trim)
         .filter(|t| !t.is_empty())
+        .map(str::to_owned)
         .ok_or_else(|| {
             AppError::Unauthorized("The Authorization header must be Bearer <token>.".into())
         })?;
-    let claims = state
-        .tokens
-        .verify(token)
-        .map_err(|_| AppError::Unauthorized("The token is not valid or has expired.".into()))?;
-    Ok(Caller {
-        user_id: claims.sub,
-        roles: claims.roles,
-        shelters: claims.shelters,
-    })
+    Ok(token)
 }

@@ -1,8 +1,10 @@
-//! Users: creating them and logging in.
+//! Users: creating them, changing them (active, roles, shelters), logging
+//! in, and who the caller of a request is.
 
+use diesel::prelude::*;
 use secrecy::SecretString;
 
-use crate::auth::password;
+use crate::auth::{Caller, Identity, password};
 use crate::db::users::{self, UserRow};
 use crate::db::{self, DbConnection, places};
 use crate::domain::Role;
@@ -127,11 +129,13 @@ pub fn login(
         Some(name) => users::by_username(conn, &name)?,
         None => None,
     };
-    let Some(user) = user else {
+    // Unknown and inactive users cost one verification against a dummy
+    // hash, so neither answers faster than a wrong password.
+    let Some(user) = user.filter(|u| u.active) else {
         password::verify_against_nothing(password);
         return Err(refused());
     };
-    if !password::verify(password, &user.password_hash) || !user.active {
+    if !password::verify(password, &user.password_hash) {
         return Err(refused());
     }
     let shelters = users::shelters_of(conn, &user.id)?;
@@ -139,5 +143,158 @@ pub fn login(
         roles: users::split_roles(&user.roles),
         user_id: user.id,
         shelters,
+    })
+}
+
+/// The caller a verified token speaks for: an active user, with the roles
+/// and shelters the users table gives them now.
+pub fn caller(conn: &mut DbConnection, identity: &Identity) -> Result<Caller, AppError> {
+    let user = match identity {
+        Identity::UserId(id) => by_id(conn, id)?,
+        Identity::Username(name) => users::by_username(conn, name)?,
+    };
+    let Some(user) = user else {
+        return Err(AppError::Unauthorized(
+            "The token names no user of this service.".into(),
+        ));
+    };
+    if !user.active {
+        return Err(AppError::Unauthorized(
+            "The account of this token is deactivated.".into(),
+        ));
+    }
+    let shelters = users::shelters_of(conn, &user.id)?;
+    Ok(Caller {
+        roles: users::split_roles(&user.roles),
+        user_id: user.id,
+        shelters,
+    })
+}
+
+// The queries below belong in `db::users`; they live here until that
+// module takes them.
+fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    use crate::db::schema::users::dsl;
+    dsl::users
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResult<usize> {
+    use crate::db::schema::users::dsl;
+    diesel::update(dsl::users.find(id))
+        .set(dsl::active.eq(active))
+        .execute(conn)
+}
+
+fn set_roles(conn: &mut DbConnection, id: &str, roles: &[Role]) -> QueryResult<usize> {
+    use crate::db::schema::users::dsl;
+    diesel::update(dsl::users.find(id))
+        .set(dsl::roles.eq(users::join_roles(roles)))
+        .execute(conn)
+}
+
+fn set_shelters(conn: &mut DbConnection, id: &str, shelter_ids: &[String]) -> QueryResult<()> {
+    use crate::db::schema::user_shelters::dsl;
+    diesel::delete(dsl::user_shelters.filter(dsl::user_id.eq(id))).execute(conn)?;
+    for s in shelter_ids {
+        diesel::insert_into(dsl::user_shelters)
+            .values(&users::UserShelterRow {
+                user_id: id.to_owned(),
+                shelter_id: s.clone(),
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A change to a user, already checked field by field.
+#[derive(Debug, Default)]
+pub struct UserChange {
+    pub active: Option<bool>,
+    pub roles: Option<Vec<Role>>,
+    pub shelter_ids: Option<Vec<String>>,
+}
+
+/// A user as an admin sees it.
+#[derive(Debug)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub shelter_ids: Vec<String>,
+    pub active: bool,
+}
+
+/// Changes a user. Takes effect on the user's next request: the caller
+/// of every request is read from these rows. An admin cannot deactivate
+/// themselves or take their own admin role away, so the service is never
+/// left without the admin who could undo it.
+pub fn update(
+    conn: &mut DbConnection,
+    by: &Caller,
+    id: &str,
+    change: UserChange,
+) -> Result<UserView, AppError> {
+    db::write_tx(conn, |c| {
+        let user = by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
+        if user.id == by.user_id
+            && (change.active == Some(false)
+                || change
+                    .roles
+                    .as_ref()
+                    .is_some_and(|r| !r.contains(&Role::Admin)))
+        {
+            return Err(AppError::Conflict {
+                code: "own-account",
+                detail: "An admin cannot deactivate their own account or take away their own admin role; another admin can.".into(),
+            });
+        }
+        if let Some(shelter_ids) = &change.shelter_ids {
+            let mut unknown = Vec::new();
+            for (i, s) in shelter_ids.iter().enumerate() {
+                if !places::shelter_exists(c, s)? {
+                    unknown.push(FieldError::new(
+                        format!("shelter_ids[{i}]"),
+                        "no shelter has this id",
+                    ));
+                }
+            }
+            if !unknown.is_empty() {
+                return Err(AppError::Validation(unknown));
+            }
+        }
+        let roles = change
+            .roles
+            .clone()
+            .unwrap_or_else(|| users::split_roles(&user.roles));
+        let shelter_ids = match &change.shelter_ids {
+            Some(s) => s.clone(),
+            None => users::shelters_of(c, &user.id)?,
+        };
+        if roles.contains(&Role::ShelterStaff) && shelter_ids.is_empty() {
+            return Err(AppError::validation(
+                "shelter_ids",
+                "shelter_staff must be given at least one shelter",
+            ));
+        }
+        if let Some(active) = change.active {
+            set_active(c, &user.id, active)?;
+        }
+        if let Some(r) = &change.roles {
+            set_roles(c, &user.id, r)?;
+        }
+        if let Some(s) = &change.shelter_ids {
+            set_shelters(c, &user.id, s)?;
+        }
+        Ok(UserView {
+            active: change.active.unwrap_or(user.active),
+            id: user.id,
+            username: user.username,
+            roles,
+            shelter_ids,
+        })
     })
 }

@@ -1,7 +1,57 @@
+use std::time::{Duration, Instant};
+
+use nattplats::config::{IpNet, JwtSecretSource, LoginLimits};
 use reqwest::StatusCode;
+use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::idp::{b64, claims_of, get_at, instance_with_settings, now, own_token, refused_at};
+
+async fn login_at(
+    app: &TestApp,
+    address: &str,
+    username: &str,
+    password: &str,
+    from: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(format!("{address}/api/v1/auth/token"))
+        .json(&json!({"username": username, "password": password}));
+    if let Some(ip) = from {
+        req = req.header("X-Forwarded-For", ip);
+    }
+    req.send().await.expect("request")
+}
+
+/// Expects 429 `too-many-attempts` with a Retry-After of whole seconds.
+async fn limited(res: reqwest::Response) {
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(
+        retry.is_some_and(|s| (1..=900).contains(&s)),
+        "Retry-After {retry:?}"
+    );
+    assert_problem(res, 429, "too-many-attempts").await;
+}
+
+/// An instance with small login budgets that believes the loopback proxy.
+fn limited_instance(app: &TestApp, trust_loopback: bool) -> String {
+    instance_with_settings(app, |s| {
+        s.login_limits = LoginLimits {
+            per_username: 3,
+            per_address: 5,
+            window_seconds: 900,
+        };
+        if trust_loopback {
+            s.trusted_proxies = vec![IpNet::parse("127.0.0.1").unwrap()];
+        }
+    })
+}
 
 backend_tests! {
     async fn a_token_for_good_credentials(b: Backend) {
@@ -60,5 +110,201 @@ backend_tests! {
             .issue("x", vec![nattplats::domain::Role::Admin], vec![])
             .unwrap();
         assert_problem(app.get("/api/v1/shelters", Some(&forged)).await, 401, "unauthorized").await;
+    }
+
+    async fn an_unknown_user_costs_about_what_a_wrong_password_costs(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let mut wrong = Vec::new();
+        let mut unknown = Vec::new();
+        for i in 0..5 {
+            let t = Instant::now();
+            let res = app.post("/api/v1/auth/token", None, &json!({"username": ADMIN, "password": "not-the-password"})).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+            wrong.push(t.elapsed());
+            let t = Instant::now();
+            let res = app.post("/api/v1/auth/token", None, &json!({"username": format!("nobody{i}"), "password": "not-the-password"})).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+            unknown.push(t.elapsed());
+        }
+        wrong.sort();
+        unknown.sort();
+        let (w, u) = (wrong[2], unknown[2]);
+        // Both verify one argon2 hash; without the dummy the unknown user
+        // would answer many times faster.
+        assert!(u * 2 > w && w * 2 > u, "median wrong {w:?}, unknown {u:?}");
+        assert!(w > Duration::from_millis(1));
+    }
+
+    async fn alg_none_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let claims = claims_of(&app.admin_token);
+        let t = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(claims.to_string()));
+        refused_at(&app, &app.address, &t).await;
+    }
+
+    async fn an_hs256_token_signed_with_a_public_key_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let pem = std::fs::read(crate::idp::key_file("rsa-a.pub.pem")).unwrap();
+        let t = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims_of(&app.admin_token),
+            &jsonwebtoken::EncodingKey::from_secret(&pem),
+        )
+        .unwrap();
+        refused_at(&app, &app.address, &t).await;
+    }
+
+    async fn an_expired_token_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let t = own_token(&app, |c| {
+            c["iat"] = json!(now() - 9 * 3600);
+            c["exp"] = json!(now() - 3600);
+        });
+        refused_at(&app, &app.address, &t).await;
+        // Within the leeway it still holds.
+        let t = own_token(&app, |c| {
+            c["iat"] = json!(now() - 600);
+            c["exp"] = json!(now() - 5);
+        });
+        assert_eq!(app.get("/api/v1/shelters", Some(&t)).await.status(), StatusCode::OK);
+    }
+
+    async fn a_token_not_yet_valid_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let t = own_token(&app, |c| {
+            c["iat"] = json!(now() + 600);
+            c["exp"] = json!(now() + 1200);
+        });
+        refused_at(&app, &app.address, &t).await;
+        let t = own_token(&app, |c| c["nbf"] = json!(now() + 600));
+        refused_at(&app, &app.address, &t).await;
+    }
+
+    async fn a_token_living_longer_than_ours_do_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let t = own_token(&app, |c| c["exp"] = json!(c["iat"].as_i64().unwrap() + 30 * 86_400));
+        refused_at(&app, &app.address, &t).await;
+    }
+
+    async fn a_token_of_another_issuer_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        refused_at(&app, &app.address, &own_token(&app, |c| c["iss"] = json!("someone-else"))).await;
+    }
+
+    async fn a_token_for_another_audience_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        refused_at(&app, &app.address, &own_token(&app, |c| c["aud"] = json!("another-api"))).await;
+    }
+
+    async fn a_tampered_token_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let parts: Vec<&str> = app.admin_token.split('.').collect();
+        let mut claims = claims_of(&app.admin_token);
+        claims["sub"] = json!("someone-else");
+        let t = format!("{}.{}.{}", parts[0], b64(claims.to_string()), parts[2]);
+        refused_at(&app, &app.address, &t).await;
+        let mut sig = parts[2].to_owned();
+        let last = if sig.ends_with('A') { 'B' } else { 'A' };
+        sig.pop();
+        sig.push(last);
+        refused_at(&app, &app.address, &format!("{}.{}.{sig}", parts[0], parts[1])).await;
+    }
+
+    async fn a_valid_token_for_no_user_is_refused(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        refused_at(&app, &app.address, &own_token(&app, |c| c["sub"] = json!("no-such-user-id"))).await;
+    }
+
+    async fn a_new_secret_refuses_old_tokens_at_once(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let rotated = app.instance_with(|s| {
+            s.jwt_secret = JwtSecretSource::Value(SecretString::from("a-brand-new-secret-after-the-leak-0123456789".to_owned()));
+        });
+        refused_at(&app, &rotated, &app.admin_token).await;
+        // The old instance, on the old secret, still takes it; a login at
+        // the new one gives a token only the new secret verifies.
+        assert_eq!(app.get("/api/v1/shelters", Some(&app.admin_token)).await.status(), StatusCode::OK);
+        let res = login_at(&app, &rotated, ADMIN, ADMIN_PASSWORD, None).await;
+        let body: Value = res.json().await.unwrap();
+        let fresh = body["access_token"].as_str().unwrap();
+        assert_eq!(get_at(&app, &rotated, "/api/v1/shelters", fresh).await.status(), StatusCode::OK);
+        refused_at(&app, &app.address, fresh).await;
+    }
+
+    async fn a_new_secret_file_refuses_old_tokens_at_once(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nattplats.secret");
+        // A missing file is made with a fresh secret.
+        let rotated = app.instance_with(|s| s.jwt_secret = JwtSecretSource::File(path.clone()));
+        assert!(path.exists());
+        refused_at(&app, &rotated, &app.admin_token).await;
+    }
+
+    async fn failed_logins_for_one_username_are_limited(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        app.user_token("bystander", &["coordinator"], &[]).await;
+        let at = limited_instance(&app, true);
+        // One guesser, many addresses, one username.
+        for i in 0..3 {
+            let res = login_at(&app, &at, ADMIN, "guess-guess-guess", Some(&format!("198.51.100.{i}"))).await;
+            assert_problem(res, 401, "unauthorized").await;
+        }
+        limited(login_at(&app, &at, ADMIN, "guess-guess-guess", Some("198.51.100.9")).await).await;
+        // Now even the right password waits, so guessing cannot go on.
+        limited(login_at(&app, &at, ADMIN, ADMIN_PASSWORD, Some("203.0.113.1")).await).await;
+        // Someone else, elsewhere, is not touched.
+        let res = login_at(&app, &at, "bystander", "a-long-password-1", Some("203.0.113.2")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    async fn failed_logins_from_one_address_are_limited(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        app.user_token("bystander", &["coordinator"], &[]).await;
+        let at = limited_instance(&app, true);
+        // One address trying many usernames.
+        for i in 0..5 {
+            let res = login_at(&app, &at, &format!("user{i}"), "guess-guess-guess", Some("198.51.100.7")).await;
+            assert_problem(res, 401, "unauthorized").await;
+        }
+        limited(login_at(&app, &at, "user9", "guess-guess-guess", Some("198.51.100.7")).await).await;
+        // Who shares the address shares the limit ...
+        limited(login_at(&app, &at, "bystander", "a-long-password-1", Some("198.51.100.7")).await).await;
+        // ... and nobody else does.
+        let res = login_at(&app, &at, "bystander", "a-long-password-1", Some("203.0.113.2")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    async fn x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let at = limited_instance(&app, false);
+        // A new made-up address each time does not escape the limit.
+        for i in 0..5 {
+            let res = login_at(&app, &at, &format!("user{i}"), "guess-guess-guess", Some(&format!("198.51.100.{i}"))).await;
+            assert_problem(res, 401, "unauthorized").await;
+        }
+        limited(login_at(&app, &at, "user9", "guess-guess-guess", Some("198.51.100.99")).await).await;
+    }
+
+    async fn the_default_limits_hold_on_a_plain_instance(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let defaults = LoginLimits::default();
+        for _ in 0..defaults.per_username - 1 {
+            let res = app.post("/api/v1/auth/token", None, &json!({"username": ADMIN, "password": "guess-guess-guess"})).await;
+            assert_problem(res, 401, "unauthorized").await;
+        }
+        // The admin's own login at spawn took one attempt already.
+        limited(app.post("/api/v1/auth/token", None, &json!({"username": ADMIN, "password": ADMIN_PASSWORD})).await).await;
+    }
+
+    async fn no_username_or_password_of_a_failed_login_reaches_the_log(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let name = format!("ghost{}", uuid::Uuid::new_v4().simple());
+        let password = format!("pw{}", uuid::Uuid::new_v4().simple());
+        let res = app.post("/api/v1/auth/token", None, &json!({"username": name, "password": password})).await;
+        assert_problem(res, 401, "unauthorized").await;
+        let log = log_text();
+        assert!(!log.contains(&name));
+        assert!(!log.contains(&password));
     }
 }

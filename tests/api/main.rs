@@ -12,6 +12,7 @@ mod coordination;
 mod followup;
 mod guests;
 mod idempotency;
+mod idp;
 mod lottery;
 mod migrations;
 mod ops;

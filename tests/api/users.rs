@@ -2,6 +2,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::idp::{claims_of, patch_user, patch_user_as, refused_at};
+
+/// The id of the user a token of ours speaks for.
+fn id_of(token: &str) -> String {
+    claims_of(token)["sub"].as_str().expect("sub").to_owned()
+}
 
 backend_tests! {
     async fn an_admin_creates_a_user_who_can_log_in(b: Backend) {
@@ -79,6 +85,99 @@ backend_tests! {
             let fields = error_fields(&p);
             assert!(fields.iter().any(|f| f == field), "{field} not in {fields:?} for {body}");
         }
+    }
+}
+
+backend_tests! {
+    async fn deactivating_a_user_refuses_their_tokens_at_once(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let token = app.user_token("leaving", &["coordinator"], &[]).await;
+        assert_eq!(app.get("/api/v1/shelters", Some(&token)).await.status(), StatusCode::OK);
+        let res = patch_user(&app, &id_of(&token), &json!({"active": false})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["active"], false);
+        assert_eq!(body["username"], "leaving");
+        // The unexpired token is refused by this instance and any other.
+        refused_at(&app, &app.address, &token).await;
+        refused_at(&app, &app.another_instance(), &token).await;
+        // Logging in answers exactly as a wrong password does.
+        let res = app.post("/api/v1/auth/token", None, &json!({"username": "leaving", "password": "a-long-password-1"})).await;
+        let inactive = assert_problem(res, 401, "unauthorized").await;
+        let res = app.post("/api/v1/auth/token", None, &json!({"username": ADMIN, "password": "not-the-password"})).await;
+        let wrong = assert_problem(res, 401, "unauthorized").await;
+        assert_eq!(inactive["detail"], wrong["detail"]);
+        // Reactivated, the same token holds again.
+        let res = patch_user(&app, &id_of(&token), &json!({"active": true})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(app.get("/api/v1/shelters", Some(&token)).await.status(), StatusCode::OK);
+    }
+
+    async fn a_role_change_holds_at_once(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let token = app.user_token("changing", &["coordinator"], &[]).await;
+        assert_eq!(app.get("/api/v1/guests?q=ab", Some(&token)).await.status(), StatusCode::OK);
+        let res = patch_user(&app, &id_of(&token), &json!({"roles": ["outreach"]})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["roles"], json!(["outreach"]));
+        // The token still says coordinator; the users table decides.
+        assert_eq!(claims_of(&token)["roles"], json!(["coordinator"]));
+        assert_problem(app.get("/api/v1/guests?q=ab", Some(&token)).await, 403, "forbidden").await;
+    }
+
+    async fn only_an_admin_changes_users(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let coordinator = app.user_token("coord", &["coordinator"], &[]).await;
+        let admin_id = id_of(&app.admin_token);
+        let res = patch_user_as(&app, &coordinator, &admin_id, &json!({"active": false})).await;
+        assert_problem(res, 403, "forbidden").await;
+        let res = patch_user_as(&app, "not-a-token", &admin_id, &json!({"active": false})).await;
+        assert_problem(res, 401, "unauthorized").await;
+        assert_eq!(app.get("/api/v1/shelters", Some(&app.admin_token)).await.status(), StatusCode::OK);
+    }
+
+    async fn an_admin_cannot_lock_themselves_out(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let admin_id = id_of(&app.admin_token);
+        let res = patch_user(&app, &admin_id, &json!({"active": false})).await;
+        assert_problem(res, 409, "own-account").await;
+        let res = patch_user(&app, &admin_id, &json!({"roles": ["coordinator"]})).await;
+        assert_problem(res, 409, "own-account").await;
+        assert_eq!(app.get("/api/v1/shelters", Some(&app.admin_token)).await.status(), StatusCode::OK);
+    }
+
+    async fn changing_an_unknown_user_is_404(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let res = patch_user(&app, "no-such-user", &json!({"active": false})).await;
+        assert_problem(res, 404, "not-found").await;
+    }
+
+    async fn every_change_field_is_validated(b: Backend) {
+        let app = spawn_app(b).await;
+        let token = app.user_token("desk.two", &["coordinator"], &[]).await;
+        let id = id_of(&token);
+        let cases = [
+            (json!({}), "active"),
+            (json!({"active": "no"}), "active"),
+            (json!({"roles": []}), "roles"),
+            (json!({"roles": ["janitor"]}), "roles[0]"),
+            (json!({"roles": ["shelter_staff"]}), "shelter_ids"),
+            (json!({"shelter_ids": ["nope"]}), "shelter_ids[0]"),
+            (json!({"password": "x"}), "password"),
+        ];
+        for (body, field) in cases {
+            let p = assert_problem(patch_user(&app, &id, &body).await, 422, "validation-failed").await;
+            let fields = error_fields(&p);
+            assert!(fields.iter().any(|f| f == field), "{field} not in {fields:?} for {body}");
+        }
+        // Shelter staff at a real shelter is fine.
+        let shelter = app.shelters().await[0]["id"].as_str().unwrap().to_owned();
+        let res = patch_user(&app, &id, &json!({"roles": ["shelter_staff"], "shelter_ids": [shelter]})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["shelter_ids"], json!([shelter]));
+        assert_eq!(body["active"], true);
     }
 }
 
