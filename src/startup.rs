@@ -252,6 +252,7 @@ pub fn serve(
             .wrap(ErrorHandlers::new().default_handler(ensure_problem))
             .wrap(metrics.clone())
             .wrap(actix_web::middleware::from_fn(request_id_header))
+            .wrap(actix_web::middleware::from_fn(crate::api::access::enforce))
             .wrap(actix_web::middleware::from_fn(mark_writes))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(state.clone())

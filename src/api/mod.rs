@@ -1,6 +1,7 @@
 //! The HTTP API of API.md: one module per resource. Handlers parse the
 //! request, check the caller's rights, call the service and map the result.
 
+pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -29,6 +30,7 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::issue_token)
         .service(users::create_user)
+        .service(users::update_user)
         .service(shelters::list_shelters)
         .service(shelters::create_shelter)
         .service(shelters::create_place)
