@@ -254,6 +254,7 @@ pub fn serve(
             .wrap(actix_web::middleware::from_fn(request_id_header))
             .wrap(actix_web::middleware::from_fn(crate::api::access::enforce))
             .wrap(actix_web::middleware::from_fn(mark_writes))
+            .wrap(actix_web::middleware::from_fn(security_headers))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body_bytes))
@@ -292,6 +293,37 @@ async fn mark_writes(
         state.changes.touch();
     }
     res
+}
+
+/// Headers that keep browsers from doing more with an answer than showing
+/// it: no sniffing, no framing, no referrer, no caching of personal data,
+/// no scripts except the documentation page's own.
+async fn security_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let docs = req.path().starts_with("/docs");
+    let mut res = next.call(req).await?;
+    let csp = if docs {
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+         script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    let h = res.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::CROSS_ORIGIN_RESOURCE_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    Ok(res)
 }
 
 /// Copies the request id onto the response, so a desk can quote it.

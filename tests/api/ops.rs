@@ -110,6 +110,25 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::OK);
     }
 
+    async fn every_answer_carries_the_security_headers(b: Backend) {
+        let app = spawn_app(b).await;
+        for (path, token) in [("/api/v1/shelters", Some(app.admin_token.as_str())), ("/api/v1/shelters", None), ("/nowhere", None), ("/health", None)] {
+            let res = app.get(path, token).await;
+            let h = res.headers();
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(h["x-frame-options"], "DENY");
+            assert_eq!(h["referrer-policy"], "no-referrer");
+            assert_eq!(h["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
+            assert_eq!(h["cache-control"], "no-store");
+            // No CORS unless configured: browsers elsewhere cannot read answers.
+            assert!(h.get("access-control-allow-origin").is_none());
+        }
+        let res = app.get("/docs/", None).await;
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.starts_with("default-src 'self'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+
     async fn an_unknown_address_is_a_404_problem(b: Backend) {
         let app = spawn_app(b).await;
         assert_problem(app.get("/nowhere", None).await, 404, "not-found").await;
