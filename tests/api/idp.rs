@@ -473,9 +473,7 @@ fn jwks_server(served: Arc<Mutex<Value>>, fetches: Arc<AtomicUsize>) -> String {
     format!("http://127.0.0.1:{port}/jwks")
 }
 
-/// `PATCH /api/v1/users/{id}` as the admin. The route is served by an
-/// instance that registers it itself until `api::configure` does (see the
-/// report of issue #5); it runs the same handler on the same database.
+/// `PATCH /api/v1/users/{id}` as the admin.
 pub async fn patch_user(app: &TestApp, id: &str, body: &Value) -> reqwest::Response {
     patch_user_as(app, &app.admin_token, id, body).await
 }
@@ -486,29 +484,11 @@ pub async fn patch_user_as(
     id: &str,
     body: &Value,
 ) -> reqwest::Response {
-    let address = users_route_instance(app);
     app.client
-        .patch(format!("{address}/api/v1/users/{id}"))
+        .patch(app.url(&format!("/api/v1/users/{id}")))
         .bearer_auth(token)
         .json(body)
         .send()
         .await
         .expect("request")
-}
-
-fn users_route_instance(app: &TestApp) -> String {
-    let state = nattplats::startup::prepare(&app.settings).expect("prepare");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .service(web::scope("/api/v1").service(nattplats::api::users::update_user))
-    })
-    .workers(1)
-    .listen(listener)
-    .expect("listen")
-    .run();
-    tokio::spawn(server);
-    format!("http://127.0.0.1:{port}")
 }
