@@ -1,6 +1,6 @@
 //! `PUT /admin/clock`: sets the clock in training/test mode.
 
-use actix_web::{HttpResponse, put, web};
+use actix_web::{HttpResponse, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -51,5 +51,51 @@ pub async fn set_clock(
     Ok(HttpResponse::Ok().json(ClockOut {
         now,
         night: state.partnership.calendar.night_of(now),
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Months without a stay or placement; default 24.
+    months: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RetentionOut {
+    months: u32,
+    pseudonymised: u64,
+}
+
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = RetentionOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[post("/admin/retention")]
+pub async fn run_retention(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tag: crate::audit::RequestTag,
+    body: crate::api::extract::OptionalJson<Retention>,
+) -> Result<HttpResponse, AppError> {
+    let months = body
+        .0
+        .months
+        .unwrap_or(crate::service::privacy::DEFAULT_RETENTION_MONTHS);
+    if !(1..=600).contains(&months) {
+        return Err(AppError::validation("months", "must be 1 to 600"));
+    }
+    let who = crate::audit::Who::new(&caller, &tag);
+    // The service's clock, so training mode can try the rule.
+    let now = state.clock.now().naive_utc();
+    let pseudonymised = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::privacy::apply_retention(conn, months, now, &who)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RetentionOut {
+        months,
+        pseudonymised,
     }))
 }

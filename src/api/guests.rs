@@ -1,7 +1,7 @@
 //! Guests: register, search, read. Names are personal data: they go only
 //! to the roles that do intake and placements.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -114,6 +114,9 @@ pub struct GuestOut {
     residence_permit_country: Option<String>,
     needs: Vec<String>,
     created_at: DateTime<Utc>,
+    /// Set once the guest was pseudonymised (retention or erasure): the
+    /// names, birth date, card number and needs are gone.
+    pseudonymised_at: Option<DateTime<Utc>>,
 }
 
 impl From<GuestRow> for GuestOut {
@@ -130,6 +133,7 @@ impl From<GuestRow> for GuestOut {
             citizenship: g.citizenship,
             residence_permit_country: g.residence_permit_country,
             created_at: g.created_at.and_utc(),
+            pseudonymised_at: g.pseudonymised_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -304,4 +308,51 @@ pub async fn guest_eligibility(
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+    (status = 200, description = "Everything held about the guest: the record, stays and every night, placements, bans, referrals, incident links, lottery applications, and who read or changed what about them", content_type = "application/json"),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem)
+))]
+#[get("/guests/{id}/export")]
+pub async fn export_guest(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tag: RequestTag,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let audit = Audit::new(&caller, &tag, "guest.export", Target::guest(&id));
+    let export = audited(
+        &state.pool,
+        audit,
+        move |conn| crate::service::privacy::export(conn, &id),
+        |e: &crate::service::privacy::Export| vec![Target::guest(&e.guest.id)],
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(export))
+}
+
+#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+    (status = 204, description = "The guest is pseudonymised: names, birth date, card number, needs and referral notes are gone; birth year, gender, citizenship and the history stay for the counts"),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem)
+))]
+#[delete("/guests/{id}")]
+pub async fn erase_guest(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tag: RequestTag,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let who = crate::audit::Who::new(&caller, &tag);
+    crate::service::blocking(&state.pool, move |conn| {
+        crate::service::privacy::erase(conn, &id, &who, chrono::Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

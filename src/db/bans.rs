@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{bans, referrals, turnaways};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = bans)]
 pub struct BanRow {
     pub id: String,
@@ -39,7 +39,7 @@ pub fn bans_of(
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = turnaways)]
 pub struct TurnawayRow {
     pub id: String,
@@ -68,7 +68,7 @@ pub fn turnaways_on(conn: &mut DbConnection, night: NaiveDate) -> QueryResult<Ve
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = referrals)]
 pub struct ReferralRow {
     pub id: String,

@@ -264,6 +264,7 @@ fn guest_row(ids: &Ids, g: u32, woman: bool, now: NaiveDateTime) -> GuestRow {
         needs: "[]".to_owned(),
         created_at: now,
         created_by: "bulk".to_owned(),
+        pseudonymised_at: None,
     }
 }
 

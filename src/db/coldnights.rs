@@ -7,7 +7,7 @@ use super::places::PlaceRow;
 use super::schema::{bookings, cold_night_openings, cold_nights, placements, places, shelters};
 use super::{DbConnection, new_id};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = cold_nights)]
 pub struct ColdNightRow {
     pub night: NaiveDate,
@@ -25,7 +25,7 @@ pub struct OpeningRow {
     pub places: i32,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = placements)]
 pub struct PlacementRow {
     pub id: String,

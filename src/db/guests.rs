@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::guests;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = guests, treat_none_as_default_value = false)]
 pub struct GuestRow {
     pub id: String,
@@ -23,6 +23,7 @@ pub struct GuestRow {
     pub needs: String,
     pub created_at: NaiveDateTime,
     pub created_by: String,
+    pub pseudonymised_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {

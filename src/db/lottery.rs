@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{intake_applicants, intake_sessions};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = intake_sessions)]
 pub struct SessionRow {
     pub id: String,
@@ -22,7 +22,7 @@ pub struct SessionRow {
     pub drawn_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = intake_applicants)]
 pub struct ApplicantRow {
     pub session_id: String,

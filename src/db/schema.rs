@@ -83,6 +83,7 @@ diesel::table! {
         needs -> Text,
         created_at -> Timestamp,
         created_by -> Text,
+        pseudonymised_at -> Nullable<Timestamp>,
     }
 }
 

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{bookings, place_outages, places, stays};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = stays, treat_none_as_default_value = false)]
 pub struct StayRow {
     pub id: String,
@@ -27,7 +27,7 @@ pub struct StayRow {
     pub created_by: String,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = bookings, treat_none_as_default_value = false)]
 pub struct BookingRow {
     pub id: String,

@@ -78,6 +78,7 @@ pub fn register(
                 needs: needs_json.clone(),
                 created_at: now,
                 created_by: created_by.to_owned(),
+                pseudonymised_at: None,
             };
             match guests::insert(c, &row) {
                 Ok(()) => {

@@ -8,6 +8,7 @@ pub mod followup;
 pub mod guests;
 pub mod idempotency;
 pub mod lottery;
+pub mod privacy;
 pub mod shelters;
 pub mod stays;
 pub mod users;

@@ -1,0 +1,2 @@
+DROP INDEX placements_guest;
+ALTER TABLE guests DROP COLUMN pseudonymised_at;
