@@ -130,10 +130,7 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         }
     }
     let secret = load_secret(&settings.jwt_secret)?;
-    let tokens = TokenKeys::from_secret(
-        secret.expose_secret().as_bytes(),
-        settings.token_ttl_seconds,
-    );
+    let tokens = TokenKeys::from_settings(secret.expose_secret().as_bytes(), settings)?;
     let clock = match settings.clock {
         ClockMode::System => Clock::system(),
         ClockMode::Manual => Clock::manual(chrono::Utc::now()),

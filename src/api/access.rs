@@ -78,6 +78,8 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("GET", "/guests", Roles(PEOPLE), false),
     route("GET", "/guests/{id}", Roles(PEOPLE), false),
     route("GET", "/guests/{id}/eligibility", Roles(PEOPLE), false),
+    route("GET", "/guests/{id}/export", Roles(&[Coordinator]), false),
+    route("DELETE", "/guests/{id}", Roles(&[Admin]), false),
     route("POST", "/stays", Roles(INTAKE), true),
     route("GET", "/stays/{id}", Roles(INTAKE), true),
     route("POST", "/stays/{id}/check-ins", Roles(INTAKE), true),
@@ -129,6 +131,7 @@ pub const DECLARATIONS: &[Declaration] = &[
         false,
     ),
     route("PUT", "/admin/clock", Roles(&[Admin]), false),
+    route("POST", "/admin/retention", Roles(&[Admin]), false),
     route("GET", "/audit", Roles(&[Admin]), false),
 ];
 

@@ -5,6 +5,7 @@
 //! spent, see `auth::login_guard`); an unknown user, an inactive user and a
 //! wrong password then get the same 401 after the same argon2 work.
 
+use actix_web::FromRequest;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -42,10 +43,15 @@ pub async fn issue_token(
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let TokenRequest { username, password } = body.0;
+    let request_id =
+        crate::audit::RequestTag::from_request(&req, &mut actix_web::dev::Payload::None)
+            .await
+            .map(|t| t.0)
+            .unwrap_or_default();
     let address = state.tokens.client_address(&req);
     state.tokens.login_attempt(&username, address)?;
     let user = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::users::login(conn, &username, &password)
+        crate::service::users::login(conn, &username, &password, request_id)
     })
     .await
     .inspect_err(|e| {

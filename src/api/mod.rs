@@ -40,6 +40,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guests::search_guests)
         .service(guests::get_guest)
         .service(guests::guest_eligibility)
+        .service(guests::export_guest)
+        .service(guests::erase_guest)
         .service(stays::create_stay)
         .service(stays::get_stay)
         .service(stays::check_in)
@@ -64,6 +66,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lottery::get_session)
         .service(lottery::verify)
         .service(admin::set_clock)
+        .service(admin::run_retention)
         .service(audit::list_audit);
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::Role;
 use crate::error::{AppError, FieldError};
@@ -130,14 +131,19 @@ impl CreateUser {
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Admin])?;
     let new = body.0.parse()?;
     let shelter_ids = new.shelter_ids.clone();
-    let row = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::users::create(conn, new)
-    })
+    let audit = Audit::new(&caller, &tag, "user.create", Target::default());
+    let row = audited(
+        &state.pool,
+        audit,
+        move |conn| crate::service::users::create(conn, new),
+        |row: &crate::db::users::UserRow| vec![Target::subject(&row.id)],
+    )
     .await?;
     Ok(HttpResponse::Created().json(UserOut {
         id: row.id,
@@ -162,15 +168,21 @@ pub async fn create_user(
 pub async fn update_user(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
     id: web::Path<String>,
     body: ApiJson<ChangeUser>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Admin])?;
     let change = body.0.parse()?;
     let id = id.into_inner();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::users::update(conn, &caller, &id, change)
-    })
+    let audit = Audit::new(&caller, &tag, "user.update", Target::subject(&id));
+    let subject = id.clone();
+    let view = audited(
+        &state.pool,
+        audit,
+        move |conn| crate::service::users::update(conn, &caller, &id, change),
+        move |_| vec![Target::subject(subject)],
+    )
     .await?;
     tracing::info!(user_id = %view.id, active = view.active, "user changed");
     Ok(HttpResponse::Ok().json(UserOut {

@@ -122,6 +122,7 @@ pub fn login(
     conn: &mut DbConnection,
     username: &str,
     password: &SecretString,
+    request_id: Option<String>,
 ) -> Result<LoggedIn, AppError> {
     let refused = || AppError::Unauthorized("Wrong username or password.".into());
     let username = check_username(username).ok();
@@ -139,6 +140,22 @@ pub fn login(
         return Err(refused());
     }
     let shelters = users::shelters_of(conn, &user.id)?;
+    // A login is on the audit trail (a refused one is not: it would have
+    // to name a username, which may be a mistyped password).
+    let who = crate::audit::Who {
+        user_id: user.id.clone(),
+        roles: user.roles.clone(),
+        request_id,
+    };
+    db::write_tx(conn, |c| {
+        crate::audit::record(
+            c,
+            &who,
+            "login",
+            &crate::audit::Target::subject(&user.id),
+            chrono::Utc::now().naive_utc(),
+        )
+    })?;
     Ok(LoggedIn {
         roles: users::split_roles(&user.roles),
         user_id: user.id,

@@ -53,6 +53,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "/api/v1/guests/{id}/eligibility",
         "coordinator shelter_staff social_emergency",
     ),
+    ("GET", "/api/v1/guests/{id}/export", "coordinator"),
+    ("DELETE", "/api/v1/guests/{id}", "admin"),
     ("POST", "/api/v1/stays", "coordinator shelter_staff"),
     ("GET", "/api/v1/stays/{id}", "coordinator shelter_staff"),
     (
@@ -125,6 +127,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "coordinator shelter_staff outreach admin",
     ),
     ("PUT", "/api/v1/admin/clock", "admin"),
+    ("POST", "/api/v1/admin/retention", "admin"),
     ("GET", "/api/v1/audit", "admin"),
 ];
 

@@ -63,20 +63,7 @@ pub fn own_token(app: &TestApp, change: impl FnOnce(&mut Value)) -> String {
 /// `startup` will once it passes the settings to `TokenKeys::from_settings`
 /// (today it passes only the secret and the lifetime).
 pub fn instance_with_settings(app: &TestApp, change: impl FnOnce(&mut Settings)) -> String {
-    let mut settings = app.settings.clone();
-    change(&mut settings);
-    let state = nattplats::startup::prepare(&settings).expect("prepare");
-    let mut state =
-        Arc::try_unwrap(state.into_inner()).unwrap_or_else(|_| panic!("state is shared already"));
-    state.tokens = nattplats::auth::TokenKeys::from_settings(&secret(&settings), &settings)
-        .expect("token keys");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let server =
-        nattplats::startup::serve(web::Data::new(state), listener, settings.max_body_bytes)
-            .expect("serve");
-    tokio::spawn(server);
-    format!("http://127.0.0.1:{port}")
+    app.instance_with(change)
 }
 
 /// The test key pairs.

@@ -17,6 +17,7 @@ mod idp;
 mod lottery;
 mod migrations;
 mod ops;
+mod privacy;
 mod robustness;
 mod shelters;
 mod stays;
