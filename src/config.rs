@@ -75,6 +75,8 @@ struct RawSettings {
     login_window_seconds: u64,
     #[serde(default)]
     trusted_proxies: Option<StringOrList>,
+    #[serde(default)]
+    cors_origins: Option<StringOrList>,
 }
 
 /// A list given as a TOML array or as one comma-separated text (the only
@@ -97,6 +99,23 @@ impl StringOrList {
             .filter(|s| !s.is_empty())
             .collect()
     }
+}
+
+/// `scheme://host[:port]` and nothing more, as browsers send in `Origin`.
+fn is_origin(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    matches!(scheme, "http" | "https")
+        && !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && port.is_none_or(|p| p.parse::<u16>().is_ok())
 }
 
 fn default_database_url() -> String {
@@ -279,6 +298,9 @@ pub struct Settings {
     pub login_limits: LoginLimits,
     /// Peers whose `X-Forwarded-For` is believed; empty: none is.
     pub trusted_proxies: Vec<IpNet>,
+    /// Web origins (`https://host[:port]`) whose pages may call the API
+    /// from a browser; empty: none, no CORS headers at all.
+    pub cors_origins: Vec<String>,
 }
 
 /// Where the forecast for cold-night suggestions is read.
@@ -353,6 +375,7 @@ impl Settings {
             idp: None,
             login_limits: LoginLimits::default(),
             trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
         }
     }
 
@@ -471,10 +494,24 @@ impl Settings {
                 ))
             })?);
         }
+        let mut cors_origins = Vec::new();
+        for item in raw
+            .cors_origins
+            .map(StringOrList::items)
+            .unwrap_or_default()
+        {
+            if !is_origin(&item) {
+                return Err(ConfigError(format!(
+                    "NATTPLATS_CORS_ORIGINS must list web origins (https://app.example.org), got {item:?}"
+                )));
+            }
+            cors_origins.push(item);
+        }
         Ok(Self {
             idp,
             login_limits,
             trusted_proxies,
+            cors_origins,
             forecast,
             database,
             bind,
@@ -725,6 +762,45 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    fn cors_origins_are_off_by_default_and_checked() {
+        Jail::expect_with(|_| {
+            assert!(
+                Settings::load(None)
+                    .map_err(|e| e.to_string())?
+                    .cors_origins
+                    .is_empty()
+            );
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env(
+                "NATTPLATS_CORS_ORIGINS",
+                "https://skarm.stad.example, http://localhost:5173",
+            );
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.cors_origins,
+                vec!["https://skarm.stad.example", "http://localhost:5173"]
+            );
+            Ok(())
+        });
+        for bad in [
+            "*",
+            "https://x.example/path",
+            "ftp://x.example",
+            "https://",
+            "https://x.example:99999",
+        ] {
+            Jail::expect_with(|jail| {
+                jail.set_env("NATTPLATS_CORS_ORIGINS", bad);
+                let e = Settings::load(None).unwrap_err().to_string();
+                assert!(e.contains("NATTPLATS_CORS_ORIGINS"), "{bad}: {e}");
+                Ok(())
+            });
+        }
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct AppState {
     pub partnership: Arc<Partnership>,
     /// Tells availability screens that something changed.
     pub changes: Arc<crate::changes::Changes>,
+    /// Web origins allowed to call the API from a browser (CORS).
+    pub cors_origins: Vec<String>,
     /// The last availability answers, while still true.
     pub availability: crate::service::availability_cache::AvailabilityCache,
     /// Forecast minimums for cold-night suggestions, when configured.
@@ -147,6 +149,7 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
     };
     Ok(web::Data::new(AppState {
         availability: crate::service::availability_cache::AvailabilityCache::default(),
+        cors_origins: settings.cors_origins.clone(),
         changes,
         forecast,
         pool,
@@ -244,8 +247,13 @@ pub fn serve(
     max_body_bytes: usize,
 ) -> anyhow::Result<Server> {
     let metrics = metrics()?;
+    let cors_origins = state.cors_origins.clone();
     let server = HttpServer::new(move || {
         let (app, openapi) = App::new()
+            .wrap(actix_web::middleware::Condition::new(
+                !cors_origins.is_empty(),
+                cors(&cors_origins),
+            ))
             .wrap(ErrorHandlers::new().default_handler(ensure_problem))
             .wrap(metrics.clone())
             .wrap(actix_web::middleware::from_fn(request_id_header))
@@ -290,6 +298,25 @@ async fn mark_writes(
         state.changes.touch();
     }
     res
+}
+
+/// CORS, when origins are configured (otherwise the middleware is not
+/// there at all: no headers, so no other origin's page can read an
+/// answer): those origins only, with the bearer token in `Authorization`,
+/// never cookies.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default();
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+        .max_age(600)
 }
 
 /// Headers that keep browsers from doing more with an answer than showing

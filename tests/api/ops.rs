@@ -129,6 +129,35 @@ backend_tests! {
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 
+    async fn cors_lets_in_only_the_configured_origins(b: Backend) {
+        let app = spawn_app(b).await;
+        let other = app.instance_with(|s| s.cors_origins = vec!["https://skarm.stad.example".into()]);
+        let preflight = |base: String, origin: &'static str| {
+            app.client
+                .request(reqwest::Method::OPTIONS, format!("{base}/api/v1/availability"))
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", "GET")
+                .header("Access-Control-Request-Headers", "authorization")
+                .send()
+        };
+        let res = preflight(other.clone(), "https://skarm.stad.example").await.unwrap();
+        assert!(res.status().is_success());
+        assert_eq!(res.headers()["access-control-allow-origin"], "https://skarm.stad.example");
+        let res = preflight(other.clone(), "https://evil.example").await.unwrap();
+        assert!(res.headers().get("access-control-allow-origin").is_none());
+        let res = app.client.get(format!("{other}/api/v1/availability")).bearer_auth(&app.admin_token)
+            .header("Origin", "https://skarm.stad.example").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["access-control-allow-origin"], "https://skarm.stad.example");
+        // Not configured: no CORS answer for anyone, and requests still work.
+        let res = preflight(app.address.clone(), "https://skarm.stad.example").await.unwrap();
+        assert!(res.headers().get("access-control-allow-origin").is_none());
+        let res = app.client.get(app.url("/api/v1/availability")).bearer_auth(&app.admin_token)
+            .header("Origin", "https://skarm.stad.example").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get("access-control-allow-origin").is_none());
+    }
+
     async fn an_unknown_address_is_a_404_problem(b: Backend) {
         let app = spawn_app(b).await;
         assert_problem(app.get("/nowhere", None).await, 404, "not-found").await;
