@@ -59,6 +59,44 @@ pub fn postgres_enabled() -> bool {
 /// can prove that no personal data reaches the log.
 pub static LOG: LazyLock<std::sync::Mutex<Vec<u8>>> = LazyLock::new(Default::default);
 
+/// Every guest name the tests have sent to the service (through
+/// [`TestApp::post`]), and every log line found to contain one. Each log
+/// line of the whole suite is checked as it is written, and every test's
+/// app checks, when it is dropped, that none was found so far.
+static GUEST_NAMES: LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    LazyLock::new(Default::default);
+static NAMES_IN_LOG: LazyLock<std::sync::Mutex<Vec<String>>> = LazyLock::new(Default::default);
+
+/// The names (of at least three letters) that occur in `line` as words.
+pub fn names_in(line: &str, names: &std::collections::HashSet<String>) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| n.chars().count() >= 3)
+        .filter(|n| {
+            line.match_indices(n.as_str()).any(|(i, m)| {
+                let before = line[..i].chars().next_back();
+                let after = line[i + m.len()..].chars().next();
+                !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(char::is_alphanumeric)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+fn remember_guest_names(path: &str, body: &Value) {
+    if path != "/api/v1/guests" {
+        return;
+    }
+    if let Ok(mut names) = GUEST_NAMES.lock() {
+        for field in ["given_name", "family_name"] {
+            if let Some(n) = body[field].as_str() {
+                names.insert(n.trim().to_owned());
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct CapturingWriter;
 
@@ -66,6 +104,16 @@ impl std::io::Write for CapturingWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if let Ok(mut log) = LOG.lock() {
             log.extend_from_slice(buf);
+        }
+        let line = String::from_utf8_lossy(buf);
+        let found = GUEST_NAMES
+            .lock()
+            .map(|n| names_in(&line, &n))
+            .unwrap_or_default();
+        if !found.is_empty()
+            && let Ok(mut bad) = NAMES_IN_LOG.lock()
+        {
+            bad.push(format!("{found:?} in {line}"));
         }
         if std::env::var("TEST_LOG").is_ok() {
             std::io::stdout().write_all(buf)?;
@@ -209,6 +257,16 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
     test_app
 }
 
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let found = NAMES_IN_LOG.lock().map(|b| b.clone()).unwrap_or_default();
+        assert!(found.is_empty(), "guest names reached the log: {found:#?}");
+    }
+}
+
 /// Starts an application; returns its address.
 fn start(settings: &Settings) -> String {
     let app = Application::build(settings).expect("build application");
@@ -259,6 +317,7 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        remember_guest_names(path, body);
         let mut req = self.client.post(self.url(path)).json(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);

@@ -158,6 +158,16 @@ backend_tests! {
         assert!(res.headers().get("access-control-allow-origin").is_none());
     }
 
+    async fn the_log_watch_recognises_a_name_only_as_a_word(b: Backend) {
+        // The watch every test relies on (helpers.rs): each log line of the
+        // suite is searched for every guest name sent so far.
+        let _ = b;
+        let names: std::collections::HashSet<String> = ["Popescu", "Ion", "Ştefan"].iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(names_in(r#"{"msg":"registered Popescu"}"#, &names), vec!["Popescu"]);
+        assert_eq!(names_in(r#"{"msg":"Ştefan."}"#, &names), vec!["Ştefan"]);
+        assert!(names_in(r#"{"msg":"Version PopescuX Ionic"}"#, &names).is_empty());
+    }
+
     async fn an_unknown_address_is_a_404_problem(b: Backend) {
         let app = spawn_app(b).await;
         assert_problem(app.get("/nowhere", None).await, 404, "not-found").await;
