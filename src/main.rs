@@ -46,6 +46,9 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// An online, consistent copy of the SQLite database into a new file,
+    /// while the service runs (PostgreSQL: use pg_dump).
+    Backup { to: PathBuf },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -135,6 +138,7 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => verify_audit(&settings),
+        Command::Backup { to } => backup(&settings, &to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -240,6 +244,18 @@ fn add_user(
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("created user {} ({})", row.username, row.id);
+    Ok(())
+}
+
+fn backup(settings: &Settings, to: &std::path::Path) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let started = std::time::Instant::now();
+    db::backup_sqlite(&mut conn, to)?;
+    println!(
+        "backed up to {} in {:.1} s",
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -123,6 +123,30 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(applied.len())
 }
 
+/// An online, consistent copy of an SQLite database into a new file
+/// (`VACUUM INTO`: one read transaction, so writers go on meanwhile and the
+/// copy is the database as of one instant, compacted). PostgreSQL has its
+/// own tools (pg_dump, base backups) and is refused here.
+pub fn backup_sqlite(conn: &mut DbConnection, to: &std::path::Path) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+    let DbConnection::Sqlite(c) = conn else {
+        anyhow::bail!(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump (see deploy/README.md)"
+        );
+    };
+    if to.exists() {
+        anyhow::bail!("{} exists already; a backup never overwrites", to.display());
+    }
+    let path = to
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path is not valid UTF-8"))?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<Text, _>(path)
+        .execute(c)?;
+    Ok(())
+}
+
 /// Whether every embedded migration has been applied.
 pub fn is_migrated(conn: &mut DbConnection) -> anyhow::Result<bool> {
     let pending = match conn {

@@ -140,6 +140,53 @@ backend_tests! {
         assert!(held > 0);
         assert_eq!(i64::from(view.free.regular), regular - held);
     }
+
+    async fn backup_copies_a_running_sqlite_database_consistently(b: Backend) {
+        let w = crate::world::world(b).await;
+        let url = url_of(&w.app.settings.database);
+        let dir = tempfile::tempdir().unwrap();
+        let before = w.man().await;
+        if b == Backend::Postgres {
+            let out = nattplats(dir.path(), &url).args(["backup", "x.db"]).output().unwrap();
+            assert!(!out.status.success());
+            assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+            return;
+        }
+        // Desks keep registering guests while the copy is taken.
+        let writing = async {
+            for _ in 0..20 {
+                w.man().await;
+            }
+        };
+        let copy = dir.path().join("copy.db");
+        let backup = {
+            let mut cmd = nattplats(dir.path(), &url);
+            cmd.arg("backup").arg(&copy);
+            tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        };
+        let (out, ()) = tokio::join!(backup, writing);
+        let out = out.unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let copied = nattplats::config::DatabaseUrl::Sqlite(copy.clone());
+        let mut conn = nattplats::db::build_pool(&copied, 1).get().unwrap();
+        use diesel::prelude::*;
+        use nattplats::db::schema::guests;
+        let ids: Vec<String> = guests::table.select(guests::id).load(&mut *conn).unwrap();
+        assert!(ids.contains(&before), "a guest registered before the backup is in it");
+        #[derive(diesel::QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let nattplats::db::DbConnection::Sqlite(c) = &mut *conn else { unreachable!() };
+        let check: Check = diesel::sql_query("PRAGMA integrity_check").get_result(c).unwrap();
+        assert_eq!(check.integrity_check, "ok");
+        assert!(nattplats::db::is_migrated(&mut conn).unwrap());
+        // A backup never overwrites.
+        let again = nattplats(dir.path(), &url).arg("backup").arg(&copy).output().unwrap();
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    }
 }
 
 #[test]
