@@ -11,6 +11,7 @@ pub mod coldnights;
 pub mod followup;
 pub mod guests;
 pub mod idempotency;
+pub mod invariants;
 pub mod lottery;
 pub mod partnerships;
 pub mod places;

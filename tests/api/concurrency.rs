@@ -124,4 +124,35 @@ backend_tests! {
         let released = BookingRow { held: false, released: true, ..same_place };
         diesel::insert_into(bookings::table).values(&released).execute(&mut *conn).unwrap();
     }
+
+    async fn the_invariant_check_finds_a_stay_inside_the_karenstid_and_a_short_one(b: Backend) {
+        // The check the load tool and the crash tests end with must see
+        // what the constraints cannot.
+        let w = world(b).await;
+        let g = w.man().await;
+        let s = w.stay(json!({"guest_id": g, "shelter_id": w.a.id})).await;
+        let mut conn = w.app.conn();
+        let report = nattplats::db::invariants::check(&mut conn).unwrap();
+        assert!(report.holds(), "{report:?}");
+        assert_eq!((report.stays, report.held_nights), (1, 5));
+        // A second stay for the same guest the night after the first ends:
+        // inside the two nights of karenstid.
+        let first: nattplats::db::stays::StayRow = stays::table.find(s["id"].as_str().unwrap()).select(nattplats::db::stays::StayRow::as_select()).first(&mut *conn).unwrap();
+        let start = first.first_night + chrono::Duration::days(5);
+        let again = nattplats::db::stays::StayRow { id: uuid::Uuid::new_v4().to_string(), first_night: start, ..first.clone() };
+        let nights: Vec<BookingRow> = (0..5).map(|k| BookingRow {
+            id: uuid::Uuid::new_v4().to_string(), guest_id: g.clone(), place_id: w.a.place("R2"), shelter_id: w.a.id.clone(),
+            night: start + chrono::Duration::days(k), kind: "stay".into(), stay_id: Some(again.id.clone()),
+            released: false, held: true, checked_in_at: None, created_at: first.created_at,
+        }).collect();
+        nattplats::db::stays::insert_stay(&mut conn, &again, &nights).unwrap();
+        let report = nattplats::db::invariants::check(&mut conn).unwrap();
+        assert!(!report.holds());
+        assert_eq!(report.stays_inside_karenstid.len(), 1, "{report:?}");
+        assert!(report.stays_of_wrong_length.is_empty());
+        // One night of it gone: a stay shorter than L.
+        diesel::delete(bookings::table.filter(bookings::id.eq(&nights[4].id))).execute(&mut *conn).unwrap();
+        let report = nattplats::db::invariants::check(&mut conn).unwrap();
+        assert_eq!(report.stays_of_wrong_length.len(), 1, "{report:?}");
+    }
 }

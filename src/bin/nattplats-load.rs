@@ -1,0 +1,606 @@
+//! nattplats-load: drives a running nattplats over HTTP the way a night
+//! looks, then checks the database.
+//!
+//! - front desks register guests, take stays and check them in, at once;
+//! - socialjouren screens poll availability and hold the event stream;
+//! - a coordinator declares a cold night halfway through.
+//!
+//! It prints throughput and latency per operation (and writes the same as
+//! JSON with `--json`), can first write a large world straight into the
+//! database (`--shelters ...`, the bulk writer of `nattplats seed large`),
+//! can measure the ceiling (`--ceiling`: the rows of one intake written
+//! through diesel in this process, without HTTP and rules), and ends by
+//! checking every invariant in the database (`--database-url`). It exits 1
+//! on any invariant broken or any 5xx answer.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use nattplats::config::DatabaseUrl;
+use nattplats::db;
+
+#[derive(Parser, Clone)]
+#[command(
+    name = "nattplats-load",
+    about = "A night's load against a running nattplats"
+)]
+struct Args {
+    /// The service.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// An admin login, USER:PASSWORD; the tool creates its own users.
+    #[arg(long)]
+    admin: String,
+    /// Front desks working at once.
+    #[arg(long, default_value_t = 8)]
+    desks: usize,
+    /// Screens polling GET /availability (counts only).
+    #[arg(long, default_value_t = 4)]
+    screens: usize,
+    /// Screens holding GET /availability/stream.
+    #[arg(long, default_value_t = 2)]
+    streams: usize,
+    /// How long the night lasts, in seconds.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// The database the service uses: for the bulk world, the ceiling and
+    /// the invariant check at the end.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Before the run, write a world of this many shelters in bulk.
+    #[arg(long)]
+    shelters: Option<u32>,
+    #[arg(long, default_value_t = 100)]
+    places: u32,
+    #[arg(long, default_value_t = 0)]
+    guests: u32,
+    #[arg(long, default_value_t = 0)]
+    history_nights: u32,
+    /// Also measure what the database itself allows (needs --database-url).
+    #[arg(long)]
+    ceiling: bool,
+    /// Write the results here as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Default)]
+struct Samples {
+    ms: Vec<f64>,
+    ok: u64,
+    refused: u64,
+    failed: u64,
+}
+
+#[derive(Serialize)]
+struct OpResult {
+    count: u64,
+    ok: u64,
+    refused_4xx: u64,
+    failed_5xx_or_transport: u64,
+    per_second: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+type Results = Arc<Mutex<BTreeMap<&'static str, Samples>>>;
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    fn new(base: &str, token: String, timeout: Duration) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .build();
+        Self {
+            agent: ureq::Agent::new_with_config(config),
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        }
+    }
+
+    /// Sends one request; returns the status and the JSON body.
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        key: Option<&str>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        let result = match (method, body) {
+            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
+            (_, body) => {
+                let text = body.map(Value::to_string).unwrap_or_else(|| "{}".into());
+                let mut req = match method {
+                    "PUT" => self.agent.put(&url),
+                    _ => self.agent.post(&url),
+                }
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json");
+                if let Some(k) = key {
+                    req = req.header("Idempotency-Key", k);
+                }
+                req.send(text.as_bytes())
+            }
+        };
+        match result {
+            Ok(mut res) => {
+                let status = res.status().as_u16();
+                let text = res.body_mut().read_to_string().unwrap_or_default();
+                (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+            }
+            Err(_) => (0, Value::Null),
+        }
+    }
+
+    /// A timed request, recorded under `op`.
+    fn timed(
+        &self,
+        results: &Results,
+        op: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        key: Option<&str>,
+    ) -> (u16, Value) {
+        let started = Instant::now();
+        let (status, value) = self.call(method, path, body, key);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Ok(mut r) = results.lock() {
+            let s = r.entry(op).or_default();
+            s.ms.push(ms);
+            match status {
+                200..=299 => s.ok += 1,
+                400..=499 => s.refused += 1,
+                _ => s.failed += 1,
+            }
+        }
+        (status, value)
+    }
+}
+
+fn login(base: &str, username: &str, password: &str) -> anyhow::Result<String> {
+    let anon = Client::new(base, String::new(), Duration::from_secs(30));
+    let (status, body) = anon.call(
+        "POST",
+        "/api/v1/auth/token",
+        Some(&json!({"username": username, "password": password})),
+        None,
+    );
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("login as {username} failed: {status} {body}"))
+}
+
+/// A name of letters only (names may not hold digits).
+fn letters(mut n: u64) -> String {
+    let mut s = String::new();
+    loop {
+        s.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    s
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p) as usize).min(sorted.len() - 1);
+    sorted[i]
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Args::parse()) {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("nattplats-load: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<bool> {
+    let database = match &args.database_url {
+        Some(u) => Some(DatabaseUrl::parse(u).map_err(|e| anyhow::anyhow!(e))?),
+        None => None,
+    };
+    if let (Some(shelters), Some(url)) = (args.shelters, &database) {
+        bulk_world(url, shelters, &args)?;
+    }
+    let (admin_user, admin_password) = args
+        .admin
+        .split_once(':')
+        .ok_or_else(|| anyhow::anyhow!("--admin is USER:PASSWORD"))?;
+    let admin = Client::new(
+        &args.url,
+        login(&args.url, admin_user, admin_password)?,
+        Duration::from_secs(30),
+    );
+    let (_, shelters) = admin.call("GET", "/api/v1/shelters", None, None);
+    let shelter_ids: Vec<String> = shelters
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    anyhow::ensure!(!shelter_ids.is_empty(), "the service has no shelters");
+    let (_, now) = admin.call("GET", "/api/v1/availability?places=false", None, None);
+    let tonight = now["night"].as_str().unwrap_or_default().to_owned();
+
+    // Users of this run: desks, screens, one coordinator.
+    let run_tag = letters(u64::from(rand::random::<u32>()));
+    let password = format!("load-{run_tag}-password");
+    let make_user = |name: &str, roles: Value| -> anyhow::Result<String> {
+        let (status, body) = admin.call(
+            "POST",
+            "/api/v1/users",
+            Some(&json!({"username": name, "password": password, "roles": roles, "shelter_ids": shelter_ids})),
+            None,
+        );
+        anyhow::ensure!(status == 201, "cannot create user {name}: {status} {body}");
+        login(&args.url, name, &password)
+    };
+    let timeout = Duration::from_secs(args.seconds + 30);
+    let results: Results = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let events = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.seconds);
+
+    for d in 0..args.desks {
+        let client = Client::new(
+            &args.url,
+            make_user(&format!("load.{run_tag}.desk{d}"), json!(["shelter_staff"]))?,
+            timeout,
+        );
+        let (results, shelters) = (results.clone(), shelter_ids.clone());
+        let tag = run_tag.clone();
+        threads.push(std::thread::spawn(move || {
+            let mut i: u64 = 0;
+            while Instant::now() < deadline {
+                i += 1;
+                let woman = i.is_multiple_of(5);
+                let guest = json!({
+                    "given_name": format!("Load{}", letters(d as u64)), "family_name": format!("Guest{}{tag}", letters(i)),
+                    "birth_year": 1960 + (i % 40), "gender": if woman { "woman" } else { "man" }, "citizenship": "RO",
+                });
+                let (status, g) = client.timed(&results, "register guest", "POST", "/api/v1/guests", Some(&guest), None);
+                let Some(guest_id) = g["id"].as_str().filter(|_| status == 201) else { continue };
+                let shelter = &shelters[(i as usize + d) % shelters.len()];
+                let body = json!({"guest_id": guest_id, "shelter_id": shelter, "category": if woman { "women" } else { "regular" }});
+                let key = format!("load-{tag}-{d}-{i}");
+                let (status, stay) = client.timed(&results, "intake (POST /stays)", "POST", "/api/v1/stays", Some(&body), Some(&key));
+                if status == 201 && let Some(id) = stay["id"].as_str() {
+                    client.timed(&results, "check-in", "POST", &format!("/api/v1/stays/{id}/check-ins"), Some(&json!({})), Some(&format!("{key}-in")));
+                }
+            }
+        }));
+    }
+    for s in 0..args.screens {
+        let client = Client::new(
+            &args.url,
+            make_user(
+                &format!("load.{run_tag}.screen{s}"),
+                json!(["social_emergency"]),
+            )?,
+            timeout,
+        );
+        let results = results.clone();
+        threads.push(std::thread::spawn(move || {
+            while Instant::now() < deadline {
+                client.timed(
+                    &results,
+                    "availability (counts)",
+                    "GET",
+                    "/api/v1/availability?places=false",
+                    None,
+                    None,
+                );
+            }
+        }));
+    }
+    for s in 0..args.streams {
+        let token = make_user(
+            &format!("load.{run_tag}.stream{s}"),
+            json!(["social_emergency"]),
+        )?;
+        let (url, events, stop) = (args.url.clone(), events.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || {
+            let config = ureq::Agent::config_builder()
+                .timeout_global(Some(timeout))
+                .build();
+            let agent = ureq::Agent::new_with_config(config);
+            let Ok(res) = agent
+                .get(format!("{url}/api/v1/availability/stream?places=false"))
+                .header("Authorization", format!("Bearer {token}"))
+                .call()
+            else {
+                return;
+            };
+            let reader = BufReader::new(res.into_body().into_reader());
+            for line in reader.lines() {
+                let Ok(line) = line else { break };
+                if line.starts_with("event: availability") {
+                    events.fetch_add(1, Ordering::Relaxed);
+                }
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+        }));
+    }
+    // The coordinator: a cold night halfway through.
+    let coordinator = Client::new(
+        &args.url,
+        make_user(&format!("load.{run_tag}.coord"), json!(["coordinator"]))?,
+        timeout,
+    );
+    std::thread::sleep(Duration::from_secs(args.seconds / 2));
+    let body = json!({"reason": "load test: minus fifteen", "overflow": [{"shelter_id": shelter_ids[0], "places": 5}]});
+    coordinator.timed(
+        &results,
+        "declare cold night",
+        "PUT",
+        &format!("/api/v1/cold-nights/{tonight}"),
+        Some(&body),
+        None,
+    );
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    std::thread::sleep(remaining);
+    stop.store(true, Ordering::Relaxed);
+    // Streams end at their next event or at their timeout; do not wait.
+    let (streams, others): (Vec<_>, Vec<_>) = threads
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| *i >= args.desks + args.screens);
+    for (_, t) in others {
+        let _ = t.join();
+    }
+    drop(streams);
+    let elapsed = started.elapsed().as_secs_f64();
+
+    // The table.
+    let mut table = BTreeMap::new();
+    let mut server_errors = 0;
+    println!(
+        "{:<24} {:>7} {:>7} {:>7} {:>6} {:>9} {:>8} {:>8} {:>8} {:>8}",
+        "operation", "count", "ok", "4xx", "fail", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    if let Ok(mut r) = results.lock() {
+        for (op, s) in r.iter_mut() {
+            s.ms.sort_by(f64::total_cmp);
+            let result = OpResult {
+                count: s.ms.len() as u64,
+                ok: s.ok,
+                refused_4xx: s.refused,
+                failed_5xx_or_transport: s.failed,
+                per_second: s.ms.len() as f64 / elapsed,
+                p50_ms: percentile(&s.ms, 0.50),
+                p95_ms: percentile(&s.ms, 0.95),
+                p99_ms: percentile(&s.ms, 0.99),
+                max_ms: s.ms.last().copied().unwrap_or(0.0),
+            };
+            server_errors += s.failed;
+            println!(
+                "{:<24} {:>7} {:>7} {:>7} {:>6} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+                op,
+                result.count,
+                result.ok,
+                result.refused_4xx,
+                result.failed_5xx_or_transport,
+                result.per_second,
+                result.p50_ms,
+                result.p95_ms,
+                result.p99_ms,
+                result.max_ms
+            );
+            table.insert(*op, result);
+        }
+    }
+    let stream_events = events.load(Ordering::Relaxed);
+    println!(
+        "stream events received: {stream_events} on {} streams",
+        args.streams
+    );
+    let intake_rate = table
+        .get("intake (POST /stays)")
+        .map_or(0.0, |r| r.ok as f64 / elapsed);
+    let attempt_rate = table
+        .get("intake (POST /stays)")
+        .map_or(0.0, |r| r.count as f64 / elapsed);
+    println!(
+        "intakes: {attempt_rate:.1}/s answered, {intake_rate:.1}/s granted a stay (the rest: no free place or another rule)"
+    );
+
+    let mut report = json!({"seconds": elapsed, "desks": args.desks, "screens": args.screens, "streams": args.streams,
+        "operations": table, "stream_events": stream_events, "intakes_per_second": intake_rate, "intake_answers_per_second": attempt_rate});
+    let mut holds = server_errors == 0;
+    if let Some(url) = &database {
+        if args.ceiling {
+            let ceiling = ceiling(url, &args)?;
+            println!(
+                "ceiling: {ceiling:.0} intakes/s written straight through diesel by {} threads; the service granted {intake_rate:.0}/s ({:.0} %)",
+                args.desks,
+                100.0 * intake_rate / ceiling.max(f64::MIN_POSITIVE)
+            );
+            report["ceiling_intakes_per_second"] = json!(ceiling);
+        }
+        let pool = db::build_pool(url, 1);
+        let mut conn = pool.get().map_err(|e| anyhow::anyhow!("database: {e}"))?;
+        let check = db::invariants::check(&mut conn)?;
+        println!(
+            "invariants over {} stays and {} held nights: {}",
+            check.stays,
+            check.held_nights,
+            if check.holds() { "hold" } else { "BROKEN" }
+        );
+        if !check.holds() {
+            println!("{check:#?}");
+        }
+        holds &= check.holds();
+        report["invariants"] = serde_json::to_value(&check)?;
+    }
+    if server_errors > 0 {
+        println!("{server_errors} request(s) failed with a 5xx or no answer");
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+    }
+    Ok(holds)
+}
+
+fn bulk_world(url: &DatabaseUrl, shelters: u32, args: &Args) -> anyhow::Result<()> {
+    let pool = db::build_pool(url, 1);
+    let mut conn = pool.get().map_err(|e| anyhow::anyhow!("database: {e}"))?;
+    db::run_migrations(&mut conn)?;
+    let now = chrono::Utc::now();
+    let partnership = nattplats::startup::ensure_partnership(&mut conn, now.naive_utc())?;
+    let world = db::bulk::World {
+        shelters,
+        places_per_shelter: args.places,
+        guests: args.guests.max(2 * shelters * args.places),
+        history_nights: args.history_nights,
+        occupancy_percent: 90,
+    };
+    let started = Instant::now();
+    let written = db::bulk::seed(
+        &mut conn,
+        &partnership,
+        &world,
+        partnership.calendar.night_of(now),
+        now.naive_utc(),
+        &mut |step| {
+            println!("{:>7.1} s  {step}", started.elapsed().as_secs_f64());
+        },
+    )?;
+    println!("world: {written:?}");
+    Ok(())
+}
+
+/// The rows of one intake (a guest, a stay, its nights) written through
+/// diesel by as many threads as desks, for a fifth of the run's length.
+fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
+    use diesel::prelude::*;
+    use nattplats::db::schema::places;
+    let pool = db::build_pool(url, u32::try_from(args.desks).unwrap_or(8).max(1));
+    let mut conn = pool.get().map_err(|e| anyhow::anyhow!("database: {e}"))?;
+    let place_ids: Vec<(String, String)> = places::table
+        .filter(places::category.eq("regular"))
+        .select((places::id, places::shelter_id))
+        .load(&mut *conn)?;
+    drop(conn);
+    anyhow::ensure!(!place_ids.is_empty(), "no regular places for the ceiling");
+    let place_ids = Arc::new(place_ids);
+    let counter = Arc::new(AtomicU64::new(0));
+    let seconds = (args.seconds / 5).max(3);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    // Far in the future, so nothing real is in the way.
+    let base = chrono::NaiveDate::from_ymd_opt(2200, 1, 1).unwrap_or_default();
+    let tag = letters(u64::from(rand::random::<u32>()));
+    let mut threads = Vec::new();
+    for _ in 0..args.desks.max(1) {
+        let (pool, place_ids, counter, tag) = (
+            pool.clone(),
+            place_ids.clone(),
+            counter.clone(),
+            tag.clone(),
+        );
+        threads.push(std::thread::spawn(move || -> anyhow::Result<u64> {
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("database: {e}"))?;
+            let mut done = 0;
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let (place, shelter) = &place_ids[(n % place_ids.len() as u64) as usize];
+                let first = base + chrono::Duration::days(7 * (n / place_ids.len() as u64) as i64);
+                let now = chrono::Utc::now().naive_utc();
+                let guest = db::guests::GuestRow {
+                    id: db::new_id(),
+                    card_number: format!("C{tag}{n}"),
+                    given_name: "Ceiling".into(),
+                    family_name: "Ceiling".into(),
+                    name_key: "ceiling ceiling".into(),
+                    birth_date: None,
+                    birth_year: 1980,
+                    gender: "man".into(),
+                    citizenship: "RO".into(),
+                    residence_permit_country: None,
+                    needs: "[]".into(),
+                    created_at: now,
+                    created_by: "ceiling".into(),
+                    pseudonymised_at: None,
+                };
+                let stay = db::stays::StayRow {
+                    id: db::new_id(),
+                    guest_id: guest.id.clone(),
+                    shelter_id: shelter.clone(),
+                    category: "regular".into(),
+                    status: "active".into(),
+                    first_night: first,
+                    nights: 5,
+                    quarantine_nights: 2,
+                    no_show_limit: 2,
+                    end_reason: None,
+                    ended_at: None,
+                    void_reason: None,
+                    voided_at: None,
+                    created_at: now,
+                    created_by: "ceiling".into(),
+                };
+                let nights: Vec<db::stays::BookingRow> = (0..5)
+                    .map(|k| db::stays::BookingRow {
+                        id: db::new_id(),
+                        guest_id: guest.id.clone(),
+                        place_id: place.clone(),
+                        shelter_id: shelter.clone(),
+                        night: first + chrono::Duration::days(k),
+                        kind: "stay".into(),
+                        stay_id: Some(stay.id.clone()),
+                        released: false,
+                        held: true,
+                        checked_in_at: None,
+                        created_at: now,
+                    })
+                    .collect();
+                db::write_tx(&mut conn, |c| {
+                    db::guests::insert(c, &guest)?;
+                    db::stays::insert_stay(c, &stay, &nights)
+                })?;
+                done += 1;
+            }
+            Ok(done)
+        }));
+    }
+    let mut total = 0;
+    for t in threads {
+        total += t
+            .join()
+            .map_err(|_| anyhow::anyhow!("a ceiling thread panicked"))??;
+    }
+    Ok(total as f64 / seconds as f64)
+}
