@@ -109,7 +109,37 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        Self::Internal(anyhow::Error::new(e))
+        if database_gone(&e) {
+            Self::Unavailable(e.to_string())
+        } else {
+            Self::Internal(anyhow::Error::new(e))
+        }
+    }
+}
+
+/// Whether an error says the database went away or is too busy to answer
+/// (the server stopped, the connection broke, SQLite stayed locked past
+/// the busy timeout): a 503 to try again, not a fault of the service.
+pub fn database_gone(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    match e {
+        E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => true,
+        E::DatabaseError(_, info) => {
+            let m = info.message();
+            [
+                "terminating connection",
+                "server closed the connection",
+                "connection to server",
+                "the database system is shutting down",
+                "the database system is starting up",
+                "no connection to the server",
+                "database is locked",
+            ]
+            .iter()
+            .any(|needle| m.contains(needle))
+        }
+        E::BrokenTransactionManager => true,
+        _ => false,
     }
 }
 
@@ -281,5 +311,44 @@ fn refusal_extensions(r: &crate::rules::Refusal, ext: &mut Map<String, Value>) {
         | Refusal::CategoryNotAllowed
         | Refusal::NotAColdNight
         | Refusal::LostDraw => {}
+    }
+}
+
+#[cfg(test)]
+mod database_gone_tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+
+    fn db_error(kind: K, message: &str) -> E {
+        E::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_lost_database_is_a_503_and_a_fault_is_a_500() {
+        for gone in [
+            db_error(K::ClosedConnection, "x"),
+            db_error(
+                K::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db_error(K::Unknown, "server closed the connection unexpectedly"),
+            db_error(K::Unknown, "database is locked"),
+            E::BrokenTransactionManager,
+        ] {
+            assert_eq!(
+                AppError::from(gone).status_code(),
+                StatusCode::SERVICE_UNAVAILABLE
+            );
+        }
+        for fault in [
+            db_error(K::UniqueViolation, "duplicate key"),
+            db_error(K::Unknown, "syntax error"),
+            E::NotFound,
+        ] {
+            assert_eq!(
+                AppError::from(fault).status_code(),
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
     }
 }
