@@ -15,7 +15,8 @@ PORT=5499
 SERVER=
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
+  # Its database is about to go for good: no graceful shutdown to wait for.
+  [ -n "$SERVER" ] && kill -9 "$SERVER" 2>/dev/null || true
   as_pg "$BIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
