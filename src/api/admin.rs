@@ -26,8 +26,9 @@ pub struct ClockOut {
     night: Night,
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = SetClock, responses(
     (status = 200, body = ClockOut),
+    (status = 422, body = crate::api::Problem),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
     (status = 404, body = crate::api::Problem, description = "The server runs on the system clock")
@@ -58,6 +59,7 @@ pub async fn set_clock(
 #[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Months without a stay or placement; default 24.
+    #[schema(nullable = false, minimum = 1, maximum = 600)]
     months: Option<u32>,
 }
 
@@ -67,7 +69,7 @@ pub struct RetentionOut {
     pseudonymised: u64,
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body(content = Option<Retention>, description = "May be left out"), responses(
     (status = 200, body = RetentionOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

@@ -30,7 +30,7 @@ pub struct TokenResponse {
     expires_in: u64,
 }
 
-#[utoipa::path(tag = "auth", responses(
+#[utoipa::path(tag = "auth", request_body = TokenRequest, responses(
     (status = 200, body = TokenResponse),
     (status = 401, body = crate::api::Problem),
     (status = 422, body = crate::api::Problem),

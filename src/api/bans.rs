@@ -17,20 +17,31 @@ use crate::startup::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBan {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     guest_id: String,
     /// Without it the ban holds at every shelter.
+    #[schema(
+        nullable = false,
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     shelter_id: Option<String>,
     #[schema(value_type = String, format = Date)]
     first_night: String,
+    /// Not before first_night.
     #[schema(value_type = String, format = Date)]
     last_night: String,
+    /// 1 to 500 characters besides white space.
+    #[schema(max_length = 500, pattern = r"\S")]
     reason: String,
     /// Incidents the ban rests on (each must involve the guest).
     #[serde(default)]
+    #[schema(schema_with = crate::api::stays::id_list_schema)]
     incident_ids: Vec<String>,
 }
 
-#[utoipa::path(tag = "bans", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "bans", security(("bearer" = [])), request_body = CreateBan, responses(
     (status = 201, body = BanView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

@@ -20,10 +20,15 @@ use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
     /// `YYYY-MM-DD`; defaults to the current night.
+    #[param(value_type = Option<String>, format = Date)]
     night: Option<String>,
     /// Only this shelter (its counts are then also the totals).
+    #[param(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     shelter_id: Option<String>,
     /// `false` leaves out the lists of free places and answers with the
     /// counts only: the light answer for a large system. Default `true`.
@@ -75,15 +80,25 @@ pub async fn availability(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpeningIn {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     shelter_id: String,
+    /// Overflow places to open there, at most 200.
+    #[schema(maximum = 200)]
     places: u32,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclareColdNight {
+    /// 1 to 500 characters besides white space.
+    #[schema(max_length = 500, pattern = r"\S")]
     reason: String,
+    /// Degrees Celsius, -60 to 50.
+    #[schema(minimum = -60, maximum = 50)]
     forecast_min_c: Option<f64>,
+    /// Each shelter at most once.
     #[serde(default)]
     overflow: Vec<OpeningIn>,
 }
@@ -93,7 +108,7 @@ fn path_night(raw: &str) -> Result<Night, AppError> {
         .map_err(|e| AppError::validation("night", e.to_string()))
 }
 
-#[utoipa::path(tag = "coordination", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(("night" = String, Path, format = Date, description = "`YYYY-MM-DD`")), request_body = DeclareColdNight, responses(
     (status = 200, body = ColdNightView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -168,7 +183,7 @@ pub async fn declare_cold_night(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(tag = "coordination", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(("night" = String, Path, format = Date, description = "`YYYY-MM-DD`")), responses(
     (status = 204),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -190,10 +205,13 @@ pub async fn withdraw_cold_night(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// First night; defaults to the current night.
+    #[param(value_type = Option<String>, format = Date)]
     from: Option<String>,
-    /// Last night; defaults to a week after `from`.
+    /// Last night; defaults to a week after `from`; at most 400 nights after it.
+    #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
 }
 
@@ -234,20 +252,37 @@ pub async fn list_cold_nights(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlacement {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     guest_id: String,
-    /// `emergency` or `cold_night`.
+    #[schema(schema_with = placement_kind_schema)]
     kind: String,
+    #[schema(
+        nullable = false,
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     shelter_id: Option<String>,
+    #[schema(
+        nullable = false,
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     place_id: Option<String>,
     /// Defaults to the current night (the only night one can place for).
     #[schema(value_type = Option<String>, format = Date)]
     night: Option<String>,
+    /// 1 to 500 characters besides white space.
+    #[schema(max_length = 500, pattern = r"\S")]
     reason: String,
 }
 
+fn placement_kind_schema() -> utoipa::openapi::schema::Object {
+    crate::api::stays::enum_schema(&["emergency", "cold_night"])
+}
+
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(
-    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely")
-), responses(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
+), request_body = CreatePlacement, responses(
     (status = 201, body = PlacementView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

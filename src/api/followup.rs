@@ -34,15 +34,32 @@ fn note(value: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReferral {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     guest_id: String,
-    /// `minor`, `pregnant`, `elderly`, `addiction`, `mental_illness`, `disability`, `child` or `other`.
+    #[schema(schema_with = referral_reason_schema)]
     reason: String,
     #[serde(default)]
     acute: bool,
+    /// At most 2000 characters; no control characters but line breaks.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
     note: Option<String>,
 }
 
-#[utoipa::path(tag = "referrals", security(("bearer" = [])), responses(
+fn referral_reason_schema() -> utoipa::openapi::schema::Object {
+    crate::api::stays::enum_schema(&REFERRAL_REASONS)
+}
+
+fn referral_status_schema() -> utoipa::openapi::schema::Object {
+    crate::api::stays::enum_schema(&["open", "taken", "closed"])
+}
+
+fn incident_kind_schema() -> utoipa::openapi::schema::Object {
+    crate::api::stays::enum_schema(&["threat", "violence"])
+}
+
+#[utoipa::path(tag = "referrals", security(("bearer" = [])), request_body = CreateReferral, responses(
     (status = 201, body = ReferralView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -101,8 +118,10 @@ pub async fn create_referral(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     /// `open`, `taken` or `closed`; all when left out.
+    #[param(schema_with = referral_status_schema)]
     status: Option<String>,
 }
 
@@ -147,12 +166,14 @@ pub async fn list_referrals(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateReferral {
-    /// `open`, `taken` or `closed`.
+    #[schema(schema_with = referral_status_schema)]
     status: String,
+    /// At most 2000 characters; no control characters but line breaks.
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
     note: Option<String>,
 }
 
-#[utoipa::path(tag = "referrals", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "referrals", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The referral")), request_body = UpdateReferral, responses(
     (status = 200, body = ReferralView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -199,18 +220,24 @@ pub async fn update_referral(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIncident {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     shelter_id: String,
     /// Defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]
     night: Option<String>,
-    /// `threat` or `violence`.
+    #[schema(schema_with = incident_kind_schema)]
     kind: String,
+    /// 1 to 4000 characters besides white space.
+    #[schema(max_length = 4000, pattern = r"\S")]
     description: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::stays::id_list_schema)]
     guest_ids: Vec<String>,
 }
 
-#[utoipa::path(tag = "incidents", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "incidents", security(("bearer" = [])), request_body = CreateIncident, responses(
     (status = 201, body = IncidentView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -279,10 +306,13 @@ pub async fn create_incident(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct IncidentRange {
     /// First night; defaults to 30 nights ago.
+    #[param(value_type = Option<String>, format = Date)]
     from: Option<String>,
-    /// Last night; defaults to the current night.
+    /// Last night; defaults to the current night; at most 400 nights after `from`.
+    #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
 }
 

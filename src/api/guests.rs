@@ -21,20 +21,65 @@ pub const GUEST_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff, Role::
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterGuest {
+    /// 1 to 100 characters, with a letter, without control characters.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[A-Za-z][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     given_name: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[A-Za-z][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     family_name: String,
-    /// `YYYY-MM-DD`; one of birth_date or birth_year is required.
+    /// `YYYY-MM-DD`, from 1900 to today; one of birth_date or birth_year
+    /// is required, and when both are given they agree.
+    #[schema(value_type = Option<String>, format = Date)]
     birth_date: Option<String>,
+    /// From 1900 to this year.
+    #[schema(minimum = 1900)]
     birth_year: Option<i32>,
-    /// `woman`, `man`, `other` or `unknown`.
+    #[schema(value_type = Gender)]
     gender: String,
     /// ISO 3166-1 alpha-2.
+    #[schema(schema_with = country_schema)]
     citizenship: String,
+    #[schema(schema_with = optional_country_schema)]
     residence_permit_country: Option<String>,
-    /// Subset of `pregnant`, `elderly`, `addiction`, `mental_illness`,
-    /// `disability`, `child`.
+    /// Acute needs; each opens a referral.
     #[serde(default)]
+    #[schema(value_type = Vec<Need>)]
     needs: Vec<String>,
+}
+
+/// An ISO 3166-1 alpha-2 code: the document lists them, so that a client
+/// (or a fuzzer) knows which two letters are countries.
+fn country_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some("ISO 3166-1 alpha-2, upper case"))
+        .enum_values(Some(
+            isocountry::CountryCode::as_array()
+                .iter()
+                .map(|c| c.alpha2()),
+        ))
+        .build()
+}
+
+fn optional_country_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::schema::Type::String,
+            utoipa::openapi::schema::Type::Null,
+        ]))
+        .description(Some("ISO 3166-1 alpha-2, upper case"))
+        .enum_values(Some(
+            isocountry::CountryCode::as_array()
+                .iter()
+                .map(|c| Some(c.alpha2()))
+                .chain([None]),
+        ))
+        .build()
 }
 
 /// The value, or `None` with the field's error recorded.
@@ -156,12 +201,14 @@ pub struct RegisteredGuest {
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// A name (any words of it), a card number or a birth year.
+    #[param(max_length = 100)]
     q: String,
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), request_body = RegisterGuest, responses(
     (status = 201, body = RegisteredGuest),
     (status = 400, body = crate::api::Problem),
     (status = 401, body = crate::api::Problem),
@@ -241,7 +288,7 @@ pub async fn search_guests(
     Ok(HttpResponse::Ok().json(found.into_iter().map(GuestOut::from).collect::<Vec<_>>()))
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest")), responses(
     (status = 200, body = GuestOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -269,12 +316,14 @@ pub async fn get_guest(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EligibilityQuery {
     /// `YYYY-MM-DD`; defaults to the current night.
+    #[param(value_type = Option<String>, format = Date)]
     night: Option<String>,
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), params(EligibilityQuery), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest"), EligibilityQuery), responses(
     (status = 200, body = crate::service::stays::EligibilityView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -310,7 +359,7 @@ pub async fn guest_eligibility(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest")), responses(
     (status = 200, description = "Everything held about the guest: the record, stays and every night, placements, bans, referrals, incident links, lottery applications, and who read or changed what about them", content_type = "application/json"),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -335,7 +384,7 @@ pub async fn export_guest(
     Ok(HttpResponse::Ok().json(export))
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest")), responses(
     (status = 204, description = "The guest is pseudonymised: names, birth date, card number, needs and referral notes are gone; birth year, gender, citizenship and the history stay for the counts"),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

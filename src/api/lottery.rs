@@ -18,13 +18,21 @@ const INTAKE_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenSession {
+    /// At least one.
+    #[schema(schema_with = shelter_ids_schema)]
     shelter_ids: Vec<String>,
     /// Defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]
     first_night: Option<String>,
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+fn shelter_ids_schema() -> utoipa::openapi::schema::Array {
+    let mut schema = crate::api::stays::id_list_schema();
+    schema.min_items = Some(1);
+    schema
+}
+
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), request_body = OpenSession, responses(
     (status = 201, body = SessionView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -81,10 +89,13 @@ pub async fn open_session(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     guest_id: String,
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), request_body = Register, responses(
     (status = 201, body = ApplicantView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -121,7 +132,7 @@ pub async fn register(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), responses(
     (status = 200, body = SessionView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -165,7 +176,7 @@ pub async fn draw(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), responses(
     (status = 200, body = SessionView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -196,7 +207,7 @@ pub async fn get_session(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), responses(
     (status = 200, body = VerifyView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

@@ -162,6 +162,28 @@ fn describe_problems(doc: OpenApiDoc) -> OpenApiDoc {
                 continue;
             };
             for (method, op) in item.iter_mut() {
+                // A body that may be left out is written `Option<T>` in the
+                // path attribute, which utoipa also makes nullable; but a
+                // body that is sent must be an object (`null` is 422).
+                let optional = op.pointer("/requestBody/required") != Some(&true.into());
+                if optional
+                    && let Some(schema) =
+                        op.pointer_mut("/requestBody/content/application~1json/schema")
+                {
+                    let non_null = schema
+                        .get("oneOf")
+                        .and_then(|o| o.as_array())
+                        .and_then(|o| {
+                            let rest: Vec<_> = o
+                                .iter()
+                                .filter(|s| s.get("type") != Some(&"null".into()))
+                                .collect();
+                            (rest.len() == 1).then(|| rest[0].clone())
+                        });
+                    if let Some(s) = non_null {
+                        *schema = s;
+                    }
+                }
                 let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut())
                 else {
                     continue;

@@ -68,14 +68,30 @@ impl TryFrom<PlaceRow> for PlaceOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateShelter {
+    /// 1 to 100 characters, without control characters.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     name: String,
+    /// 1 to 100 characters, without control characters.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     organization: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlace {
+    /// 1 to 20 characters, without control characters.
+    #[schema(
+        max_length = 20,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     label: String,
+    #[schema(value_type = PlaceCategory)]
     category: String,
 }
 
@@ -109,7 +125,7 @@ pub async fn list_shelters(
     Ok(HttpResponse::Ok().json(list.into_iter().map(ShelterOut::from).collect::<Vec<_>>()))
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), request_body = CreateShelter, responses(
     (status = 201, body = ShelterOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -137,7 +153,7 @@ pub async fn create_shelter(
     Ok(HttpResponse::Created().json(ShelterOut::from(shelter)))
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The shelter")), request_body = CreatePlace, responses(
     (status = 201, body = PlaceOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -173,7 +189,7 @@ pub async fn create_place(
     Ok(HttpResponse::Created().json(PlaceOut::try_from(place)?))
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The shelter")), responses(
     (status = 200, body = Vec<PlaceOut>),
     (status = 401, body = crate::api::Problem),
     (status = 404, body = crate::api::Problem)
@@ -201,8 +217,14 @@ pub async fn list_places(
 pub struct OutOfService {
     #[schema(value_type = String, format = Date)]
     first_night: String,
+    /// Not before first_night.
     #[schema(value_type = String, format = Date)]
     last_night: String,
+    /// 1 to 500 characters, without control characters.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     reason: String,
 }
 
@@ -215,7 +237,7 @@ pub struct OutageOut {
     reason: String,
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The shelter"), ("place_id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The place")), request_body = OutOfService, responses(
     (status = 201, body = OutageOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

@@ -18,16 +18,49 @@ use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
 use crate::startup::AppState;
 use chrono::{DateTime, Utc};
 
+/// The document's form of an id of this service: a UUID in its 36
+/// characters (`is_id`). A list of them, for `schema_with`.
+pub fn id_list_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .pattern(Some(
+                    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                )),
+        )
+        .build()
+}
+
+/// A string that is one of `values`, for `schema_with`.
+pub fn enum_schema(values: &[&str]) -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}
+
 /// Who works with stays.
 pub const STAY_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStay {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     guest_id: String,
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     shelter_id: String,
+    #[schema(
+        nullable = false,
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     place_id: Option<String>,
     /// `regular` or `women`; without it a woman is offered a women's place first.
+    #[schema(value_type = Option<PlaceCategory>, nullable = false)]
     category: Option<String>,
     /// Defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]
@@ -45,12 +78,17 @@ pub struct CheckIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
+    /// 1 to 500 characters besides white space.
+    #[schema(max_length = 500, pattern = r"\S")]
     reason: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveStay {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     place_id: String,
 }
 
@@ -195,8 +233,8 @@ where
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(
-    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely")
-), responses(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
+), request_body = CreateStay, responses(
     (status = 201, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -222,7 +260,7 @@ pub async fn create_stay(
     .await
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -251,8 +289,9 @@ pub async fn get_stay(
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(
-    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely")
-), responses(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$"),
+    ("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")
+), request_body(content = Option<CheckIn>, description = "May be left out"), responses(
     (status = 201, body = CheckInView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -285,7 +324,7 @@ pub async fn check_in(
     .await
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = Reason, responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -311,7 +350,7 @@ pub async fn end_stay(
     .await
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = MoveStay, responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -343,7 +382,7 @@ pub async fn move_stay(
     .await
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = Reason, responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

@@ -16,11 +16,17 @@ use crate::startup::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    /// 3 to 64 characters of a-z, 0-9, `.`, `_`, `-`.
+    #[schema(pattern = r"^[a-z0-9._-]{3,64}$")]
     username: String,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 10, max_length = 256)]
     password: SecretString,
+    /// At least one, each once.
+    #[schema(value_type = Vec<Role>, min_items = 1)]
     roles: Vec<String>,
+    /// The shelters a `shelter_staff` user works at (at least one for that role).
     #[serde(default)]
+    #[schema(schema_with = crate::api::stays::id_list_schema)]
     shelter_ids: Vec<String>,
 }
 
@@ -37,12 +43,16 @@ pub struct UserOut {
 /// A change to a user; fields left out stay as they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct ChangeUser {
     #[serde(default)]
+    #[schema(nullable = false)]
     active: Option<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<Role>>, nullable = false, min_items = 1)]
     roles: Option<Vec<String>>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::stays::id_list_schema)]
     shelter_ids: Option<Vec<String>>,
 }
 
@@ -120,7 +130,7 @@ impl CreateUser {
     }
 }
 
-#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = CreateUser, responses(
     (status = 201, body = UserOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -156,7 +166,7 @@ pub async fn create_user(
 
 /// Deactivates or reactivates a user, or changes their roles or shelters.
 /// Holds from the user's next request on, for tokens already issued too.
-#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The user")), request_body = ChangeUser, responses(
     (status = 200, body = UserOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
