@@ -250,16 +250,19 @@ pub fn serve(
     let cors_origins = state.cors_origins.clone();
     let server = HttpServer::new(move || {
         let (app, openapi) = App::new()
+            // The first wrap is the innermost: the access check runs inside
+            // the request id, metrics, security headers and CORS, so its
+            // refusals carry them too.
+            .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+            .wrap(actix_web::middleware::from_fn(crate::api::access::enforce))
+            .wrap(metrics.clone())
+            .wrap(actix_web::middleware::from_fn(request_id_header))
+            .wrap(actix_web::middleware::from_fn(mark_writes))
+            .wrap(actix_web::middleware::from_fn(security_headers))
             .wrap(actix_web::middleware::Condition::new(
                 !cors_origins.is_empty(),
                 cors(&cors_origins),
             ))
-            .wrap(ErrorHandlers::new().default_handler(ensure_problem))
-            .wrap(metrics.clone())
-            .wrap(actix_web::middleware::from_fn(request_id_header))
-            .wrap(actix_web::middleware::from_fn(crate::api::access::enforce))
-            .wrap(actix_web::middleware::from_fn(mark_writes))
-            .wrap(actix_web::middleware::from_fn(security_headers))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body_bytes))

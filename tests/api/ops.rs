@@ -120,6 +120,8 @@ backend_tests! {
             assert_eq!(h["referrer-policy"], "no-referrer");
             assert_eq!(h["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
             assert_eq!(h["cache-control"], "no-store");
+            // Refusals before the handler (401 without a token) too.
+            assert!(h.get("x-request-id").is_some(), "{path}");
             // No CORS unless configured: browsers elsewhere cannot read answers.
             assert!(h.get("access-control-allow-origin").is_none());
         }
