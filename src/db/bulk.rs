@@ -171,22 +171,8 @@ fn seed_rows(
         });
     }
     written.shelters = shelter_rows.len() as u64;
-    write_all(conn, &shelter_rows, |c, chunk| match c {
-        DbConnection::Sqlite(c) => diesel::insert_into(shelters::table)
-            .values(chunk)
-            .execute(c),
-        DbConnection::Postgres(c) => diesel::copy_from(shelters::table)
-            .from_insertable(chunk)
-            .execute(c),
-    })?;
-    write_all(conn, &place_rows, |c, chunk| match c {
-        DbConnection::Sqlite(c) => diesel::insert_into(places_t::table)
-            .values(chunk)
-            .execute(c),
-        DbConnection::Postgres(c) => diesel::copy_from(places_t::table)
-            .from_insertable(chunk)
-            .execute(c),
-    })?;
+    write_all(conn, &shelter_rows, bulk_writer!(shelters::table))?;
+    write_all(conn, &place_rows, bulk_writer!(places_t::table))?;
     progress(&format!(
         "{} shelters, {} places",
         written.shelters, written.places
@@ -198,14 +184,7 @@ fn seed_rows(
     for g in 0..world.guests {
         batch.push(guest_row(ids, g, g < women_guests, now));
         if batch.len() == batch.capacity() || g + 1 == world.guests {
-            write_all(conn, &batch, |c, chunk| match c {
-                DbConnection::Sqlite(c) => {
-                    diesel::insert_into(guests::table).values(chunk).execute(c)
-                }
-                DbConnection::Postgres(c) => diesel::copy_from(guests::table)
-                    .from_insertable(chunk)
-                    .execute(c),
-            })?;
+            write_all(conn, &batch, bulk_writer!(guests::table))?;
             batch.clear();
         }
     }
@@ -365,21 +344,22 @@ fn write_stays(
     stay_rows: &[StayRow],
     booking_rows: &[BookingRow],
 ) -> Result<(), SeedError> {
-    write_all(conn, stay_rows, |c, chunk| match c {
-        DbConnection::Sqlite(c) => diesel::insert_into(stays::table).values(chunk).execute(c),
-        DbConnection::Postgres(c) => diesel::copy_from(stays::table)
-            .from_insertable(chunk)
-            .execute(c),
-    })?;
-    write_all(conn, booking_rows, |c, chunk| match c {
-        DbConnection::Sqlite(c) => diesel::insert_into(bookings::table)
-            .values(chunk)
-            .execute(c),
-        DbConnection::Postgres(c) => diesel::copy_from(bookings::table)
-            .from_insertable(chunk)
-            .execute(c),
-    })
+    write_all(conn, stay_rows, bulk_writer!(stays::table))?;
+    write_all(conn, booking_rows, bulk_writer!(bookings::table))
 }
+
+/// The insert of one table: multi-row INSERT on SQLite, COPY on PostgreSQL.
+macro_rules! bulk_writer {
+    ($table:path) => {
+        |c: &mut DbConnection, chunk| match c {
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c),
+            DbConnection::Postgres(c) => {
+                diesel::copy_from($table).from_insertable(chunk).execute(c)
+            }
+        }
+    };
+}
+use bulk_writer;
 
 /// Writes rows in one transaction: batches of multi-row inserts on SQLite
 /// (below its limit of bound values), one COPY on PostgreSQL.
