@@ -199,18 +199,10 @@ pub async fn enforce(
 }
 
 fn refused(callers: Callers) -> AppError {
-    let roles = match callers {
-        Roles(roles) => roles,
-        _ => &[],
-    };
-    AppError::Forbidden(format!(
-        "This needs one of the roles: {}.",
-        roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
+    match callers {
+        Roles(roles) => crate::auth::caller::needs_one_of(roles),
+        _ => crate::auth::caller::needs_one_of(&[]),
+    }
 }
 
 #[cfg(test)]

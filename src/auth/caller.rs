@@ -71,16 +71,21 @@ impl Caller {
         if roles.iter().any(|r| self.has(*r)) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "This needs one of the roles: {}.",
-                roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
+            Err(needs_one_of(roles))
         }
     }
+}
+
+/// The 403 for a caller without any of `roles`.
+pub fn needs_one_of(roles: &[Role]) -> AppError {
+    AppError::Forbidden(format!(
+        "This needs one of the roles: {}.",
+        roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 impl FromRequest for Caller {

@@ -52,18 +52,7 @@ pub fn create(conn: &mut DbConnection, new: NewUser) -> Result<UserRow, AppError
         created_at: chrono::Utc::now().naive_utc(),
     };
     db::write_tx(conn, |c| {
-        let mut unknown = Vec::new();
-        for (i, s) in new.shelter_ids.iter().enumerate() {
-            if !places::shelter_exists(c, s)? {
-                unknown.push(FieldError::new(
-                    format!("shelter_ids[{i}]"),
-                    "no shelter has this id",
-                ));
-            }
-        }
-        if !unknown.is_empty() {
-            return Err(AppError::Validation(unknown));
-        }
+        check_shelters(c, &new.shelter_ids)?;
         if users::by_username(c, &row.username)?.is_some() {
             return Err(AppError::Conflict {
                 code: "username-taken",
@@ -270,18 +259,7 @@ pub fn update(
             });
         }
         if let Some(shelter_ids) = &change.shelter_ids {
-            let mut unknown = Vec::new();
-            for (i, s) in shelter_ids.iter().enumerate() {
-                if !places::shelter_exists(c, s)? {
-                    unknown.push(FieldError::new(
-                        format!("shelter_ids[{i}]"),
-                        "no shelter has this id",
-                    ));
-                }
-            }
-            if !unknown.is_empty() {
-                return Err(AppError::Validation(unknown));
-            }
+            check_shelters(c, shelter_ids)?;
         }
         let roles = change
             .roles
@@ -314,4 +292,22 @@ pub fn update(
             shelter_ids,
         })
     })
+}
+
+/// 422 naming each of `ids` that is not a shelter.
+fn check_shelters(conn: &mut DbConnection, ids: &[String]) -> Result<(), AppError> {
+    let mut unknown = Vec::new();
+    for (i, s) in ids.iter().enumerate() {
+        if !places::shelter_exists(conn, s)? {
+            unknown.push(FieldError::new(
+                format!("shelter_ids[{i}]"),
+                "no shelter has this id",
+            ));
+        }
+    }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(unknown))
+    }
 }
