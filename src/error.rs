@@ -119,11 +119,15 @@ impl From<diesel::result::Error> for AppError {
 
 /// Whether an error says the database went away or is too busy to answer
 /// (the server stopped, the connection broke, SQLite stayed locked past
-/// the busy timeout): a 503 to try again, not a fault of the service.
+/// the busy timeout, two writers deadlocked): a 503 to try again, not a
+/// fault of the service.
 pub fn database_gone(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind as K, Error as E};
     match e {
-        E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => true,
+        E::DatabaseError(
+            K::ClosedConnection | K::UnableToSendCommand | K::SerializationFailure,
+            _,
+        ) => true,
         E::DatabaseError(_, info) => {
             let m = info.message();
             [
@@ -134,6 +138,9 @@ pub fn database_gone(e: &diesel::result::Error) -> bool {
                 "the database system is starting up",
                 "no connection to the server",
                 "database is locked",
+                // Two writers waited on each other (PostgreSQL chose this
+                // one to undo); the same request again goes through.
+                "deadlock detected",
             ]
             .iter()
             .any(|needle| m.contains(needle))
@@ -333,6 +340,8 @@ mod database_gone_tests {
             ),
             db_error(K::Unknown, "server closed the connection unexpectedly"),
             db_error(K::Unknown, "database is locked"),
+            db_error(K::Unknown, "deadlock detected"),
+            db_error(K::SerializationFailure, "could not serialize access"),
             E::BrokenTransactionManager,
         ] {
             assert_eq!(

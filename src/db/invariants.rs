@@ -1,7 +1,8 @@
 //! The bed rules' invariants, checked over a whole database after a load
 //! run, a crash or a restore: nobody holds two places on a night, no place
 //! holds two guests, every stay that stands holds exactly its L nights,
-//! and no stay begins inside the karenstid of the one before.
+//! no stay begins inside the karenstid of the one before, and the counts
+//! kept for the screens are what the rows say.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, stays};
+use super::schema::{bookings, held_counts, place_counts, places, stays};
 
 /// What a check found; empty lists mean the invariants hold.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -21,6 +22,9 @@ pub struct Report {
     pub guests_in_two_places: Vec<String>,
     pub stays_of_wrong_length: Vec<String>,
     pub stays_inside_karenstid: Vec<String>,
+    /// Kept counts (`held_counts`, `place_counts`) that differ from a count
+    /// of the rows they summarise.
+    pub counts_off: Vec<String>,
 }
 
 impl Report {
@@ -29,6 +33,7 @@ impl Report {
             && self.guests_in_two_places.is_empty()
             && self.stays_of_wrong_length.is_empty()
             && self.stays_inside_karenstid.is_empty()
+            && self.counts_off.is_empty()
     }
 }
 
@@ -108,5 +113,95 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
             ));
         }
     }
+    report.counts_off = counts_off(conn)?;
     Ok(report)
+}
+
+/// The kept counts against a count of the rows, both ways round.
+fn counts_off(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    type Held = (NaiveDate, String, String, i64, i64);
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = diesel::sql_types::Date)]
+        night: NaiveDate,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        shelter_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        category: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        held: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        unconfirmed: i64,
+    }
+    let counted: Vec<Held> = diesel::sql_query(
+        "SELECT b.night, b.shelter_id, p.category, COUNT(*) AS held, \
+                CAST(SUM(CASE WHEN b.kind = 'stay' AND b.checked_in_at IS NULL \
+                         THEN 1 ELSE 0 END) AS BIGINT) AS unconfirmed \
+         FROM bookings b JOIN places p ON p.id = b.place_id \
+         WHERE b.held GROUP BY b.night, b.shelter_id, p.category",
+    )
+    .load::<Counted>(conn)?
+    .into_iter()
+    .map(|c| (c.night, c.shelter_id, c.category, c.held, c.unconfirmed))
+    .collect();
+    let kept: Vec<Held> = held_counts::table
+        .filter(held_counts::held.gt(0))
+        .select((
+            held_counts::night,
+            held_counts::shelter_id,
+            held_counts::category,
+            held_counts::held,
+            held_counts::unconfirmed,
+        ))
+        .load::<(NaiveDate, String, String, i32, i32)>(conn)?
+        .into_iter()
+        .map(|(n, s, c, h, u)| (n, s, c, i64::from(h), i64::from(u)))
+        .collect();
+    let mut off = differences(counted, kept, |(n, s, c, h, u)| {
+        (format!("{n} {s} {c}"), (*h, *u))
+    });
+    let places_counted: Vec<(String, String, i64)> = places::table
+        .group_by((places::shelter_id, places::category))
+        .select((places::shelter_id, places::category, count_star()))
+        .load(conn)?;
+    let places_kept: Vec<(String, String, i64)> = place_counts::table
+        .filter(place_counts::places.gt(0))
+        .select((
+            place_counts::shelter_id,
+            place_counts::category,
+            place_counts::places,
+        ))
+        .load::<(String, String, i32)>(conn)?
+        .into_iter()
+        .map(|(s, c, n)| (s, c, i64::from(n)))
+        .collect();
+    off.extend(differences(places_counted, places_kept, |(s, c, n)| {
+        (format!("places {s} {c}"), (*n, 0))
+    }));
+    off.truncate(EXAMPLES);
+    Ok(off)
+}
+
+/// What differs between a count and the kept figures, keyed by `key`.
+fn differences<T>(
+    counted: Vec<T>,
+    kept: Vec<T>,
+    key: impl Fn(&T) -> (String, (i64, i64)),
+) -> Vec<String> {
+    let kept: HashMap<String, (i64, i64)> = kept.iter().map(&key).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut off = Vec::new();
+    for row in &counted {
+        let (k, v) = key(row);
+        if kept.get(&k) != Some(&v) {
+            off.push(format!("{k}: counted {v:?}, kept {:?}", kept.get(&k)));
+        }
+        seen.insert(k);
+    }
+    for (k, v) in &kept {
+        if !seen.contains(k) {
+            off.push(format!("{k}: counted nothing, kept {v:?}"));
+        }
+    }
+    off
 }

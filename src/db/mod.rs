@@ -8,6 +8,7 @@
 pub mod bans;
 pub mod bulk;
 pub mod coldnights;
+pub mod counts;
 pub mod followup;
 pub mod guests;
 pub mod idempotency;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{bookings, organizations, place_outages, places, shelters};
+use super::schema::{bookings, organizations, place_counts, place_outages, places, shelters};
 use super::{DbConnection, new_id};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -121,23 +121,26 @@ fn summaries(conn: &mut DbConnection, only: Option<&str>) -> QueryResult<Vec<She
         .order(shelters::name.asc())
         .select((shelters::id, shelters::name, organizations::name))
         .into_boxed();
-    let mut count_query = places::table
-        .group_by((places::shelter_id, places::category))
+    // Kept by triggers (migration 000008): no scan of every place.
+    let mut count_query = place_counts::table
         .select((
-            places::shelter_id,
-            places::category,
-            diesel::dsl::count_star(),
+            place_counts::shelter_id,
+            place_counts::category,
+            place_counts::places,
         ))
         .into_boxed();
     if let Some(id) = only {
         shelter_query = shelter_query.filter(shelters::id.eq(id));
-        count_query = count_query.filter(places::shelter_id.eq(id));
+        count_query = count_query.filter(place_counts::shelter_id.eq(id));
     }
     let rows: Vec<(String, String, String)> = shelter_query.load(conn)?;
-    let counts: Vec<(String, String, i64)> = count_query.load(conn)?;
+    let counts: Vec<(String, String, i32)> = count_query.load(conn)?;
     let mut by_shelter: HashMap<String, HashMap<String, i64>> = HashMap::new();
     for (shelter, category, n) in counts {
-        by_shelter.entry(shelter).or_default().insert(category, n);
+        by_shelter
+            .entry(shelter)
+            .or_default()
+            .insert(category, i64::from(n));
     }
     Ok(rows
         .into_iter()

@@ -84,6 +84,8 @@ diesel::table! {
         created_at -> Timestamp,
         created_by -> Text,
         pseudonymised_at -> Nullable<Timestamp>,
+        given_block -> Text,
+        family_block -> Text,
     }
 }
 
@@ -306,6 +308,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Places per shelter and category, kept by triggers (migration 000008).
+    place_counts (shelter_id, category) {
+        shelter_id -> Text,
+        category -> Text,
+        places -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Bookings holding a place per night, shelter and category, kept by
+    /// triggers (migration 000008).
+    held_counts (night, shelter_id, category) {
+        night -> Date,
+        shelter_id -> Text,
+        category -> Text,
+        held -> Integer,
+        unconfirmed -> Integer,
+    }
+}
+
 diesel::joinable!(rule_sets -> partnerships (partnership_id));
 diesel::joinable!(organizations -> partnerships (partnership_id));
 diesel::joinable!(shelters -> organizations (organization_id));
@@ -342,4 +365,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     intake_applicants,
     audit_entries,
     audit_head,
+    place_counts,
+    held_counts,
 );

@@ -28,6 +28,20 @@ pub struct FreeCounts {
 }
 
 impl FreeCounts {
+    /// One shelter's counts out of `db::counts::free_counts`.
+    pub(crate) fn of(counts: &db::counts::FreeByShelter, shelter_id: &str) -> Self {
+        let get = |category: &str| {
+            counts
+                .get(&(shelter_id.to_owned(), category.to_owned()))
+                .map_or(0, |n| u32::try_from(*n).unwrap_or(0))
+        };
+        Self {
+            regular: get("regular"),
+            women: get("women"),
+            overflow: get("overflow"),
+        }
+    }
+
     fn add(&mut self, category: &str) {
         match category {
             "women" => self.women += 1,
@@ -135,7 +149,11 @@ pub fn availability(
                 return Err(AppError::not_found("shelter"));
             }
         }
-        let free = free_on(c, night, lapse_for(night, &now), shelter)?;
+        let lapse = lapse_for(night, &now);
+        if !question.places {
+            return counted(c, night, lapse, shelter, names);
+        }
+        let free = free_on(c, night, lapse, shelter)?;
         let mut by_shelter: BTreeMap<String, (FreeCounts, Vec<FreePlaceView>)> = BTreeMap::new();
         let mut total = FreeCounts::default();
         for f in free {
@@ -168,6 +186,40 @@ pub fn availability(
             shelters,
             free: total,
         })
+    })
+}
+
+/// The counts question, answered from the kept counts (`db::counts`):
+/// a few thousand rows at most, however many places there are.
+fn counted(
+    c: &mut DbConnection,
+    night: Night,
+    lapse: Option<Lapse>,
+    shelter: Option<&str>,
+    names: Vec<(String, String)>,
+) -> Result<AvailabilityView, AppError> {
+    let counts = db::counts::free_counts(c, night.date(), lapse, shelter)?;
+    let mut total = FreeCounts::default();
+    let shelters = names
+        .into_iter()
+        .map(|(id, name)| {
+            let free = FreeCounts::of(&counts, &id);
+            total.regular += free.regular;
+            total.women += free.women;
+            total.overflow += free.overflow;
+            ShelterAvailability {
+                shelter_id: id,
+                name,
+                free,
+                free_places: None,
+            }
+        })
+        .collect();
+    Ok(AvailabilityView {
+        night,
+        cold_night: coldnights::get(c, night.date())?.is_some(),
+        shelters,
+        free: total,
     })
 }
 

@@ -250,32 +250,31 @@ fn bans(conn: &mut DbConnection, guest_id: &str, from: Night) -> Result<Vec<Ban>
         .collect())
 }
 
-/// Free places per shelter on one night, for `no-free-place`.
+/// Free places per shelter on one night, for `no-free-place`: counted,
+/// not listed (`db::counts`).
 pub(crate) fn alternatives(
     conn: &mut DbConnection,
     night: Night,
     lapse: Option<Lapse>,
     except_shelter: &str,
 ) -> Result<Vec<Alternative>, AppError> {
-    let free = db_stays::free_places(
-        conn,
-        None,
-        &["regular", "women"],
-        night.date(),
-        night.date(),
-        lapse,
-    )?;
+    let counts = crate::db::counts::free_counts(conn, night.date(), lapse, None)?;
     let mut by_shelter: BTreeMap<String, (u32, u32)> = BTreeMap::new();
-    for p in free.iter().filter(|p| p.shelter_id != except_shelter) {
-        let entry = by_shelter.entry(p.shelter_id.clone()).or_default();
-        if p.category == "women" {
-            entry.1 += 1;
-        } else {
-            entry.0 += 1;
+    for ((shelter_id, category), n) in counts {
+        let n = u32::try_from(n).unwrap_or(0);
+        if n == 0 || shelter_id == except_shelter {
+            continue;
+        }
+        let entry = by_shelter.entry(shelter_id).or_default();
+        match category.as_str() {
+            "women" => entry.1 += n,
+            "regular" => entry.0 += n,
+            _ => {}
         }
     }
     Ok(by_shelter
         .into_iter()
+        .filter(|(_, (regular, women))| regular + women > 0)
         .map(|(shelter_id, (regular, women))| Alternative {
             shelter_id,
             regular,
@@ -345,7 +344,21 @@ impl From<AppError> for Step {
 
 impl From<diesel::result::Error> for Step {
     fn from(e: diesel::result::Error) -> Self {
-        Self::Failed(e.into())
+        // A deadlock or serialization failure undid the whole attempt:
+        // the next one starts afresh. A lost database is not retried here.
+        let transient = matches!(
+            &e,
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                _
+            )
+        ) || matches!(&e, diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("deadlock detected"));
+        if transient {
+            Self::Retry
+        } else {
+            Self::Failed(e.into())
+        }
     }
 }
 
@@ -1017,5 +1030,31 @@ fn ban_view(row: BanRow, incident_ids: Vec<String>) -> BanView {
         reason: row.reason,
         incident_ids,
         created_at: row.created_at.and_utc(),
+    }
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::Step;
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+
+    fn db_error(kind: K, message: &str) -> E {
+        E::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn deadlocks_and_serialization_failures_are_tried_again() {
+        for again in [
+            db_error(K::Unknown, "deadlock detected"),
+            db_error(K::SerializationFailure, "could not serialize access"),
+        ] {
+            assert!(matches!(Step::from(again), Step::Retry));
+        }
+        for fails in [
+            db_error(K::UniqueViolation, "duplicate key"),
+            db_error(K::Unknown, "syntax error"),
+        ] {
+            assert!(matches!(Step::from(fails), Step::Failed(_)));
+        }
     }
 }

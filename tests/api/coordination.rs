@@ -14,7 +14,39 @@ async fn availability(app: &TestApp, token: &str, night: Option<&str>) -> Value 
     };
     let res = app.get(&path, Some(token)).await;
     assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+    let view: Value = res.json().await.unwrap();
+    assert_counts_agree(app, token, &view).await;
+    view
+}
+
+/// The counts question (`places=false`, answered from the counts kept by
+/// triggers) must give what the list of free places gives, per shelter
+/// and category, for the same night.
+async fn assert_counts_agree(app: &TestApp, token: &str, listed: &Value) {
+    let night = listed["night"].as_str().unwrap();
+    let res = app
+        .get(
+            &format!("/api/v1/availability?places=false&night={night}"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let counted: Value = res.json().await.unwrap();
+    assert_eq!(counted["free"], listed["free"], "totals of {night}");
+    for s in listed["shelters"].as_array().unwrap() {
+        let mut by_category = json!({"regular": 0, "women": 0, "overflow": 0});
+        for p in s["free_places"].as_array().unwrap() {
+            let c = p["category"].as_str().unwrap();
+            by_category[c] = json!(by_category[c].as_u64().unwrap() + 1);
+        }
+        assert_eq!(s["free"], by_category, "list of {}", s["shelter_id"]);
+        assert_eq!(
+            shelter(&counted, s["shelter_id"].as_str().unwrap())["free"],
+            by_category,
+            "counts of {} on {night}",
+            s["shelter_id"]
+        );
+    }
 }
 
 fn shelter<'a>(view: &'a Value, id: &str) -> &'a Value {
@@ -120,6 +152,62 @@ backend_tests! {
         assert_eq!(error_fields(&p), vec!["shelter_id"]);
         let p = assert_problem(w.app.get("/api/v1/availability?places=maybe", Some(&w.coordinator)).await, 422, "validation-failed").await;
         assert_eq!(error_fields(&p), vec!["places"]);
+    }
+
+    async fn kept_counts_follow_every_act_on_a_booking(b: Backend) {
+        // `availability` checks at each step that the counts question,
+        // answered from the counts the triggers keep, says what the list
+        // of free places says; the figures are checked here as well.
+        let w = world(b).await;
+        let free = |v: &Value, s: &str| shelter(v, s)["free"].clone();
+        let man = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let woman = w.stay(json!({"guest_id": w.woman().await, "shelter_id": w.a.id})).await;
+        let other = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.b.id})).await;
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(free(&v, &w.a.id), json!({"regular": 1, "women": 0, "overflow": 0}));
+        assert_eq!(free(&v, &w.b.id), json!({"regular": 0, "women": 1, "overflow": 0}));
+        // A move takes the remaining nights to the other shelter's free place ...
+        let id = man["id"].as_str().unwrap();
+        let res = w.act(other["id"].as_str().unwrap(), "move", json!({"place_id": w.a.place("R2")})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(free(&v, &w.a.id), json!({"regular": 0, "women": 0, "overflow": 0}));
+        assert_eq!(free(&v, &w.b.id), json!({"regular": 1, "women": 1, "overflow": 0}));
+        // ... a void gives every night back ...
+        let res = w.act(other["id"].as_str().unwrap(), "void", json!({"reason": "wrong guest"})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let t = availability(&w.app, &w.coordinator, Some("2019-12-03")).await;
+        assert_eq!(free(&t, &w.a.id), json!({"regular": 1, "women": 0, "overflow": 0}));
+        // ... a checked-in guest who ends the stay keeps tonight only.
+        assert_eq!(w.act(id, "check-ins", json!({})).await.status(), StatusCode::CREATED);
+        assert_eq!(w.act(id, "end", json!({"reason": "found a room"})).await.status(), StatusCode::OK);
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(free(&v, &w.a.id), json!({"regular": 1, "women": 0, "overflow": 0}));
+        let t = availability(&w.app, &w.coordinator, Some("2019-12-02")).await;
+        assert_eq!(free(&t, &w.a.id), json!({"regular": 2, "women": 0, "overflow": 0}));
+        // After the cutoff the woman's unclaimed reservation no longer holds
+        // tonight; a stay granted after the cutoff does.
+        w.app.set_clock("2019-12-01T23:30:00+01:00").await;
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(free(&v, &w.a.id), json!({"regular": 1, "women": 1, "overflow": 0}));
+        let late = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.b.id})).await;
+        assert_eq!(late["first_night"], "2019-12-01");
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(free(&v, &w.b.id), json!({"regular": 0, "women": 1, "overflow": 0}));
+        assert_eq!(v["free"], json!({"regular": 1, "women": 2, "overflow": 0}));
+        // The woman arrives late: her place was still free, so it holds again.
+        assert_eq!(w.act(woman["id"].as_str().unwrap(), "check-ins", json!({})).await.status(), StatusCode::CREATED);
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(free(&v, &w.a.id), json!({"regular": 1, "women": 0, "overflow": 0}));
+        // An emergency placement on the last regular place.
+        let res = place(&w, &w.coordinator, json!({"guest_id": w.man().await, "kind": "emergency", "shelter_id": w.a.id, "reason": "acute"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let v = availability(&w.app, &w.coordinator, None).await;
+        assert_eq!(v["free"], json!({"regular": 0, "women": 1, "overflow": 0}));
+        // The kept counts are what the rows say.
+        let mut conn = w.app.conn();
+        let report = nattplats::db::invariants::check(&mut conn).unwrap();
+        assert!(report.holds(), "{report:?}");
     }
 
     async fn repeated_answers_never_lag_behind_a_change(b: Backend) {

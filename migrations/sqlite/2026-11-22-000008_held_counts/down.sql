@@ -1,0 +1,9 @@
+DROP INDEX bookings_unconfirmed;
+DROP TRIGGER bookings_count_update;
+DROP TRIGGER bookings_count_delete;
+DROP TRIGGER bookings_count_insert;
+DROP TRIGGER places_count_update;
+DROP TRIGGER places_count_delete;
+DROP TRIGGER places_count_insert;
+DROP TABLE held_counts;
+DROP TABLE place_counts;
