@@ -152,6 +152,14 @@ pub fn name_key(given: &str, family: &str) -> String {
         .join(" ")
 }
 
+/// The first two letters of the folded given and of the folded family
+/// name: the blocks the duplicate search reads (a typo in one name still
+/// finds the guest through the other).
+pub fn name_blocks(given: &str, family: &str) -> (String, String) {
+    let block = |name: &str| name_key(name, "").chars().take(2).collect::<String>();
+    (block(given), block(family))
+}
+
 /// What is known of a birth: the date when given, always the year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Birth {

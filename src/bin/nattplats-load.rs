@@ -611,6 +611,8 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                     created_at: now,
                     created_by: "ceiling".into(),
                     pseudonymised_at: None,
+                    given_block: "ce".into(),
+                    family_block: "ce".into(),
                 };
                 let stay = db::stays::StayRow {
                     id: db::new_id(),

@@ -24,6 +24,10 @@ pub struct GuestRow {
     pub created_at: NaiveDateTime,
     pub created_by: String,
     pub pseudonymised_at: Option<NaiveDateTime>,
+    /// The first two letters of the folded given and family name: where the
+    /// duplicate search looks (`domain::name_blocks`).
+    pub given_block: String,
+    pub family_block: String,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {
@@ -44,13 +48,51 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GuestRow>> {
         .optional()
 }
 
-/// Guests born within a year of `birth_year`: the candidates for duplicate
-/// suggestions, read through the birth-year index.
-pub fn born_around(conn: &mut DbConnection, birth_year: i32) -> QueryResult<Vec<GuestRow>> {
+/// What the duplicate search compares: no more than it needs.
+#[derive(Debug, Clone, Queryable)]
+pub struct Candidate {
+    pub id: String,
+    pub name_key: String,
+    pub birth_year: i32,
+    pub birth_date: Option<NaiveDate>,
+}
+
+/// Guests born within a year of `birth_year` whose given or family name
+/// begins like the new guest's: the candidates for duplicate suggestions,
+/// read through the two block indexes (migration 000010).
+pub fn duplicate_candidates(
+    conn: &mut DbConnection,
+    birth_year: i32,
+    given_block: &str,
+    family_block: &str,
+) -> QueryResult<Vec<Candidate>> {
+    let years = [birth_year - 1, birth_year, birth_year + 1];
+    let columns = (
+        guests::id,
+        guests::name_key,
+        guests::birth_year,
+        guests::birth_date,
+    );
+    let mut found: Vec<Candidate> = guests::table
+        .filter(guests::birth_year.eq_any(years))
+        .filter(guests::given_block.eq(given_block))
+        .select(columns)
+        .load(conn)?;
+    let by_family: Vec<Candidate> = guests::table
+        .filter(guests::birth_year.eq_any(years))
+        .filter(guests::family_block.eq(family_block))
+        .filter(guests::given_block.ne(given_block))
+        .select(columns)
+        .load(conn)?;
+    found.extend(by_family);
+    Ok(found)
+}
+
+/// Whole rows of the guests `ids`, in no particular order.
+pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<GuestRow>> {
     guests::table
-        .filter(guests::birth_year.between(birth_year - 1, birth_year + 1))
+        .filter(guests::id.eq_any(ids))
         .select(GuestRow::as_select())
-        .limit(5_000)
         .load(conn)
 }
 

@@ -1,11 +1,11 @@
 //! Registering and finding guests.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use rand::Rng;
 
 use crate::db::guests::{self, GuestRow, SearchTerm};
 use crate::db::{self, DbConnection};
-use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, name_key};
+use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, name_blocks, name_key};
 use crate::error::AppError;
 
 /// A guest to register, already parsed.
@@ -44,20 +44,26 @@ pub fn register(
     now: NaiveDateTime,
 ) -> Result<(GuestRow, Vec<GuestRow>), AppError> {
     let key = name_key(new.given_name.as_str(), new.family_name.as_str());
+    let (given_block, family_block) =
+        name_blocks(new.given_name.as_str(), new.family_name.as_str());
     let mut needs = new.needs.clone();
     needs.sort();
     needs.dedup();
     let needs_json = serde_json::to_string(&needs).map_err(anyhow::Error::from)?;
     db::write_tx(conn, |c| {
-        let candidates = guests::born_around(c, new.birth.year)?;
-        let mut duplicates: Vec<(f64, GuestRow)> = candidates
+        let candidates =
+            guests::duplicate_candidates(c, new.birth.year, &given_block, &family_block)?;
+        let mut alike: Vec<(f64, String)> = candidates
             .into_iter()
-            .filter(|g| birth_compatible(g, &new.birth))
-            .map(|g| (strsim::jaro_winkler(&key, &g.name_key), g))
+            .filter(|g| birth_compatible(g.birth_date, g.birth_year, &new.birth))
+            .map(|g| (strsim::jaro_winkler(&key, &g.name_key), g.id))
             .filter(|(score, _)| *score >= DUPLICATE_SIMILARITY)
             .collect();
-        duplicates.sort_by(|a, b| b.0.total_cmp(&a.0));
-        duplicates.truncate(MAX_DUPLICATES);
+        alike.sort_by(|a, b| b.0.total_cmp(&a.0));
+        alike.truncate(MAX_DUPLICATES);
+        let ids: Vec<String> = alike.iter().map(|(_, id)| id.clone()).collect();
+        let mut duplicates = guests::get_many(c, &ids)?;
+        duplicates.sort_by_key(|g| ids.iter().position(|id| *id == g.id));
         // A clash of random card numbers is very rare; try a few.
         let mut last_error = None;
         for _ in 0..5 {
@@ -79,6 +85,8 @@ pub fn register(
                 created_at: now,
                 created_by: created_by.to_owned(),
                 pseudonymised_at: None,
+                given_block: given_block.clone(),
+                family_block: family_block.clone(),
             };
             match guests::insert(c, &row) {
                 Ok(()) => {
@@ -94,7 +102,7 @@ pub fn register(
                         );
                         crate::db::bans::insert_referral(c, &referral)?;
                     }
-                    return Ok((row, duplicates.into_iter().map(|(_, g)| g).collect()));
+                    return Ok((row, duplicates));
                 }
                 Err(e) if db::is_unique_violation(&e) => last_error = Some(e),
                 Err(e) => return Err(e.into()),
@@ -107,10 +115,10 @@ pub fn register(
 }
 
 /// Two births may be the same person's when no known date contradicts.
-fn birth_compatible(existing: &GuestRow, new: &Birth) -> bool {
-    match (existing.birth_date, new.date) {
+fn birth_compatible(date: Option<NaiveDate>, year: i32, new: &Birth) -> bool {
+    match (date, new.date) {
         (Some(a), Some(b)) => a == b,
-        _ => (existing.birth_year - new.year).abs() <= 1,
+        _ => (year - new.year).abs() <= 1,
     }
 }
 

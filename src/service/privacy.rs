@@ -97,6 +97,8 @@ fn pseudonymise(conn: &mut DbConnection, guest_id: &str, at: NaiveDateTime) -> Q
             guests_t::given_name.eq(""),
             guests_t::family_name.eq(""),
             guests_t::name_key.eq(""),
+            guests_t::given_block.eq(""),
+            guests_t::family_block.eq(""),
             guests_t::birth_date.eq(None::<chrono::NaiveDate>),
             // Unique and never typed at a desk.
             guests_t::card_number.eq(format!("-{guest_id}")),

@@ -117,6 +117,21 @@ backend_tests! {
         ana["given_name"] = json!("Ana");
         ana["family_name"] = json!("Ionescu");
         assert_eq!(register(&app, &token, &ana).await["possible_duplicates"], json!([]));
+        // The search reads guests whose given or family name begins like
+        // the new one's: a slip in the first letters of one name is found
+        // through the other.
+        let typo_given = register(&app, &token, &json!({
+            "given_name": "Mraia", "family_name": "Popescu", "birth_year": 1981,
+            "gender": "woman", "citizenship": "RO"
+        })).await;
+        let ids: Vec<&Value> = typo_given["possible_duplicates"].as_array().unwrap().iter().map(|d| &d["id"]).collect();
+        assert!(ids.len() == 2 && ids.contains(&&first["id"]) && ids.contains(&&second["id"]), "{ids:?}");
+        let typo_family = register(&app, &token, &json!({
+            "given_name": "Maria", "family_name": "Opopescu", "birth_year": 1980,
+            "gender": "woman", "citizenship": "RO"
+        })).await;
+        let ids: Vec<&Value> = typo_family["possible_duplicates"].as_array().unwrap().iter().map(|d| &d["id"]).collect();
+        assert!(ids.contains(&&first["id"]) && ids.contains(&&second["id"]), "{ids:?}");
     }
 
     async fn every_guest_field_is_validated(b: Backend) {

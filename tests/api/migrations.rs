@@ -155,6 +155,19 @@ fn intake_queries_search_indexes_and_never_scan_the_archive() {
         "SELECT id FROM bans WHERE bans.guest_id = 'g' AND bans.last_night >= '2019-12-01'",
         // releasing a lapsed reservation
         "UPDATE bookings SET held = 0 WHERE bookings.night = '2019-12-01' AND bookings.held AND bookings.kind = 'stay' AND bookings.checked_in_at IS NULL AND bookings.created_at < 'x' AND bookings.place_id = 'p'",
+        // duplicate candidates at registration
+        "SELECT guests.id, guests.name_key FROM guests WHERE guests.birth_year IN (1979, 1980, 1981) AND guests.given_block = 'ma'",
+        "SELECT guests.id, guests.name_key FROM guests WHERE guests.birth_year IN (1979, 1980, 1981) AND guests.family_block = 'po' AND guests.given_block <> 'ma'",
+        // the kept counts of a night
+        "SELECT held_counts.shelter_id FROM held_counts WHERE held_counts.night = '2019-12-01' AND held_counts.category IN ('regular', 'women')",
+        // tonight's reservations made after the cutoff
+        "SELECT bookings.shelter_id, places.category FROM bookings INNER JOIN places ON places.id = bookings.place_id WHERE bookings.night = '2019-12-01' AND bookings.held AND bookings.checked_in_at IS NULL AND bookings.created_at >= '2019-12-01 22:00:00' AND bookings.kind = 'stay' AND places.category IN ('regular', 'women')",
+    ];
+    // Where more than one index would do, the one meant.
+    let meant = [
+        ("guests.given_block = 'ma'", "guests_given_block"),
+        ("guests.family_block = 'po'", "guests_family_block"),
+        ("INNER JOIN places", "bookings_unconfirmed"),
     ];
     for q in queries {
         let plan: Vec<PlanLine> = match &mut *conn {
@@ -167,11 +180,19 @@ fn intake_queries_search_indexes_and_never_scan_the_archive() {
         assert!(
             text.iter().all(|l| !l.starts_with("SCAN bookings")
                 && !l.starts_with("SCAN stays")
-                && !l.starts_with("SCAN bans")),
+                && !l.starts_with("SCAN bans")
+                && !l.starts_with("SCAN guests")
+                && !l.starts_with("SCAN held_counts")),
             "{q}\n{text:?}"
         );
+        for (part, index) in meant {
+            if q.contains(part) {
+                assert!(text.iter().any(|l| l.contains(index)), "{q}\n{text:?}");
+            }
+        }
         assert!(
-            text.iter().any(|l| l.contains("USING INDEX")),
+            text.iter()
+                .any(|l| l.contains("USING INDEX") || l.contains("USING COVERING INDEX")),
             "{q}\n{text:?}"
         );
     }
