@@ -5,6 +5,12 @@
 //! - socialjouren screens poll availability and hold the event stream;
 //! - a coordinator declares a cold night halfway through.
 //!
+//! With `--demand CENSUS.csv` the night's arrivals follow a real night:
+//! New York's nightly census of single adults (../shared/data), scaled by
+//! `--demand-scale`, with that night's share of women; the desks stop when
+//! everyone who came has been answered, and the turn-aways are counted by
+//! reason.
+//!
 //! It prints throughput and latency per operation (and writes the same as
 //! JSON with `--json`), can first write a large world straight into the
 //! database (`--shelters ...`, the bulk writer of `nattplats seed large`),
@@ -84,6 +90,90 @@ struct Args {
     /// Write the results here as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// A nightly census (CSV with `date`, `single_adults`,
+    /// `single_adult_women`): tonight's arrivals and their share of women
+    /// follow one of its nights.
+    #[arg(long)]
+    demand: Option<PathBuf>,
+    /// The census night to follow (default: the last with a women's figure).
+    #[arg(long, requires = "demand")]
+    demand_date: Option<chrono::NaiveDate>,
+    /// Arrivals = the census's single adults × this.
+    #[arg(long, default_value_t = 0.01, requires = "demand")]
+    demand_scale: f64,
+}
+
+/// One night of real demand, scaled.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Demand {
+    date: chrono::NaiveDate,
+    census_single_adults: u64,
+    census_women: u64,
+    arrivals: u64,
+    women: u64,
+}
+
+impl Demand {
+    fn read(
+        path: &std::path::Path,
+        date: Option<chrono::NaiveDate>,
+        scale: f64,
+    ) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)?;
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+        let column = |name: &str| {
+            header
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| anyhow::anyhow!("{}: no column {name}", path.display()))
+        };
+        let (d, adults, women) = (
+            column("date")?,
+            column("single_adults")?,
+            column("single_adult_women")?,
+        );
+        let mut found = None;
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            let get = |i: usize| cells.get(i).and_then(|c| c.trim().parse::<u64>().ok());
+            let (Some(day), Some(a), Some(w)) = (
+                cells
+                    .get(d)
+                    .and_then(|c| c.trim().parse::<chrono::NaiveDate>().ok()),
+                get(adults),
+                get(women),
+            ) else {
+                continue;
+            };
+            if date.is_none_or(|wanted| wanted == day) {
+                found = Some((day, a, w));
+            }
+        }
+        let (date, a, w) = found.ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: no night with single adults and women{}",
+                path.display(),
+                date.map(|d| format!(" on {d}")).unwrap_or_default()
+            )
+        })?;
+        let arrivals = ((a as f64) * scale).round().max(1.0) as u64;
+        let women = ((arrivals as f64) * (w as f64) / (a.max(1) as f64)).round() as u64;
+        Ok(Self {
+            date,
+            census_single_adults: a,
+            census_women: w,
+            arrivals,
+            women,
+        })
+    }
+
+    /// Whether arrival `k` (0-based) is a woman: the women spread evenly
+    /// over the night.
+    fn is_woman(&self, k: u64) -> bool {
+        let share = |n: u64| n * self.women / self.arrivals.max(1);
+        share(k + 1) > share(k)
+    }
 }
 
 #[derive(Default)]
@@ -296,6 +386,18 @@ fn run(args: Args) -> anyhow::Result<bool> {
         anyhow::ensure!(status == 201, "cannot create user {name}: {status} {body}");
         login(at, name, &password)
     };
+    let demand = match &args.demand {
+        Some(path) => Some(Demand::read(path, args.demand_date, args.demand_scale)?),
+        None => None,
+    };
+    if let Some(d) = &demand {
+        println!(
+            "demand of {}: {} single adults, {} women in the census; {} arrive tonight, {} women",
+            d.date, d.census_single_adults, d.census_women, d.arrivals, d.women
+        );
+    }
+    let arrivals = Arc::new(AtomicU64::new(0));
+    let refusals: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
     let timeout = Duration::from_secs(args.seconds + 30);
     let results: Results = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -325,11 +427,22 @@ fn run(args: Args) -> anyhow::Result<bool> {
             }
         };
         let tag = run_tag.clone();
+        let (arrivals, refusals) = (arrivals.clone(), refusals.clone());
         threads.push(std::thread::spawn(move || {
             let mut i: u64 = 0;
             while Instant::now() < deadline {
                 i += 1;
-                let woman = i.is_multiple_of(5);
+                let woman = match demand {
+                    // The next person in tonight's queue, until none is left.
+                    Some(d) => {
+                        let k = arrivals.fetch_add(1, Ordering::Relaxed);
+                        if k >= d.arrivals {
+                            break;
+                        }
+                        d.is_woman(k)
+                    }
+                    None => i.is_multiple_of(5),
+                };
                 let guest = json!({
                     "given_name": format!("Load{}", letters(d as u64)), "family_name": format!("Guest{}{tag}", letters(i)),
                     "birth_year": 1960 + (i % 40), "gender": if woman { "woman" } else { "man" }, "citizenship": "RO",
@@ -341,6 +454,10 @@ fn run(args: Args) -> anyhow::Result<bool> {
                 let body = json!({"guest_id": guest_id, "shelter_id": shelter, "category": if woman { "women" } else { "regular" }});
                 let key = format!("load-{tag}-{d}-{i}");
                 let (status, stay) = client.timed(&results, "intake (POST /stays)", "POST", "/api/v1/stays", Some(&body), Some(&key));
+                if status != 201 && let Ok(mut r) = refusals.lock() {
+                    let code = stay["code"].as_str().map_or_else(|| format!("status {status}"), str::to_owned);
+                    *r.entry(code).or_default() += 1;
+                }
                 if status == 201 && let Some(id) = stay["id"].as_str() {
                     ack(format!("stay {id}"));
                     let (status, c) = client.timed(&results, "check-in", "POST", &format!("/api/v1/stays/{id}/check-ins"), Some(&json!({})), Some(&format!("{key}-in")));
@@ -362,9 +479,9 @@ fn run(args: Args) -> anyhow::Result<bool> {
             )?,
             timeout,
         );
-        let results = results.clone();
+        let (results, stop) = (results.clone(), stop.clone());
         threads.push(std::thread::spawn(move || {
-            while Instant::now() < deadline {
+            while Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
                 client.timed(
                     &results,
                     "availability (counts)",
@@ -418,7 +535,13 @@ fn run(args: Args) -> anyhow::Result<bool> {
         )?,
         timeout,
     );
-    std::thread::sleep(Duration::from_secs(args.seconds / 2));
+    // Halfway through the night, or when the last arrival is being seen.
+    let halfway = started + Duration::from_secs(args.seconds / 2);
+    while Instant::now() < halfway
+        && demand.is_none_or(|d| arrivals.load(Ordering::Relaxed) < d.arrivals)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let body = json!({"reason": "load test: minus fifteen", "overflow": [{"shelter_id": shelter_ids[0], "places": 5}]});
     coordinator.timed(
         &results,
@@ -428,15 +551,24 @@ fn run(args: Args) -> anyhow::Result<bool> {
         Some(&body),
         None,
     );
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    std::thread::sleep(remaining);
-    stop.store(true, Ordering::Relaxed);
+    let mut threads = threads.into_iter();
+    let desks: Vec<_> = threads.by_ref().take(args.desks).collect();
+    let screens: Vec<_> = threads.by_ref().take(args.screens).collect();
     // Streams end at their next event or at their timeout; do not wait.
-    let (streams, others): (Vec<_>, Vec<_>) = threads
-        .into_iter()
-        .enumerate()
-        .partition(|(i, _)| *i >= args.desks + args.screens);
-    for (_, t) in others {
+    let streams: Vec<_> = threads.collect();
+    if demand.is_some() {
+        // The night is over when everyone who came has been answered.
+        for t in desks {
+            let _ = t.join();
+        }
+    } else {
+        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        for t in desks {
+            let _ = t.join();
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in screens {
         let _ = t.join();
     }
     drop(streams);
@@ -495,7 +627,15 @@ fn run(args: Args) -> anyhow::Result<bool> {
         "intakes: {attempt_rate:.1}/s answered, {intake_rate:.1}/s granted a stay (the rest: no free place or another rule)"
     );
 
-    let mut report = json!({"seconds": elapsed, "desks": args.desks, "screens": args.screens, "streams": args.streams,
+    let refused: BTreeMap<String, u64> = refusals.lock().map(|r| r.clone()).unwrap_or_default();
+    if !refused.is_empty() {
+        let list: Vec<String> = refused
+            .iter()
+            .map(|(code, n)| format!("{code} {n}"))
+            .collect();
+        println!("intakes refused: {}", list.join(", "));
+    }
+    let mut report = json!({"seconds": elapsed, "demand": demand, "intakes_refused": refused, "desks": args.desks, "screens": args.screens, "streams": args.streams,
         "operations": table, "stream_events": stream_events, "intakes_per_second": intake_rate, "intake_answers_per_second": attempt_rate});
     let mut holds = server_errors == 0 || args.tolerate_failures;
     if let Some(url) = &database {
