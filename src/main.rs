@@ -233,16 +233,16 @@ fn add_user(
     }
     let mut conn = connect(settings)?;
     db::run_migrations(&mut conn)?;
-    let row = nattplats::service::users::create(
-        &mut conn,
-        NewUser {
-            username,
-            password: SecretString::from(password),
-            roles,
-            shelter_ids: shelters,
-        },
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let new = NewUser {
+        username,
+        password: SecretString::from(password),
+        roles,
+        shelter_ids: shelters,
+    };
+    let hash =
+        nattplats::service::users::hash_password(&new).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let row = nattplats::service::users::create(&mut conn, new, hash)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("created user {} ({})", row.username, row.id);
     Ok(())
 }

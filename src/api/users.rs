@@ -147,11 +147,16 @@ pub async fn create_user(
     caller.require_any(&[Role::Admin])?;
     let new = body.0.parse()?;
     let shelter_ids = new.shelter_ids.clone();
+    // Hashed before the audited write transaction, on a blocking thread.
+    let hash = {
+        let new = new.clone();
+        web::block(move || crate::service::users::hash_password(&new)).await??
+    };
     let audit = Audit::new(&caller, &tag, "user.create", Target::default());
     let row = audited(
         &state.pool,
         audit,
-        move |conn| crate::service::users::create(conn, new),
+        move |conn| crate::service::users::create(conn, new, hash),
         |row: &crate::db::users::UserRow| vec![Target::subject(&row.id)],
     )
     .await?;

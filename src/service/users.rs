@@ -11,7 +11,7 @@ use crate::domain::Role;
 use crate::error::{AppError, FieldError};
 
 /// A user to create, already checked.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct NewUser {
     pub username: String,
     pub password: SecretString,
@@ -39,10 +39,15 @@ pub fn check_password(pw: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Creates a user. Hashing runs before the transaction so the write lock
-/// is held only for the inserts.
-pub fn create(conn: &mut DbConnection, new: NewUser) -> Result<UserRow, AppError> {
-    let hash = password::hash(&new.password)?;
+/// The password's hash for `create`. Argon2 takes tens of milliseconds of
+/// CPU on purpose: run it before any transaction (and off the request
+/// threads), never while holding the database's write lock.
+pub fn hash_password(new: &NewUser) -> Result<String, AppError> {
+    Ok(password::hash(&new.password)?)
+}
+
+/// Creates a user with the hash from `hash_password`.
+pub fn create(conn: &mut DbConnection, new: NewUser, hash: String) -> Result<UserRow, AppError> {
     let row = UserRow {
         id: db::new_id(),
         username: new.username,
@@ -84,16 +89,15 @@ pub fn bootstrap_admin(
     }
     let username = check_username(username)
         .map_err(|m| anyhow::anyhow!("NATTPLATS_BOOTSTRAP_ADMIN user name {m}"))?;
-    create(
-        conn,
-        NewUser {
-            username,
-            password: password.clone(),
-            roles: vec![Role::Admin],
-            shelter_ids: vec![],
-        },
-    )
-    .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
+    let new = NewUser {
+        username,
+        password: password.clone(),
+        roles: vec![Role::Admin],
+        shelter_ids: vec![],
+    };
+    let hash = hash_password(&new)?;
+    create(conn, new, hash)
+        .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
     Ok(true)
 }
 
