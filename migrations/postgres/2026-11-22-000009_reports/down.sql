@@ -1,0 +1,18 @@
+DROP TRIGGER report_stays_update ON stays;
+DROP TRIGGER report_stays_insert_delete ON stays;
+DROP FUNCTION report_stays_changed();
+DROP FUNCTION report_stay(stays, INTEGER);
+DROP TRIGGER report_guests_update ON guests;
+DROP FUNCTION report_guests_changed();
+DROP TRIGGER report_bookings_update ON bookings;
+DROP TRIGGER report_bookings_insert_delete ON bookings;
+DROP FUNCTION report_bookings_changed();
+DROP FUNCTION report_booking(bookings, INTEGER);
+DROP FUNCTION report_half(DATE);
+DROP INDEX referrals_created;
+DROP INDEX bookings_unclaimed;
+DROP TABLE report_stays;
+DROP TABLE report_guest_spans;
+DROP TABLE report_nights;
+DROP TABLE survey_responses;
+DROP TABLE complaints;
