@@ -342,6 +342,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     intake_applicants,
     audit_entries,
     audit_head,
+    // reports (issue 7)
+    complaints,
+    survey_responses,
+    report_nights,
+    report_guest_spans,
+    report_stays,
 );
 
 // ---- reports (issue 7) ----
@@ -412,20 +418,3 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(
-    complaints,
-    survey_responses,
-    report_nights,
-    report_guest_spans,
-    report_stays,
-    shelters,
-    organizations,
-    places,
-    bookings,
-    stays,
-    guests,
-    turnaways,
-    referrals,
-    incidents,
-    cold_night_openings,
-);
