@@ -18,6 +18,7 @@ mod lottery;
 mod migrations;
 mod ops;
 mod privacy;
+mod reports;
 mod robustness;
 mod shelters;
 mod stays;
