@@ -463,8 +463,8 @@ pub fn guest_groups(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> 
             Piece::Month(d) | Piece::Nights(d, _) => ("month", *d),
         };
         format!(
-            "SELECT organization_id, gender, citizenship, born, COUNT(*) AS guests, \
-             SUM(bed_nights) AS bed_nights FROM report_guest_spans \
+            "SELECT organization_id, gender, citizenship, born, CAST(COUNT(*) AS BIGINT) AS guests, \
+             CAST(SUM(bed_nights) AS BIGINT) AS bed_nights FROM report_guest_spans \
              WHERE span = '{span}' AND starts = {} AND bed_nights > 0 \
              GROUP BY organization_id, gender, citizenship, born",
             lit(starts)
@@ -504,9 +504,9 @@ pub fn guest_groups(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> 
         }
         format!(
             "SELECT org AS organization_id, gender, citizenship, born, COUNT(*) AS guests, \
-             SUM(n) AS bed_nights FROM (\
+             CAST(SUM(n) AS BIGINT) AS bed_nights FROM (\
                SELECT org, guest_id, MIN(gender) AS gender, MIN(citizenship) AS citizenship, \
-                      MIN(born) AS born, SUM(n) AS n FROM ({}) u GROUP BY org, guest_id\
+                      MIN(born) AS born, CAST(SUM(n) AS BIGINT) AS n FROM ({}) u GROUP BY org, guest_id\
              ) per_guest GROUP BY org, gender, citizenship, born",
             parts.join(" UNION ALL ")
         )
