@@ -141,7 +141,12 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("GET", "/reports/follow-up.csv", Roles(REPORTS), false),
     route("GET", "/reports/follow-up.html", Roles(REPORTS), false),
     route("GET", "/reports/occupancy", Roles(REPORTS), false),
-    route("GET", "/reports/bed-nights.csv", Roles(&[Coordinator]), false),
+    route(
+        "GET",
+        "/reports/bed-nights.csv",
+        Roles(&[Coordinator]),
+        false,
+    ),
     route("POST", "/complaints", Roles(INTAKE), true),
     route("GET", "/complaints", Roles(&[Coordinator]), false),
     route("PATCH", "/complaints/{id}", Roles(&[Coordinator]), false),

@@ -51,10 +51,7 @@ fn one_of(field: &str, value: &str, allowed: &[&str], errors: &mut Vec<FieldErro
 /// line breaks.
 fn text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
     let t = value.trim();
-    if t.is_empty()
-        || t.chars().count() > max
-        || t.chars().any(|c| c.is_control() && c != '\n')
-    {
+    if t.is_empty() || t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n') {
         errors.push(FieldError::new(
             field,
             format!("must be 1 to {max} characters of text"),
@@ -82,7 +79,10 @@ pub struct CreateComplaint {
     #[schema(schema_with = category_schema)]
     category: String,
     /// 1 to 4000 characters; no control characters but line breaks.
-    #[schema(max_length = 4000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*\S[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*\S[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     text: String,
 }
 
@@ -204,7 +204,10 @@ pub struct UpdateComplaint {
     #[schema(schema_with = status_schema)]
     status: String,
     /// The answer given; needed (here or before) to mark it `answered`.
-    #[schema(max_length = 4000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*\S[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*\S[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     response: Option<String>,
 }
 
@@ -360,7 +363,10 @@ pub async fn answer_survey(
         && b.informed.is_none()
         && b.overall.is_none()
     {
-        errors.push(FieldError::new("answers", "at least one question must be answered"));
+        errors.push(FieldError::new(
+            "answers",
+            "at least one question must be answered",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

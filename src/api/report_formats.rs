@@ -46,7 +46,14 @@ fn use_csv(out: &mut String, key: &str, category: &str, u: &Use) {
     ] {
         line(
             out,
-            &["occupancy", &format!("{category}.{m}"), "", "", key, &v.to_string()],
+            &[
+                "occupancy",
+                &format!("{category}.{m}"),
+                "",
+                "",
+                key,
+                &v.to_string(),
+            ],
         );
     }
 }
@@ -56,14 +63,31 @@ pub fn follow_up_csv(r: &FollowUpReport) -> String {
     let mut out = String::new();
     line(
         &mut out,
-        &["section", "table", "organization_id", "organization", "column", "value"],
+        &[
+            "section",
+            "table",
+            "organization_id",
+            "organization",
+            "column",
+            "value",
+        ],
     );
     let p = &r.period;
-    line(&mut out, &["period", "from", "", "", "", &p.from.to_string()]);
+    line(
+        &mut out,
+        &["period", "from", "", "", "", &p.from.to_string()],
+    );
     line(&mut out, &["period", "to", "", "", "", &p.to.to_string()]);
     line(
         &mut out,
-        &["period", "suppress_below", "", "", "", &r.suppression.below.to_string()],
+        &[
+            "period",
+            "suppress_below",
+            "",
+            "",
+            "",
+            &r.suppression.below.to_string(),
+        ],
     );
     for n in &r.occupancy.nights {
         let key = n.night.to_string();
@@ -94,18 +118,33 @@ pub fn follow_up_csv(r: &FollowUpReport) -> String {
     table_csv(&mut out, "referrals", "by_reason", &r.referrals.by_reason);
     table_csv(&mut out, "referrals", "by_status", &r.referrals.by_status);
     table_csv(&mut out, "incidents", "by_kind", &r.incidents);
-    table_csv(&mut out, "complaints", "by_category", &r.complaints.by_category);
+    table_csv(
+        &mut out,
+        "complaints",
+        "by_category",
+        &r.complaints.by_category,
+    );
     table_csv(&mut out, "complaints", "by_kind", &r.complaints.by_kind);
     table_csv(&mut out, "complaints", "by_status", &r.complaints.by_status);
     line(
         &mut out,
-        &["survey", "responses", "", "", "", &r.survey.responses.text()],
+        &[
+            "survey",
+            "responses",
+            "",
+            "",
+            "",
+            &r.survey.responses.text(),
+        ],
     );
     for q in &r.survey.questions {
         for (a, v) in q.answers.iter().zip(&q.counts) {
             line(&mut out, &["survey", &q.id, "", "", a, &v.text()]);
         }
-        line(&mut out, &["survey", &q.id, "", "", "answered", &q.answered.text()]);
+        line(
+            &mut out,
+            &["survey", &q.id, "", "", "answered", &q.answered.text()],
+        );
     }
     out
 }
@@ -133,7 +172,11 @@ fn fig(f: &Figure) -> String {
 /// A table; each cell carries `data-figure="ID.ROW.COLUMN"` (ROW the
 /// organisation id, or `all`), so a reader (or a test) finds any figure.
 fn table_html(out: &mut String, id: &str, title: &str, t: &Table) {
-    let _ = write!(out, "<h3>{}</h3><table id=\"{id}\"><thead><tr><th></th>", esc(title));
+    let _ = write!(
+        out,
+        "<h3>{}</h3><table id=\"{id}\"><thead><tr><th></th>",
+        esc(title)
+    );
     for c in &t.columns {
         let _ = write!(out, "<th>{}</th>", esc(c));
     }
@@ -171,7 +214,12 @@ fn table_html(out: &mut String, id: &str, title: &str, t: &Table) {
 /// night, as bars.
 fn occupancy_chart(out: &mut String, r: &FollowUpReport) {
     let nights = &r.occupancy.nights;
-    let max = nights.iter().map(|n| n.all.places.max(n.all.occupied)).max().unwrap_or(0).max(1);
+    let max = nights
+        .iter()
+        .map(|n| n.all.places.max(n.all.occupied))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let (w, h, left, bottom) = (720.0_f64, 220.0_f64, 40.0_f64, 20.0_f64);
     let count = nights.len().max(1) as f64;
     let bar = (w - left) / count;
@@ -214,9 +262,7 @@ fn occupancy_chart(out: &mut String, r: &FollowUpReport) {
         let _ = write!(
             out,
             "<text x=\"{left}\" y=\"{h}\" font-size=\"11\">{}</text><text x=\"{}\" y=\"{h}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
-            first.night,
-            w,
-            last.night
+            first.night, w, last.night
         );
     }
     out.push_str("</svg>");
@@ -235,7 +281,12 @@ fn turnaway_chart(out: &mut String, r: &FollowUpReport) {
         .zip(&all.cells)
         .filter(|(_, f)| f.count() != Some(0))
         .collect();
-    let max = bars.iter().filter_map(|(_, f)| f.count()).max().unwrap_or(0).max(1);
+    let max = bars
+        .iter()
+        .filter_map(|(_, f)| f.count())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let row = 22.0_f64;
     let (w, left) = (720.0_f64, 170.0_f64);
     let h = row * bars.len().max(1) as f64 + 10.0;
@@ -248,7 +299,9 @@ fn turnaway_chart(out: &mut String, r: &FollowUpReport) {
     }
     for (i, (reason, f)) in bars.iter().enumerate() {
         let y = 5.0 + i as f64 * row;
-        let len = f.count().map_or(0.0, |n| (w - left - 60.0) * n as f64 / max as f64);
+        let len = f
+            .count()
+            .map_or(0.0, |n| (w - left - 60.0) * n as f64 / max as f64);
         let _ = write!(
             out,
             "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text>\
@@ -340,19 +393,49 @@ pub fn follow_up_html(r: &FollowUpReport, turnaways_per_night: &[(NaiveDate, i64
     use_row(&mut out, "All", "total.all", &t.all);
     use_row(&mut out, "Regular", "total.regular", &t.regular);
     use_row(&mut out, "Women's places", "total.women", &t.women);
-    use_row(&mut out, "Overflow (cold nights)", "total.overflow", &t.overflow);
+    use_row(
+        &mut out,
+        "Overflow (cold nights)",
+        "total.overflow",
+        &t.overflow,
+    );
     out.push_str("</tbody></table>");
 
     out.push_str("<h2>Guests (unique)</h2>");
     table_html(&mut out, "guests-gender", "By gender", &r.guests.by_gender);
     table_html(&mut out, "guests-age", "By age band", &r.guests.by_age_band);
-    table_html(&mut out, "guests-citizenship", "By citizenship", &r.guests.by_citizenship);
+    table_html(
+        &mut out,
+        "guests-citizenship",
+        "By citizenship",
+        &r.guests.by_citizenship,
+    );
     out.push_str("<h2>Bed nights</h2>");
-    table_html(&mut out, "nights-gender", "By gender", &r.bed_nights.by_gender);
-    table_html(&mut out, "nights-age", "By age band", &r.bed_nights.by_age_band);
-    table_html(&mut out, "nights-citizenship", "By citizenship", &r.bed_nights.by_citizenship);
+    table_html(
+        &mut out,
+        "nights-gender",
+        "By gender",
+        &r.bed_nights.by_gender,
+    );
+    table_html(
+        &mut out,
+        "nights-age",
+        "By age band",
+        &r.bed_nights.by_age_band,
+    );
+    table_html(
+        &mut out,
+        "nights-citizenship",
+        "By citizenship",
+        &r.bed_nights.by_citizenship,
+    );
     out.push_str("<h2>Stays</h2>");
-    table_html(&mut out, "stays", "Begun in the period, and how they ended", &r.stays);
+    table_html(
+        &mut out,
+        "stays",
+        "Begun in the period, and how they ended",
+        &r.stays,
+    );
     out.push_str("<h2>Turn-aways (unmet need)</h2>");
     turnaway_chart(&mut out, r);
     let per_night: i64 = turnaways_per_night.iter().map(|(_, n)| *n).sum();
@@ -364,14 +447,39 @@ pub fn follow_up_html(r: &FollowUpReport, turnaways_per_night: &[(NaiveDate, i64
     let _ = per_night;
     table_html(&mut out, "turnaways", "By reason", &r.turnaways);
     out.push_str("<h2>Referrals</h2>");
-    table_html(&mut out, "referrals-reason", "By reason", &r.referrals.by_reason);
-    table_html(&mut out, "referrals-status", "By status", &r.referrals.by_status);
+    table_html(
+        &mut out,
+        "referrals-reason",
+        "By reason",
+        &r.referrals.by_reason,
+    );
+    table_html(
+        &mut out,
+        "referrals-status",
+        "By status",
+        &r.referrals.by_status,
+    );
     out.push_str("<h2>Incidents</h2>");
     table_html(&mut out, "incidents", "Threats and violence", &r.incidents);
     out.push_str("<h2>Complaints and feedback</h2>");
-    table_html(&mut out, "complaints-category", "By category", &r.complaints.by_category);
-    table_html(&mut out, "complaints-kind", "By kind", &r.complaints.by_kind);
-    table_html(&mut out, "complaints-status", "By status", &r.complaints.by_status);
+    table_html(
+        &mut out,
+        "complaints-category",
+        "By category",
+        &r.complaints.by_category,
+    );
+    table_html(
+        &mut out,
+        "complaints-kind",
+        "By kind",
+        &r.complaints.by_kind,
+    );
+    table_html(
+        &mut out,
+        "complaints-status",
+        "By status",
+        &r.complaints.by_status,
+    );
     let _ = write!(
         out,
         "<h2>User survey</h2><p>Questionnaire {}: <span data-figure=\"survey.responses\">{}</span> answers.</p>",

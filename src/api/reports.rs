@@ -86,11 +86,7 @@ fn last_over(state: &AppState) -> NaiveDate {
         .date()
 }
 
-fn resolve(
-    q: &PeriodQuery,
-    last_over: NaiveDate,
-    max_nights: i64,
-) -> Result<Resolved, AppError> {
+fn resolve(q: &PeriodQuery, last_over: NaiveDate, max_nights: i64) -> Result<Resolved, AppError> {
     let mut errors = Vec::new();
     let from = parse_night("from", q.from.as_deref(), &mut errors);
     let to = parse_night("to", q.to.as_deref(), &mut errors);
@@ -417,7 +413,12 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn q(from: Option<&str>, to: Option<&str>, preset: Option<&str>, of: Option<&str>) -> PeriodQuery {
+    fn q(
+        from: Option<&str>,
+        to: Option<&str>,
+        preset: Option<&str>,
+        of: Option<&str>,
+    ) -> PeriodQuery {
         PeriodQuery {
             from: from.map(str::to_owned),
             to: to.map(str::to_owned),
@@ -428,13 +429,47 @@ mod tests {
 
     #[test]
     fn periods_are_cut_at_the_last_night_that_is_over() {
-        let r = resolve(&q(Some("2019-12-01"), Some("2019-12-31"), None, None), d("2019-12-20"), 366).unwrap();
-        assert_eq!((r.from, r.to, r.cut_short_from), (d("2019-12-01"), d("2019-12-20"), Some(d("2019-12-31"))));
-        let r = resolve(&q(None, None, Some("half-year"), None), d("2020-01-10"), 366).unwrap();
+        let r = resolve(
+            &q(Some("2019-12-01"), Some("2019-12-31"), None, None),
+            d("2019-12-20"),
+            366,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.from, r.to, r.cut_short_from),
+            (d("2019-12-01"), d("2019-12-20"), Some(d("2019-12-31")))
+        );
+        let r = resolve(
+            &q(None, None, Some("half-year"), None),
+            d("2020-01-10"),
+            366,
+        )
+        .unwrap();
         assert_eq!((r.from, r.to), (d("2019-11-01"), d("2020-01-10")));
-        assert!(resolve(&q(Some("2019-12-21"), Some("2019-12-31"), None, None), d("2019-12-20"), 366).is_err());
-        assert!(resolve(&q(Some("2019-12-01"), None, None, None), d("2019-12-20"), 366).is_err());
-        assert!(resolve(&q(Some("2019-12-01"), Some("2019-11-01"), None, None), d("2019-12-20"), 366).is_err());
+        assert!(
+            resolve(
+                &q(Some("2019-12-21"), Some("2019-12-31"), None, None),
+                d("2019-12-20"),
+                366
+            )
+            .is_err()
+        );
+        assert!(
+            resolve(
+                &q(Some("2019-12-01"), None, None, None),
+                d("2019-12-20"),
+                366
+            )
+            .is_err()
+        );
+        assert!(
+            resolve(
+                &q(Some("2019-12-01"), Some("2019-11-01"), None, None),
+                d("2019-12-20"),
+                366
+            )
+            .is_err()
+        );
         assert!(resolve(&q(None, None, Some("decade"), None), d("2019-12-20"), 366).is_err());
     }
 }

@@ -69,7 +69,11 @@ pub fn outages(
 }
 
 /// Cold nights of the range.
-pub fn cold_nights(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<NaiveDate>> {
+pub fn cold_nights(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<NaiveDate>> {
     cold_nights::table
         .filter(cold_nights::night.between(from, to))
         .select(cold_nights::night)
@@ -147,23 +151,29 @@ pub fn night_totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, String, String, Counts)>> {
-    let rows: Vec<(NaiveDate, String, String, Option<i64>, Option<i64>, Option<i64>)> =
-        report_nights::table
-            .filter(report_nights::night.between(from, to))
-            .group_by((
-                report_nights::night,
-                report_nights::category,
-                report_nights::kind,
-            ))
-            .select((
-                report_nights::night,
-                report_nights::category,
-                report_nights::kind,
-                sum(report_nights::booked),
-                sum(report_nights::occupied),
-                sum(report_nights::released),
-            ))
-            .load(conn)?;
+    let rows: Vec<(
+        NaiveDate,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    )> = report_nights::table
+        .filter(report_nights::night.between(from, to))
+        .group_by((
+            report_nights::night,
+            report_nights::category,
+            report_nights::kind,
+        ))
+        .select((
+            report_nights::night,
+            report_nights::category,
+            report_nights::kind,
+            sum(report_nights::booked),
+            sum(report_nights::occupied),
+            sum(report_nights::released),
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(n, c, k, b, o, r)| {
@@ -451,7 +461,11 @@ fn lit(d: NaiveDate) -> String {
 
 /// Unique guests and bed nights of the period per organisation and
 /// demographic group.
-pub fn guest_groups(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<GuestGroup>> {
+pub fn guest_groups(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<GuestGroup>> {
     let pieces = pieces(from, to);
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let sql = if let [one] = pieces.as_slice()
@@ -480,7 +494,11 @@ pub fn guest_groups(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> 
         for p in &pieces {
             match p {
                 Piece::Half(d) | Piece::Month(d) => {
-                    let span = if matches!(p, Piece::Half(_)) { "half" } else { "month" };
+                    let span = if matches!(p, Piece::Half(_)) {
+                        "half"
+                    } else {
+                        "month"
+                    };
                     parts.push(format!(
                         "SELECT organization_id AS org, guest_id, gender, citizenship, born, bed_nights AS n \
                          FROM report_guest_spans WHERE span = '{span}' AND starts = {} AND bed_nights > 0",

@@ -417,4 +417,3 @@ diesel::table! {
         stays -> Integer,
     }
 }
-

@@ -225,7 +225,9 @@ pub fn preset_period(preset: &str, of: NaiveDate) -> Option<(NaiveDate, NaiveDat
     let half = q::half_of(of);
     match preset {
         "half-year" => {
-            let end = half.checked_add_months(chrono::Months::new(6))?.pred_opt()?;
+            let end = half
+                .checked_add_months(chrono::Months::new(6))?
+                .pred_opt()?;
             Some((half, end))
         }
         "partnership-year" => {
@@ -262,11 +264,7 @@ struct Places {
 }
 
 impl Places {
-    fn load(
-        conn: &mut DbConnection,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Self, AppError> {
+    fn load(conn: &mut DbConnection, from: NaiveDate, to: NaiveDate) -> Result<Self, AppError> {
         let per_shelter = q::places_per_shelter(conn)?
             .into_iter()
             .map(|(s, c, n)| ((s, c), n))
@@ -404,7 +402,8 @@ fn night_use(
 ) -> Vec<ShelterNightUse> {
     // (night, shelter, category) → (booked, occupied, released) per kind.
     let mut acc: BTreeMap<(NaiveDate, String, String), (Counts, i64, i64)> = BTreeMap::new();
-    let mut shelters: BTreeSet<String> = places.per_shelter.keys().map(|(s, _)| s.clone()).collect();
+    let mut shelters: BTreeSet<String> =
+        places.per_shelter.keys().map(|(s, _)| s.clone()).collect();
     for ((_, s), _) in &places.openings {
         shelters.insert(s.clone());
     }
@@ -503,7 +502,11 @@ pub fn occupancy_per_shelter(
     })
 }
 
-fn totals_per_night(per: &[ShelterNightUse], nights: &[NaiveDate], cold: &BTreeSet<NaiveDate>) -> Occupancy {
+fn totals_per_night(
+    per: &[ShelterNightUse],
+    nights: &[NaiveDate],
+    cold: &BTreeSet<NaiveDate>,
+) -> Occupancy {
     let mut by_night: BTreeMap<NaiveDate, NightUse> = nights
         .iter()
         .map(|n| {
@@ -631,15 +634,15 @@ impl Builder {
                 Some(t) => *t,
                 None => {
                     let sum = columns
-                            .iter()
-                            .map(|c| match all {
-                                Some(f) => f(c),
-                                None => keyed
-                                    .iter()
-                                    .map(|(k, _)| value(k.as_deref().unwrap_or(""), c))
-                                    .sum(),
-                            })
-                            .sum::<i64>();
+                        .iter()
+                        .map(|c| match all {
+                            Some(f) => f(c),
+                            None => keyed
+                                .iter()
+                                .map(|(k, _)| value(k.as_deref().unwrap_or(""), c))
+                                .sum(),
+                        })
+                        .sum::<i64>();
                     self.engine.figure(sum, people)
                 }
             };
@@ -816,7 +819,9 @@ pub fn follow_up(
             }
             let mut rule_all: HashMap<(NaiveDate, String, String), i64> = HashMap::new();
             for ((n, _, cat), v) in &rule {
-                *rule_all.entry((*n, String::new(), cat.clone())).or_insert(0) += v;
+                *rule_all
+                    .entry((*n, String::new(), cat.clone()))
+                    .or_insert(0) += v;
             }
             night_use(&nights, &all_places, &rows, &rule_all)
         } else {
@@ -861,7 +866,9 @@ pub fn follow_up(
             ("citizenship", citizenships.into_iter().collect()),
         ];
         let g_of = |m: &HashMap<(String, &str, String), i64>, o: &str, d: &str, v: &str| {
-            m.get(&(o.to_owned(), d, v.to_owned())).copied().unwrap_or(0)
+            m.get(&(o.to_owned(), d, v.to_owned()))
+                .copied()
+                .unwrap_or(0)
         };
         let mut guest_drafts = Vec::new();
         let mut night_drafts = Vec::new();
@@ -923,7 +930,12 @@ pub fn follow_up(
         let stays_draft = b.table(
             &strings(&STAY_OUTCOMES),
             &[],
-            &|o, v| stays.get(&(o.to_owned(), v.to_owned())).copied().unwrap_or(0),
+            &|o, v| {
+                stays
+                    .get(&(o.to_owned(), v.to_owned()))
+                    .copied()
+                    .unwrap_or(0)
+            },
             None,
             true,
             false,
@@ -937,13 +949,21 @@ pub fn follow_up(
             if !reasons.contains(&reason) {
                 reasons.push(reason.clone());
             }
-            let o = shelter.as_deref().map(org).unwrap_or_else(|| "-".to_owned());
+            let o = shelter
+                .as_deref()
+                .map(org)
+                .unwrap_or_else(|| "-".to_owned());
             *turned.entry((o, reason)).or_insert(0) += n;
         }
         let turn_draft = b.table(
             &reasons,
             &[(Some("-".to_owned()), "No shelter named".to_owned())],
-            &|o, v| turned.get(&(o.to_owned(), v.to_owned())).copied().unwrap_or(0),
+            &|o, v| {
+                turned
+                    .get(&(o.to_owned(), v.to_owned()))
+                    .copied()
+                    .unwrap_or(0)
+            },
             None,
             true,
             true,
@@ -951,7 +971,9 @@ pub fn follow_up(
         );
 
         // Referrals opened in the period: no shelter, so one row.
-        let start = calendar.night_begins(crate::rules::Night::new(from)).naive_utc();
+        let start = calendar
+            .night_begins(crate::rules::Night::new(from))
+            .naive_utc();
         let end = calendar
             .night_begins(crate::rules::Night::new(to).plus(1))
             .naive_utc();
@@ -965,9 +987,7 @@ pub fn follow_up(
             }
         }
         let saved_orgs = std::mem::take(&mut b.orgs);
-        let ref_total = b
-            .engine
-            .figure(by_reason.values().sum(), true);
+        let ref_total = b.engine.figure(by_reason.values().sum(), true);
         let ref_reason_draft = b.table(
             &ref_reasons,
             &[],
@@ -1021,7 +1041,15 @@ pub fn follow_up(
         let get = |m: &HashMap<(String, String), i64>, o: &str, v: &str| {
             m.get(&(o.to_owned(), v.to_owned())).copied().unwrap_or(0)
         };
-        let comp_cat = b.table(&categories, &[], &|o, v| get(&cat, o, v), None, true, true, None);
+        let comp_cat = b.table(
+            &categories,
+            &[],
+            &|o, v| get(&cat, o, v),
+            None,
+            true,
+            true,
+            None,
+        );
         let comp_totals: Vec<usize> = comp_cat.rows.iter().filter_map(|r| r.3).collect();
         let comp_kind = b.table(
             &strings(&crate::service::feedback::COMPLAINT_KINDS),

@@ -132,15 +132,27 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     // Reports (issue 7): aggregates for coordinators and outreach; rows
     // and complaint texts for coordinators only.
     ("GET", "/api/v1/reports/follow-up", "coordinator outreach"),
-    ("GET", "/api/v1/reports/follow-up.csv", "coordinator outreach"),
-    ("GET", "/api/v1/reports/follow-up.html", "coordinator outreach"),
+    (
+        "GET",
+        "/api/v1/reports/follow-up.csv",
+        "coordinator outreach",
+    ),
+    (
+        "GET",
+        "/api/v1/reports/follow-up.html",
+        "coordinator outreach",
+    ),
     ("GET", "/api/v1/reports/occupancy", "coordinator outreach"),
     ("GET", "/api/v1/reports/bed-nights.csv", "coordinator"),
     ("POST", "/api/v1/complaints", "coordinator shelter_staff"),
     ("GET", "/api/v1/complaints", "coordinator"),
     ("PATCH", "/api/v1/complaints/{id}", "coordinator"),
     ("GET", "/api/v1/survey", "any"),
-    ("POST", "/api/v1/survey/responses", "coordinator shelter_staff"),
+    (
+        "POST",
+        "/api/v1/survey/responses",
+        "coordinator shelter_staff",
+    ),
 ];
 
 /// Every (method, path) under /api/v1 in the OpenAPI document.

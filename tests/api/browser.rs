@@ -14,7 +14,8 @@ use crate::helpers::*;
 use crate::reports::build_month;
 
 fn chromium() -> String {
-    let path = std::env::var("NATTPLATS_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    let path =
+        std::env::var("NATTPLATS_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
     assert!(
         std::path::Path::new(&path).exists(),
         "no browser at {path}: apt-get install -y chromium (or set NATTPLATS_TEST_CHROMIUM)"
@@ -34,14 +35,21 @@ fn serve(body: String, headers: Vec<(String, String)>) -> String {
             let n = s.read(&mut buf).unwrap_or(0);
             let request = String::from_utf8_lossy(&buf[..n]).to_string();
             let found = request.starts_with("GET /report ");
-            let mut head = if found { "HTTP/1.1 200 OK\r\n".to_owned() } else { "HTTP/1.1 404 Not Found\r\n".to_owned() };
+            let mut head = if found {
+                "HTTP/1.1 200 OK\r\n".to_owned()
+            } else {
+                "HTTP/1.1 404 Not Found\r\n".to_owned()
+            };
             let payload = if found { body.clone() } else { String::new() };
             if found {
                 for (k, v) in &headers {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
             }
-            head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", payload.len()));
+            head.push_str(&format!(
+                "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                payload.len()
+            ));
             let _ = s.write_all(head.as_bytes());
             let _ = s.write_all(payload.as_bytes());
         }
@@ -66,14 +74,21 @@ fn run_chromium(args: &[String]) -> std::process::Output {
     .arg(format!("--user-data-dir={}", profile.path().display()))
     .args(args);
     let out = cmd.output().expect("start chromium");
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 /// The text of the element carrying `data-figure="KEY"` in the DOM.
 fn figure(dom: &str, key: &str) -> String {
     let marker = format!("data-figure=\"{key}\">");
-    let start = dom.find(&marker).unwrap_or_else(|| panic!("no figure {key} in the rendered page")) + marker.len();
+    let start = dom
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no figure {key} in the rendered page"))
+        + marker.len();
     let end = dom[start..].find('<').unwrap() + start;
     dom[start..end].replace("&lt;", "<")
 }

@@ -179,12 +179,25 @@ async fn json_of(res: reqwest::Response) -> (StatusCode, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn shelter(app: &TestApp, name: &str, org: &str, places: &[(&str, &str)], map: &mut HashMap<String, String>) -> String {
+async fn shelter(
+    app: &TestApp,
+    name: &str,
+    org: &str,
+    places: &[(&str, &str)],
+    map: &mut HashMap<String, String>,
+) -> String {
     let res = app
-        .post("/api/v1/shelters", Some(&app.admin_token), &json!({"name": name, "organization": org}))
+        .post(
+            "/api/v1/shelters",
+            Some(&app.admin_token),
+            &json!({"name": name, "organization": org}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for (label, category) in places {
         let res = app
             .post(
@@ -194,17 +207,28 @@ async fn shelter(app: &TestApp, name: &str, org: &str, places: &[(&str, &str)], 
             )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
-        let p = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let p = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         map.insert(p, (*category).to_owned());
     }
     id
 }
 
 async fn refresh_places(app: &TestApp, shelter: &str, map: &mut HashMap<String, String>) {
-    let res = app.get(&format!("/api/v1/shelters/{shelter}/places"), Some(&app.admin_token)).await;
+    let res = app
+        .get(
+            &format!("/api/v1/shelters/{shelter}/places"),
+            Some(&app.admin_token),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     for p in res.json::<Vec<Value>>().await.unwrap() {
-        map.insert(p["id"].as_str().unwrap().to_owned(), p["category"].as_str().unwrap().to_owned());
+        map.insert(
+            p["id"].as_str().unwrap().to_owned(),
+            p["category"].as_str().unwrap().to_owned(),
+        );
     }
 }
 
@@ -216,10 +240,24 @@ fn roll(g: usize, n: NaiveDate) -> u32 {
 /// the API. The clock ends on 2020-01-01 18:00, so every night of
 /// December is over.
 pub async fn build_month(b: Backend) -> Month {
-    let app = spawn_with(b, Options { seed: false, manual_clock: true }).await;
+    let app = spawn_with(
+        b,
+        Options {
+            seed: false,
+            manual_clock: true,
+        },
+    )
+    .await;
     let mut places = HashMap::new();
     let a = shelter(&app, "Skyddet", "Convictus", PLACES_A, &mut places).await;
-    let bb = shelter(&app, "Natthärbärget", "Stadsmissionen", PLACES_B, &mut places).await;
+    let bb = shelter(
+        &app,
+        "Natthärbärget",
+        "Stadsmissionen",
+        PLACES_B,
+        &mut places,
+    )
+    .await;
     let coordinator = app.user_token("coord", &["coordinator"], &[]).await;
     let outreach = app.user_token("eu.team", &["outreach"], &[]).await;
     let desk_a = app.user_token("desk.a", &["shelter_staff"], &[&a]).await;
@@ -256,23 +294,53 @@ pub async fn build_month(b: Backend) -> Month {
     // Guests, registered on the first night. The eldest has a need (an
     // acute referral opens).
     for (i, (gender, cit, year)) in GUESTS.iter().enumerate() {
-        let name = format!("Gäst{}x{}", i, uuid::Uuid::new_v4().simple().to_string().chars().filter(|c| c.is_ascii_alphabetic()).take(5).collect::<String>());
+        let name = format!(
+            "Gäst{}x{}",
+            i,
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .chars()
+                .filter(|c| c.is_ascii_alphabetic())
+                .take(5)
+                .collect::<String>()
+        );
         let mut body = json!({"given_name": name, "family_name": "Testsson", "birth_year": year,
                               "gender": gender, "citizenship": cit});
         if *year == 1950 {
             body["needs"] = json!(["elderly"]);
         }
-        let (status, g) = json_of(m.app.post("/api/v1/guests", Some(&m.coordinator), &body).await).await;
+        let (status, g) = json_of(
+            m.app
+                .post("/api/v1/guests", Some(&m.coordinator), &body)
+                .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{g}");
         if *year == 1950 {
             m.referrals.push((first, "elderly".into(), "open".into()));
         }
-        m.guests.push(GuestM { id: g["id"].as_str().unwrap().to_owned(), name, gender, citizenship: cit, birth_year: *year });
+        m.guests.push(GuestM {
+            id: g["id"].as_str().unwrap().to_owned(),
+            name,
+            gender,
+            citizenship: cit,
+            birth_year: *year,
+        });
     }
     // A minor and someone outside the target group: refused, counted.
     let mut outsiders = Vec::new();
     for (cit, year) in [("RO", 2005), ("SE", 1980)] {
-        let name = format!("Utom{}", uuid::Uuid::new_v4().simple().to_string().chars().filter(|c| c.is_ascii_alphabetic()).take(6).collect::<String>());
+        let name = format!(
+            "Utom{}",
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .chars()
+                .filter(|c| c.is_ascii_alphabetic())
+                .take(6)
+                .collect::<String>()
+        );
         let (status, g) = json_of(m.app.post("/api/v1/guests", Some(&m.coordinator), &json!({
             "given_name": name, "family_name": "Testsson", "birth_year": year, "gender": "man", "citizenship": cit})).await).await;
         assert_eq!(status, StatusCode::CREATED, "{g}");
@@ -280,14 +348,29 @@ pub async fn build_month(b: Backend) -> Month {
     }
     // Out of service: A's R4 on 20-22 December.
     let r4 = {
-        let res = m.app.get(&format!("/api/v1/shelters/{a}/places"), Some(&m.coordinator)).await;
+        let res = m
+            .app
+            .get(
+                &format!("/api/v1/shelters/{a}/places"),
+                Some(&m.coordinator),
+            )
+            .await;
         let list: Vec<Value> = res.json().await.unwrap();
-        list.iter().find(|p| p["label"] == "R4").unwrap()["id"].as_str().unwrap().to_owned()
+        list.iter().find(|p| p["label"] == "R4").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let res = m.app.post(&format!("/api/v1/shelters/{a}/places/{r4}/out-of-service"), Some(&m.coordinator),
         &json!({"first_night": "2019-12-20", "last_night": "2019-12-22", "reason": "broken bed"})).await;
-    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
-    m.outages.push((0, "regular".into(), d("2019-12-20"), d("2019-12-22")));
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap()
+    );
+    m.outages
+        .push((0, "regular".into(), d("2019-12-20"), d("2019-12-22")));
 
     let mut eligible_from: Vec<NaiveDate> = vec![first; m.guests.len()];
     let mut night = first;
@@ -305,12 +388,29 @@ pub async fn build_month(b: Backend) -> Month {
             let (status, p) = json_of(m.app.post("/api/v1/placements", Some(&sj),
                 &json!({"guest_id": m.guests[14].id, "kind": "emergency", "reason": "found outside at -10"})).await).await;
             assert_eq!(status, StatusCode::CREATED, "{p}");
-            let shelter = m.shelters.iter().position(|s| s == p["shelter_id"].as_str().unwrap()).unwrap();
-            m.placements.push(PlacementM { guest: 14, night, shelter,
-                category: m.places[p["place_id"].as_str().unwrap()].clone(), kind: "emergency" });
+            let shelter = m
+                .shelters
+                .iter()
+                .position(|s| s == p["shelter_id"].as_str().unwrap())
+                .unwrap();
+            m.placements.push(PlacementM {
+                guest: 14,
+                night,
+                shelter,
+                category: m.places[p["place_id"].as_str().unwrap()].clone(),
+                kind: "emergency",
+            });
             for (gid, code) in outsiders.iter().zip(["minor", "outside-target-group"]) {
-                let (status, body) = json_of(m.app.post("/api/v1/stays", Some(&m.coordinator),
-                    &json!({"guest_id": gid, "shelter_id": bb})).await).await;
+                let (status, body) = json_of(
+                    m.app
+                        .post(
+                            "/api/v1/stays",
+                            Some(&m.coordinator),
+                            &json!({"guest_id": gid, "shelter_id": bb}),
+                        )
+                        .await,
+                )
+                .await;
                 assert_eq!(status, StatusCode::CONFLICT, "{body}");
                 assert_eq!(body["code"], code);
                 m.turnaways.push((night, Some(1), code.to_owned()));
@@ -321,8 +421,11 @@ pub async fn build_month(b: Backend) -> Month {
         }
         for g in 0..m.guests.len() {
             let covering = m.stays.iter().position(|s| {
-                s.guest == g && !s.voided && s.nights.iter().any(|(n, _)| *n == night)
-                    && s.ended_at.is_none_or(|e| night < e) && s.no_show_end(night).is_none_or(|x| night <= x)
+                s.guest == g
+                    && !s.voided
+                    && s.nights.iter().any(|(n, _)| *n == night)
+                    && s.ended_at.is_none_or(|e| night < e)
+                    && s.no_show_end(night).is_none_or(|x| night <= x)
             });
             if let Some(si) = covering {
                 // Guest 3 misses the 2nd and 3rd night of his first stay:
@@ -330,9 +433,19 @@ pub async fn build_month(b: Backend) -> Month {
                 let stay = &m.stays[si];
                 let idx = stay.nights.iter().position(|(n, _)| *n == night).unwrap();
                 let first_of_3 = g == 3 && m.stays.iter().filter(|s| s.guest == 3).count() == 1;
-                let skip = (first_of_3 && (idx == 1 || idx == 2)) || (!first_of_3 && roll(g, night) == 0 && idx != 0);
+                let skip = (first_of_3 && (idx == 1 || idx == 2))
+                    || (!first_of_3 && roll(g, night) == 0 && idx != 0);
                 if !skip {
-                    let (status, body) = json_of(m.app.post(&format!("/api/v1/stays/{}/check-ins", stay.id), Some(&m.coordinator), &json!({})).await).await;
+                    let (status, body) = json_of(
+                        m.app
+                            .post(
+                                &format!("/api/v1/stays/{}/check-ins", stay.id),
+                                Some(&m.coordinator),
+                                &json!({}),
+                            )
+                            .await,
+                    )
+                    .await;
                     assert_eq!(status, StatusCode::CREATED, "{body}");
                     m.stays[si].checked.insert(night);
                 }
@@ -342,23 +455,59 @@ pub async fn build_month(b: Backend) -> Month {
             let in_karenstid = night < eligible_from[g];
             if (wants && !in_karenstid) || (in_karenstid && roll(g, night) == 9) {
                 let shelter = if g % 3 == 0 { 1 } else { 0 };
-                let (status, body) = json_of(m.app.post("/api/v1/stays", Some(&m.coordinator),
-                    &json!({"guest_id": m.guests[g].id, "shelter_id": m.shelters[shelter]})).await).await;
+                let (status, body) = json_of(
+                    m.app
+                        .post(
+                            "/api/v1/stays",
+                            Some(&m.coordinator),
+                            &json!({"guest_id": m.guests[g].id, "shelter_id": m.shelters[shelter]}),
+                        )
+                        .await,
+                )
+                .await;
                 if status == StatusCode::CREATED {
-                    let nights: Vec<(NaiveDate, String)> = body["nights"].as_array().unwrap().iter()
-                        .map(|n| (d(n["night"].as_str().unwrap()), m.places[n["place_id"].as_str().unwrap()].clone()))
+                    let nights: Vec<(NaiveDate, String)> = body["nights"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| {
+                            (
+                                d(n["night"].as_str().unwrap()),
+                                m.places[n["place_id"].as_str().unwrap()].clone(),
+                            )
+                        })
                         .collect();
                     eligible_from[g] = d(body["eligible_again_from"].as_str().unwrap());
-                    let mut stay = StayM { id: body["id"].as_str().unwrap().to_owned(), guest: g, shelter,
-                        first_night: night, nights, checked: HashSet::new(), ended_at: None, voided: false };
-                    let (status, ci) = json_of(m.app.post(&format!("/api/v1/stays/{}/check-ins", stay.id), Some(&m.coordinator), &json!({})).await).await;
+                    let mut stay = StayM {
+                        id: body["id"].as_str().unwrap().to_owned(),
+                        guest: g,
+                        shelter,
+                        first_night: night,
+                        nights,
+                        checked: HashSet::new(),
+                        ended_at: None,
+                        voided: false,
+                    };
+                    let (status, ci) = json_of(
+                        m.app
+                            .post(
+                                &format!("/api/v1/stays/{}/check-ins", stay.id),
+                                Some(&m.coordinator),
+                                &json!({}),
+                            )
+                            .await,
+                    )
+                    .await;
                     assert_eq!(status, StatusCode::CREATED, "{ci}");
                     stay.checked.insert(night);
                     m.stays.push(stay);
                 } else {
                     assert_eq!(status, StatusCode::CONFLICT, "{body}");
                     let code = body["code"].as_str().unwrap().to_owned();
-                    assert_ne!(code, "already-has-stay", "the ledger lost a stay of guest {g}");
+                    assert_ne!(
+                        code, "already-has-stay",
+                        "the ledger lost a stay of guest {g}"
+                    );
                     if code == "already-placed" {
                         continue;
                     }
@@ -372,13 +521,28 @@ pub async fn build_month(b: Backend) -> Month {
         // One stay is ended early by staff, one voided by a coordinator.
         if night == d("2019-12-12") || night == d("2019-12-08") {
             let target = m.stays.iter().position(|s| {
-                !s.voided && s.ended_at.is_none() && s.checked.contains(&night) && s.first_night < night
+                !s.voided
+                    && s.ended_at.is_none()
+                    && s.checked.contains(&night)
+                    && s.first_night < night
                     && s.nights.last().is_some_and(|(l, _)| *l > night)
             });
             if let Some(si) = target {
-                let action = if night == d("2019-12-12") { "end" } else { "void" };
-                let (status, body) = json_of(m.app.post(&format!("/api/v1/stays/{}/{action}", m.stays[si].id),
-                    Some(&m.coordinator), &json!({"reason": "left for Romania"})).await).await;
+                let action = if night == d("2019-12-12") {
+                    "end"
+                } else {
+                    "void"
+                };
+                let (status, body) = json_of(
+                    m.app
+                        .post(
+                            &format!("/api/v1/stays/{}/{action}", m.stays[si].id),
+                            Some(&m.coordinator),
+                            &json!({"reason": "left for Romania"}),
+                        )
+                        .await,
+                )
+                .await;
                 assert_eq!(status, StatusCode::OK, "{body}");
                 if action == "end" {
                     m.stays[si].ended_at = Some(night);
@@ -402,18 +566,34 @@ pub async fn build_month(b: Backend) -> Month {
                 if placed == wanted {
                     break;
                 }
-                let has_place = m.stays.iter().any(|s| s.guest == g && !s.voided && s.nights.iter().any(|(n, _)| *n == night)
-                    && s.ended_at.is_none_or(|e| night < e) && s.no_show_end(night).is_none_or(|x| night <= x));
+                let has_place = m.stays.iter().any(|s| {
+                    s.guest == g
+                        && !s.voided
+                        && s.nights.iter().any(|(n, _)| *n == night)
+                        && s.ended_at.is_none_or(|e| night < e)
+                        && s.no_show_end(night).is_none_or(|x| night <= x)
+                });
                 if has_place {
                     continue;
                 }
-                let mut body = json!({"guest_id": m.guests[g].id, "kind": kind, "reason": "kallt ute"});
+                let mut body =
+                    json!({"guest_id": m.guests[g].id, "kind": kind, "reason": "kallt ute"});
                 body["shelter_id"] = json!(a);
-                let (status, p) = json_of(m.app.post("/api/v1/placements", Some(&token), &body).await).await;
+                let (status, p) =
+                    json_of(m.app.post("/api/v1/placements", Some(&token), &body).await).await;
                 if status == StatusCode::CREATED {
-                    let shelter = m.shelters.iter().position(|s| s == p["shelter_id"].as_str().unwrap()).unwrap();
-                    m.placements.push(PlacementM { guest: g, night, shelter,
-                        category: m.places[p["place_id"].as_str().unwrap()].clone(), kind });
+                    let shelter = m
+                        .shelters
+                        .iter()
+                        .position(|s| s == p["shelter_id"].as_str().unwrap())
+                        .unwrap();
+                    m.placements.push(PlacementM {
+                        guest: g,
+                        night,
+                        shelter,
+                        category: m.places[p["place_id"].as_str().unwrap()].clone(),
+                        kind,
+                    });
                     placed += 1;
                 } else {
                     assert_eq!(status, StatusCode::CONFLICT, "{p}");
@@ -431,24 +611,60 @@ pub async fn build_month(b: Backend) -> Month {
                 "guest_ids": [m.guests[1].id]})).await).await;
             assert_eq!(s, StatusCode::CREATED, "{body}");
             m.incidents.push((night, 0, "threat"));
-            let (s, body) = json_of(m.app.post("/api/v1/incidents", Some(&m.coordinator), &json!({
-                "shelter_id": bb, "kind": "violence", "description": "a fight at the door"})).await).await;
+            let (s, body) = json_of(
+                m.app
+                    .post(
+                        "/api/v1/incidents",
+                        Some(&m.coordinator),
+                        &json!({
+                "shelter_id": bb, "kind": "violence", "description": "a fight at the door"}),
+                    )
+                    .await,
+            )
+            .await;
             assert_eq!(s, StatusCode::CREATED, "{body}");
             m.incidents.push((night, 1, "violence"));
-            let (s, body) = json_of(m.app.post("/api/v1/referrals", Some(&m.coordinator), &json!({
-                "guest_id": m.guests[2].id, "reason": "addiction"})).await).await;
+            let (s, body) = json_of(
+                m.app
+                    .post(
+                        "/api/v1/referrals",
+                        Some(&m.coordinator),
+                        &json!({
+                "guest_id": m.guests[2].id, "reason": "addiction"}),
+                    )
+                    .await,
+            )
+            .await;
             assert_eq!(s, StatusCode::CREATED, "{body}");
             let rid = body["id"].as_str().unwrap().to_owned();
-            let res = m.app.client.patch(m.app.url(&format!("/api/v1/referrals/{rid}"))).bearer_auth(&m.outreach)
-                .json(&json!({"status": "taken"})).send().await.unwrap();
+            let res = m
+                .app
+                .client
+                .patch(m.app.url(&format!("/api/v1/referrals/{rid}")))
+                .bearer_auth(&m.outreach)
+                .json(&json!({"status": "taken"}))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status(), StatusCode::OK);
-            m.referrals.push((night, "addiction".into(), "taken".into()));
+            m.referrals
+                .push((night, "addiction".into(), "taken".into()));
         }
         // Complaints and feedback through the month: at A from guests
         // (by the desk), at B from staff (by the coordinator).
         if night.day() % 4 == 0 {
             let (shelter, token, source, kind, category) = if night.day() % 8 == 0 {
-                (0, m.desk_a.clone(), "guest", "complaint", if night.day() == 8 { "treatment" } else { "hygiene" })
+                (
+                    0,
+                    m.desk_a.clone(),
+                    "guest",
+                    "complaint",
+                    if night.day() == 8 {
+                        "treatment"
+                    } else {
+                        "hygiene"
+                    },
+                )
             } else {
                 (1, m.coordinator.clone(), "staff", "feedback", "food")
             };
@@ -458,9 +674,18 @@ pub async fn build_month(b: Backend) -> Month {
             assert_eq!(s, StatusCode::CREATED, "{body}");
             let mut status = "received";
             if night.day() == 8 {
-                let res = m.app.client.patch(m.app.url(&format!("/api/v1/complaints/{}", body["id"].as_str().unwrap())))
-                    .bearer_auth(&m.coordinator).json(&json!({"status": "answered", "response": "We spoke with the staff."}))
-                    .send().await.unwrap();
+                let res = m
+                    .app
+                    .client
+                    .patch(m.app.url(&format!(
+                        "/api/v1/complaints/{}",
+                        body["id"].as_str().unwrap()
+                    )))
+                    .bearer_auth(&m.coordinator)
+                    .json(&json!({"status": "answered", "response": "We spoke with the staff."}))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(res.status(), StatusCode::OK);
                 status = "answered";
             }
@@ -474,9 +699,15 @@ pub async fn build_month(b: Backend) -> Month {
             if let Some(o) = overall {
                 body["overall"] = json!(o);
             }
-            let (s, resp) = json_of(m.app.post("/api/v1/survey/responses", Some(&m.desk_a), &body).await).await;
+            let (s, resp) = json_of(
+                m.app
+                    .post("/api/v1/survey/responses", Some(&m.desk_a), &body)
+                    .await,
+            )
+            .await;
             assert_eq!(s, StatusCode::CREATED, "{resp}");
-            m.survey.push((night, [Some(safe), None, Some("partly"), None], overall));
+            m.survey
+                .push((night, [Some(safe), None, Some("partly"), None], overall));
         }
         night = night.succ_opt().unwrap();
     }
@@ -484,10 +715,19 @@ pub async fn build_month(b: Backend) -> Month {
     let res = m.app.get("/api/v1/shelters", Some(&m.coordinator)).await;
     let list: Vec<Value> = res.json().await.unwrap();
     // Organisation ids as the report names them.
-    let report = m.report_with(&m.coordinator.clone(), "from=2019-12-01&to=2019-12-01").await;
+    let report = m
+        .report_with(&m.coordinator.clone(), "from=2019-12-01&to=2019-12-01")
+        .await;
     for name in &m.org_names {
-        let id = report["organisations"].as_array().unwrap().iter()
-            .find(|o| o["name"] == *name).unwrap()["id"].as_str().unwrap().to_owned();
+        let id = report["organisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == *name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         m.orgs.push(id);
     }
     assert_eq!(list.len(), 2);
@@ -499,7 +739,8 @@ pub async fn build_month(b: Backend) -> Month {
 pub type Figures = BTreeMap<(String, String, String), i64>;
 
 fn add(f: &mut Figures, section: &str, row: &str, col: &str, n: i64) {
-    *f.entry((section.to_owned(), row.to_owned(), col.to_owned())).or_insert(0) += n;
+    *f.entry((section.to_owned(), row.to_owned(), col.to_owned()))
+        .or_insert(0) += n;
 }
 
 pub fn band(birth_year: i32, on: NaiveDate) -> &'static str {
@@ -519,22 +760,34 @@ impl Month {
     /// Another instance's manual clock starts anew: set it to the day
     /// after the month, as this one's.
     pub async fn set_clock_at(&self, address: &str) {
-        let res = self.app.client.put(format!("{address}/api/v1/admin/clock"))
+        let res = self
+            .app
+            .client
+            .put(format!("{address}/api/v1/admin/clock"))
             .bearer_auth(&self.app.admin_token)
             .json(&json!({"now": local(d("2020-01-01"), "18:00:00")}))
-            .send().await.unwrap();
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
     }
 
     pub async fn report_with(&self, token: &str, query: &str) -> Value {
-        let res = self.app.get(&format!("/api/v1/reports/follow-up?{query}"), Some(token)).await;
+        let res = self
+            .app
+            .get(&format!("/api/v1/reports/follow-up?{query}"), Some(token))
+            .await;
         let (status, body) = json_of(res).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
 
     /// Bed nights in `from..=to`: (guest, night, shelter, category, kind).
-    pub fn bed_nights(&self, from: NaiveDate, to: NaiveDate) -> Vec<(usize, NaiveDate, usize, String, &'static str)> {
+    pub fn bed_nights(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<(usize, NaiveDate, usize, String, &'static str)> {
         let mut out = Vec::new();
         for s in self.stays.iter().filter(|s| !s.voided) {
             for (n, c) in &s.nights {
@@ -562,7 +815,11 @@ impl Month {
             let gm = &self.guests[*g];
             let b = band(gm.birth_year, from);
             for row in [org(*s), "all".to_owned()] {
-                for (dim, v) in [("gender", gm.gender), ("age", b), ("citizenship", gm.citizenship)] {
+                for (dim, v) in [
+                    ("gender", gm.gender),
+                    ("age", b),
+                    ("citizenship", gm.citizenship),
+                ] {
                     add(&mut f, &format!("bed_nights.{dim}"), &row, v, 1);
                     add(&mut f, &format!("bed_nights.{dim}"), &row, "total", 1);
                     if seen.insert((format!("{row}.{dim}"), *g)) {
@@ -573,7 +830,11 @@ impl Month {
             }
         }
         // Stays begun in the period and how they ended.
-        for s in self.stays.iter().filter(|s| !s.voided && (from..=to).contains(&s.first_night)) {
+        for s in self
+            .stays
+            .iter()
+            .filter(|s| !s.voided && (from..=to).contains(&s.first_night))
+        {
             for row in [org(s.shelter), "all".to_owned()] {
                 add(&mut f, "stays", &row, "begun", 1);
                 if s.ended_at.is_some() {
@@ -611,7 +872,11 @@ impl Month {
         for (n, s, kind, category, status) in &self.complaints {
             if (from..=to).contains(n) {
                 for r in [org(*s), "all".to_owned()] {
-                    for (t, v) in [("category", *category), ("kind", *kind), ("status", *status)] {
+                    for (t, v) in [
+                        ("category", *category),
+                        ("kind", *kind),
+                        ("status", *status),
+                    ] {
                         add(&mut f, &format!("complaints.{t}"), &r, v, 1);
                         add(&mut f, &format!("complaints.{t}"), &r, "total", 1);
                     }
@@ -639,10 +904,19 @@ impl Month {
             let key = night.to_string();
             let mut places: HashMap<&str, i64> = HashMap::new();
             for ((s, c), n) in &self.place_counts {
-                let out = self.outages.iter().filter(|(os, oc, a, b)| os == s && oc == c && *a <= night && night <= *b).count() as i64;
-                *places.entry(if c == "women" { "women" } else { "regular" }).or_insert(0) += n - out;
+                let out = self
+                    .outages
+                    .iter()
+                    .filter(|(os, oc, a, b)| os == s && oc == c && *a <= night && night <= *b)
+                    .count() as i64;
+                *places
+                    .entry(if c == "women" { "women" } else { "regular" })
+                    .or_insert(0) += n - out;
             }
-            places.insert("overflow", self.cold_nights.get(&night).copied().unwrap_or(0));
+            places.insert(
+                "overflow",
+                self.cold_nights.get(&night).copied().unwrap_or(0),
+            );
             let mut occupied: HashMap<String, i64> = HashMap::new();
             let mut no_show: HashMap<String, i64> = HashMap::new();
             for s in self.stays.iter().filter(|s| !s.voided) {
@@ -658,7 +932,13 @@ impl Month {
             }
             for p in self.placements.iter().filter(|p| p.night == night) {
                 *occupied.entry(p.category.clone()).or_insert(0) += 1;
-                add(&mut f, "occupancy", &key, &format!("{}_placements", p.kind), 1);
+                add(
+                    &mut f,
+                    "occupancy",
+                    &key,
+                    &format!("{}_placements", p.kind),
+                    1,
+                );
             }
             let mut all = [0i64; 4];
             for c in ["regular", "women", "overflow"] {
@@ -666,7 +946,12 @@ impl Month {
                 let oc = occupied.get(c).copied().unwrap_or(0);
                 let ns = no_show.get(c).copied().unwrap_or(0);
                 let free = (pl - oc - ns).max(0);
-                for (m, v) in [("places", pl), ("occupied", oc), ("no_show", ns), ("free", free)] {
+                for (m, v) in [
+                    ("places", pl),
+                    ("occupied", oc),
+                    ("no_show", ns),
+                    ("free", free),
+                ] {
                     add(&mut f, "occupancy", &key, &format!("{c}.{m}"), v);
                 }
                 all[0] += pl;
@@ -677,7 +962,13 @@ impl Month {
             for (m, v) in ["places", "occupied", "no_show", "free"].iter().zip(all) {
                 add(&mut f, "occupancy", &key, &format!("all.{m}"), v);
             }
-            add(&mut f, "occupancy", &key, "cold_night", i64::from(self.cold_nights.contains_key(&night)));
+            add(
+                &mut f,
+                "occupancy",
+                &key,
+                "cold_night",
+                i64::from(self.cold_nights.contains_key(&night)),
+            );
         }
         f.retain(|_, v| *v != 0);
         f
@@ -697,14 +988,22 @@ pub fn figures_of(report: &Value) -> Figures {
         }
     };
     let mut table = |section: &str, t: &Value| {
-        let columns: Vec<&str> = t["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let columns: Vec<&str> = t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
         for r in t["rows"].as_array().unwrap() {
             let row = r["organization_id"].as_str().unwrap_or("all").to_owned();
             for (c, v) in columns.iter().zip(r["cells"].as_array().unwrap()) {
                 f.insert((section.to_owned(), row.clone(), (*c).to_owned()), val(v));
             }
             if !r["total"].is_null() {
-                f.insert((section.to_owned(), row.clone(), "total".to_owned()), val(&r["total"]));
+                f.insert(
+                    (section.to_owned(), row.clone(), "total".to_owned()),
+                    val(&r["total"]),
+                );
             }
         }
     };
@@ -721,25 +1020,52 @@ pub fn figures_of(report: &Value) -> Figures {
     table("complaints.category", &report["complaints"]["by_category"]);
     table("complaints.kind", &report["complaints"]["by_kind"]);
     table("complaints.status", &report["complaints"]["by_status"]);
-    f.insert(("survey".into(), "all".into(), "responses".into()), val(&report["survey"]["responses"]));
+    f.insert(
+        ("survey".into(), "all".into(), "responses".into()),
+        val(&report["survey"]["responses"]),
+    );
     for q in report["survey"]["questions"].as_array().unwrap() {
         let id = q["id"].as_str().unwrap();
-        for (a, v) in q["answers"].as_array().unwrap().iter().zip(q["counts"].as_array().unwrap()) {
-            f.insert((format!("survey.{id}"), "all".into(), a.as_str().unwrap().to_owned()), val(v));
+        for (a, v) in q["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(q["counts"].as_array().unwrap())
+        {
+            f.insert(
+                (
+                    format!("survey.{id}"),
+                    "all".into(),
+                    a.as_str().unwrap().to_owned(),
+                ),
+                val(v),
+            );
         }
-        f.insert((format!("survey.{id}"), "all".into(), "answered".into()), val(&q["answered"]));
+        f.insert(
+            (format!("survey.{id}"), "all".into(), "answered".into()),
+            val(&q["answered"]),
+        );
     }
     for n in report["occupancy"]["nights"].as_array().unwrap() {
         let key = n["night"].as_str().unwrap().to_owned();
         for c in ["all", "regular", "women", "overflow"] {
             for m in ["places", "occupied", "no_show", "free"] {
-                f.insert(("occupancy".into(), key.clone(), format!("{c}.{m}")), n[c][m].as_i64().unwrap());
+                f.insert(
+                    ("occupancy".into(), key.clone(), format!("{c}.{m}")),
+                    n[c][m].as_i64().unwrap(),
+                );
             }
         }
         for m in ["emergency_placements", "cold_night_placements"] {
-            f.insert(("occupancy".into(), key.clone(), m.to_owned()), n[m].as_i64().unwrap());
+            f.insert(
+                ("occupancy".into(), key.clone(), m.to_owned()),
+                n[m].as_i64().unwrap(),
+            );
         }
-        f.insert(("occupancy".into(), key.clone(), "cold_night".into()), i64::from(n["cold_night"].as_bool().unwrap()));
+        f.insert(
+            ("occupancy".into(), key.clone(), "cold_night".into()),
+            i64::from(n["cold_night"].as_bool().unwrap()),
+        );
     }
     f.retain(|_, v| *v != 0);
     f
@@ -753,15 +1079,26 @@ fn assert_same(got: &Figures, want: &Figures, what: &str) {
         .filter(|k| got.get(*k) != want.get(*k))
         .map(|k| format!("{k:?}: report {:?}, ledger {:?}", got.get(k), want.get(k)))
         .collect();
-    assert!(diff.is_empty(), "{what}: {} figures differ:\n{}", diff.len(), diff.join("\n"));
+    assert!(
+        diff.is_empty(),
+        "{what}: {} figures differ:\n{}",
+        diff.len(),
+        diff.join("\n")
+    );
 }
 
 /// A report served by another instance with suppression off.
 async fn unsuppressed(m: &Month, query: &str) -> Value {
     let address = m.app.instance_with(|s| s.reports.suppress_below = 0);
     m.set_clock_at(&address).await;
-    let res = m.app.client.get(format!("{address}/api/v1/reports/follow-up?{query}"))
-        .bearer_auth(&m.coordinator).send().await.unwrap();
+    let res = m
+        .app
+        .client
+        .get(format!("{address}/api/v1/reports/follow-up?{query}"))
+        .bearer_auth(&m.coordinator)
+        .send()
+        .await
+        .unwrap();
     let (status, body) = json_of(res).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["suppression"]["below"], 0);
@@ -808,18 +1145,40 @@ fn check_protected(report: &Value, below: i64) -> usize {
             if !hidden(p) {
                 continue;
             }
-            let others: Vec<(i64, i64)> = parts.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, q)| bounds(q)).collect();
+            let others: Vec<(i64, i64)> = parts
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, q)| bounds(q))
+                .collect();
             let olo: i64 = others.iter().map(|b| b.0).sum();
-            let ohi: i64 = others.iter().map(|b| b.1).fold(0i64, |a, b| a.saturating_add(b));
+            let ohi: i64 = others
+                .iter()
+                .map(|b| b.1)
+                .fold(0i64, |a, b| a.saturating_add(b));
             let (own_lo, own_hi) = bounds(p);
             let lo = slo.saturating_sub(ohi).max(own_lo);
             let hi = shi.saturating_sub(olo).min(own_hi);
-            assert!(lo < hi, "{what}: part {i} ({p}) is recovered as {lo} from {parts:?} = {sum}");
+            assert!(
+                lo < hi,
+                "{what}: part {i} ({p}) is recovered as {lo} from {parts:?} = {sum}"
+            );
         }
         if hidden(sum) {
-            let lo: i64 = parts.iter().map(|p| bounds(p).0).sum::<i64>().max(bounds(sum).0);
-            let hi: i64 = parts.iter().map(|p| bounds(p).1).fold(0i64, |a, b| a.saturating_add(b)).min(bounds(sum).1);
-            assert!(lo < hi, "{what}: the total {sum} is recovered from {parts:?}");
+            let lo: i64 = parts
+                .iter()
+                .map(|p| bounds(p).0)
+                .sum::<i64>()
+                .max(bounds(sum).0);
+            let hi: i64 = parts
+                .iter()
+                .map(|p| bounds(p).1)
+                .fold(0i64, |a, b| a.saturating_add(b))
+                .min(bounds(sum).1);
+            assert!(
+                lo < hi,
+                "{what}: the total {sum} is recovered from {parts:?}"
+            );
         }
     };
     for (t, columns_add_up) in tables {
@@ -860,7 +1219,10 @@ fn check_suppressed(report: &Value, want: &Figures) {
         let w = want.get(k).copied().unwrap_or(0);
         match v {
             -1 => {
-                assert!((1..5).contains(&w), "{k:?} is \"<5\" but the ledger has {w}");
+                assert!(
+                    (1..5).contains(&w),
+                    "{k:?} is \"<5\" but the ledger has {w}"
+                );
                 small += 1;
             }
             -2 => {}
@@ -870,7 +1232,10 @@ fn check_suppressed(report: &Value, want: &Figures) {
     // Counts of people below 5 never show (occupancy counts places).
     for (k, w) in want {
         if k.0 != "occupancy" && !k.0.starts_with("bed_nights") && (1..5).contains(w) {
-            assert!(matches!(got.get(k), Some(-1) | Some(-2)), "{k:?} = {w} is shown");
+            assert!(
+                matches!(got.get(k), Some(-1) | Some(-2)),
+                "{k:?} = {w} is shown"
+            );
         }
     }
     assert!(small > 0, "the month has small counts; none was suppressed");
@@ -1102,4 +1467,3 @@ backend_tests! {
         assert_eq!(report["organisations"].as_array().unwrap().len(), 3);
     }
 }
-
