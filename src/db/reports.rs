@@ -211,13 +211,17 @@ pub fn unclaimed(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<Unclaimed>> {
+    // Written as the partial index `bookings_unclaimed` is (no bound
+    // values), so both backends' planners see that it applies.
     bookings::table
         .inner_join(stays::table)
         .inner_join(places::table)
         .filter(bookings::night.between(from, to))
         .filter(bookings::checked_in_at.is_null())
-        .filter(bookings::released.eq(false))
-        .filter(bookings::kind.eq("stay"))
+        .filter(diesel::dsl::not(bookings::released))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "bookings.kind = 'stay'",
+        ))
         .filter(stays::status.ne("voided"))
         .order((bookings::stay_id.asc(), bookings::night.asc()))
         .select((

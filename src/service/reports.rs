@@ -283,22 +283,37 @@ impl Places {
         })
     }
 
-    /// Places of a category in service on `night` (one shelter or all).
+    /// Places of a category in service on `night` (one shelter, or all
+    /// with `None`).
     fn on(&self, night: NaiveDate, shelter: Option<&str>, category: &str) -> i64 {
         if category == "overflow" {
-            return self
-                .openings
-                .iter()
-                .filter(|((n, s), _)| *n == night && shelter.is_none_or(|x| x == s))
-                .map(|(_, p)| *p)
-                .sum();
+            return match shelter {
+                Some(s) => self
+                    .openings
+                    .get(&(night, s.to_owned()))
+                    .copied()
+                    .unwrap_or(0),
+                None => self
+                    .openings
+                    .iter()
+                    .filter(|((n, _), _)| *n == night)
+                    .map(|(_, p)| *p)
+                    .sum(),
+            };
         }
-        let all: i64 = self
-            .per_shelter
-            .iter()
-            .filter(|((s, c), _)| c == category && shelter.is_none_or(|x| x == s))
-            .map(|(_, n)| *n)
-            .sum();
+        let all: i64 = match shelter {
+            Some(s) => self
+                .per_shelter
+                .get(&(s.to_owned(), category.to_owned()))
+                .copied()
+                .unwrap_or(0),
+            None => self
+                .per_shelter
+                .iter()
+                .filter(|((_, c), _)| c == category)
+                .map(|(_, n)| *n)
+                .sum(),
+        };
         let out = self
             .outages
             .iter()
@@ -307,6 +322,28 @@ impl Places {
             })
             .count();
         all - i64::try_from(out).unwrap_or(0)
+    }
+
+    /// The same places as if all shelters were one (key "").
+    fn as_one(&self) -> Places {
+        let mut one = Places {
+            per_shelter: HashMap::new(),
+            outages: Vec::new(),
+            openings: HashMap::new(),
+            cold: self.cold.clone(),
+        };
+        for ((_, cat), n) in &self.per_shelter {
+            *one.per_shelter
+                .entry((String::new(), cat.clone()))
+                .or_insert(0) += n;
+        }
+        for (_, cat, a, b) in &self.outages {
+            one.outages.push((String::new(), cat.clone(), *a, *b));
+        }
+        for ((n, _), p) in &self.openings {
+            *one.openings.entry((*n, String::new())).or_insert(0) += p;
+        }
+        one
     }
 }
 
@@ -790,44 +827,17 @@ pub fn follow_up(
         )?;
         let ends = lazy_ends(&un);
         let rule = released_by_rule(&un, &ends);
-        let per_shelter = if places.per_shelter.len() > 3000 {
-            // A large system: sum per night first, then correct.
-            let totals = q::night_totals(c, from, to)?;
-            let rows: Vec<_> = totals
-                .into_iter()
-                .map(|(n, cat, k, counts)| (n, String::new(), cat, k, counts))
-                .collect();
-            let mut all_places = Places {
-                per_shelter: HashMap::new(),
-                outages: Vec::new(),
-                openings: HashMap::new(),
-                cold: places.cold.clone(),
-            };
-            for ((_, cat), n) in &places.per_shelter {
-                *all_places
-                    .per_shelter
-                    .entry((String::new(), cat.clone()))
-                    .or_insert(0) += n;
-            }
-            for (_, cat, a, b) in &places.outages {
-                all_places
-                    .outages
-                    .push((String::new(), cat.clone(), *a, *b));
-            }
-            for ((n, _), p) in &places.openings {
-                *all_places.openings.entry((*n, String::new())).or_insert(0) += p;
-            }
-            let mut rule_all: HashMap<(NaiveDate, String, String), i64> = HashMap::new();
-            for ((n, _, cat), v) in &rule {
-                *rule_all
-                    .entry((*n, String::new(), cat.clone()))
-                    .or_insert(0) += v;
-            }
-            night_use(&nights, &all_places, &rows, &rule_all)
-        } else {
-            let rows = q::night_counts(c, from, to, None)?;
-            night_use(&nights, &places, &rows, &rule)
-        };
+        // Per night and category over all shelters, as if they were one:
+        // a few rows per night from the summary, whatever the size.
+        let rows: Vec<_> = q::night_totals(c, from, to)?
+            .into_iter()
+            .map(|(n, cat, k, counts)| (n, String::new(), cat, k, counts))
+            .collect();
+        let mut rule_all: HashMap<(NaiveDate, String, String), i64> = HashMap::new();
+        for ((n, _, cat), v) in &rule {
+            *rule_all.entry((*n, String::new(), cat.clone())).or_insert(0) += v;
+        }
+        let per_shelter = night_use(&nights, &places.as_one(), &rows, &rule_all);
         let occupancy = totals_per_night(&per_shelter, &nights, &places.cold);
 
         let mut b = Builder {

@@ -42,6 +42,9 @@ CREATE TABLE survey_responses (
 );
 CREATE INDEX survey_responses_night ON survey_responses (night);
 
+-- The summaries are WITHOUT ROWID: the table is its primary key's
+-- B-tree, so a period is one sequential range.
+
 -- Bookings per night, shelter, place category and kind: how many, how
 -- many used (checked in, or a placement) and how many released.
 CREATE TABLE report_nights (
@@ -53,7 +56,7 @@ CREATE TABLE report_nights (
     occupied INTEGER NOT NULL,
     released INTEGER NOT NULL,
     PRIMARY KEY (night, shelter_id, category, kind)
-);
+) WITHOUT ROWID;
 
 -- Bed nights per guest per calendar month and per half of the
 -- partnership year (1 May to 31 October, 1 November to 30 April), per
@@ -72,7 +75,7 @@ CREATE TABLE report_guest_spans (
     born DATE NOT NULL,
     bed_nights INTEGER NOT NULL,
     PRIMARY KEY (span, starts, organization_id, guest_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX report_guest_spans_guest ON report_guest_spans (guest_id);
 
 -- Stays begun per first night and shelter, and how they ended.
@@ -82,7 +85,7 @@ CREATE TABLE report_stays (
     outcome TEXT NOT NULL,
     stays INTEGER NOT NULL,
     PRIMARY KEY (first_night, shelter_id, outcome)
-);
+) WITHOUT ROWID;
 
 -- Nights of stays neither checked in nor released: the no-shows of the
 -- past (and the reservations to come). Small next to all bookings.
