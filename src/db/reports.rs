@@ -193,7 +193,7 @@ pub fn night_totals(
 
 /// A night of a stay neither checked in nor released: a no-show once the
 /// night is over.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct Unclaimed {
     pub stay_id: String,
     pub night: NaiveDate,
@@ -211,30 +211,73 @@ pub fn unclaimed(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<Unclaimed>> {
-    // Written as the partial index `bookings_unclaimed` is (no bound
-    // values), so both backends' planners see that it applies.
-    bookings::table
-        .inner_join(stays::table)
-        .inner_join(places::table)
+    // The nights first, through the partial index `bookings_unclaimed`
+    // (written as it is, without bound values, so both planners see that
+    // it applies); then their stays and places by key. One join would let
+    // PostgreSQL misjudge the few nights and hash every stay.
+    let nights: Vec<(Option<String>, NaiveDate, String, String)> = bookings::table
         .filter(bookings::night.between(from, to))
         .filter(bookings::checked_in_at.is_null())
         .filter(diesel::dsl::not(bookings::released))
         .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
             "bookings.kind = 'stay'",
         ))
-        .filter(stays::status.ne("voided"))
-        .order((bookings::stay_id.asc(), bookings::night.asc()))
         .select((
-            stays::id,
+            bookings::stay_id,
             bookings::night,
             bookings::shelter_id,
-            places::category,
-            stays::no_show_limit,
-            stays::status,
-            stays::first_night,
-            stays::shelter_id,
+            bookings::place_id,
         ))
-        .load(conn)
+        .load(conn)?;
+    let mut stay_ids: Vec<String> = nights.iter().filter_map(|n| n.0.clone()).collect();
+    stay_ids.sort();
+    stay_ids.dedup();
+    let mut place_ids: Vec<String> = nights.iter().map(|n| n.3.clone()).collect();
+    place_ids.sort();
+    place_ids.dedup();
+    let mut stay_rows = std::collections::HashMap::new();
+    for chunk in stay_ids.chunks(500) {
+        let rows: Vec<(String, i32, String, NaiveDate, String)> = stays::table
+            .filter(stays::id.eq_any(chunk))
+            .filter(stays::status.ne("voided"))
+            .select((
+                stays::id,
+                stays::no_show_limit,
+                stays::status,
+                stays::first_night,
+                stays::shelter_id,
+            ))
+            .load(conn)?;
+        for r in rows {
+            stay_rows.insert(r.0.clone(), r);
+        }
+    }
+    let mut categories = std::collections::HashMap::new();
+    for chunk in place_ids.chunks(500) {
+        let rows: Vec<(String, String)> = places::table
+            .filter(places::id.eq_any(chunk))
+            .select((places::id, places::category))
+            .load(conn)?;
+        categories.extend(rows);
+    }
+    let mut out: Vec<Unclaimed> = nights
+        .into_iter()
+        .filter_map(|(stay, night, shelter_id, place)| {
+            let s = stay_rows.get(stay.as_deref()?)?;
+            Some(Unclaimed {
+                stay_id: s.0.clone(),
+                night,
+                shelter_id,
+                category: categories.get(&place).cloned().unwrap_or_default(),
+                no_show_limit: s.1,
+                status: s.2.clone(),
+                first_night: s.3,
+                stay_shelter_id: s.4.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.stay_id, a.night).cmp(&(&b.stay_id, b.night)));
+    Ok(out)
 }
 
 /// Stays begun in the range per shelter and outcome (`begun`,
@@ -390,6 +433,7 @@ pub struct GuestGroup {
 /// the bookings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece {
+    Year(NaiveDate),
     Half(NaiveDate),
     Month(NaiveDate),
     Nights(NaiveDate, NaiveDate),
@@ -410,13 +454,22 @@ fn add_months(d: NaiveDate, n: u32) -> Option<NaiveDate> {
     d.checked_add_months(chrono::Months::new(n))
 }
 
-/// Splits `[from, to]` into whole halves, then whole months, then nights,
-/// largest first, so the summaries answer as much as they can.
+/// Splits `[from, to]` into whole partnership years, halves, months, then
+/// nights, largest first, so the summaries answer as much as they can.
 pub fn pieces(from: NaiveDate, to: NaiveDate) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut at = from;
     while at <= to {
         let day_after = |d: NaiveDate| d.succ_opt().unwrap_or(d);
+        if at.month() == 5
+            && at.day() == 1
+            && let Some(end) = add_months(at, 12)
+            && end.pred_opt().is_some_and(|l| l <= to)
+        {
+            out.push(Piece::Year(at));
+            at = end;
+            continue;
+        }
         if half_of(at) == at
             && let Some(end) = add_months(at, 6)
             && end.pred_opt().is_some_and(|l| l <= to)
@@ -477,6 +530,7 @@ pub fn guest_groups(
     {
         // One summary span: each row is one guest at one organisation.
         let (span, starts) = match one {
+            Piece::Year(d) => ("year", *d),
             Piece::Half(d) => ("half", *d),
             Piece::Month(d) | Piece::Nights(d, _) => ("month", *d),
         };
@@ -497,11 +551,11 @@ pub fn guest_groups(
         let mut parts = Vec::new();
         for p in &pieces {
             match p {
-                Piece::Half(d) | Piece::Month(d) => {
-                    let span = if matches!(p, Piece::Half(_)) {
-                        "half"
-                    } else {
-                        "month"
+                Piece::Year(d) | Piece::Half(d) | Piece::Month(d) => {
+                    let span = match p {
+                        Piece::Year(_) => "year",
+                        Piece::Half(_) => "half",
+                        _ => "month",
                     };
                     parts.push(format!(
                         "SELECT organization_id AS org, guest_id, gender, citizenship, born, bed_nights AS n \
@@ -535,7 +589,12 @@ pub fn guest_groups(
     };
     match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(sql).load(c),
-        DbConnection::Postgres(c) => diesel::sql_query(sql).load(c),
+        DbConnection::Postgres(c) => {
+            // Counting a million guests once each is a hash of a million
+            // keys: let it stay in memory for this transaction.
+            diesel::sql_query("SET LOCAL work_mem = '256MB'").execute(c)?;
+            diesel::sql_query(sql).load(c)
+        }
     }
 }
 
@@ -599,7 +658,15 @@ mod tests {
         );
         assert_eq!(
             pieces(d("2019-05-01"), d("2020-04-30")),
-            vec![Piece::Half(d("2019-05-01")), Piece::Half(d("2019-11-01"))]
+            vec![Piece::Year(d("2019-05-01"))]
+        );
+        assert_eq!(
+            pieces(d("2019-05-01"), d("2020-05-31")),
+            vec![Piece::Year(d("2019-05-01")), Piece::Month(d("2020-05-01"))]
+        );
+        assert_eq!(
+            pieces(d("2019-11-01"), d("2020-10-31")),
+            vec![Piece::Half(d("2019-11-01")), Piece::Half(d("2020-05-01"))]
         );
         assert_eq!(
             pieces(d("2019-12-01"), d("2019-12-31")),

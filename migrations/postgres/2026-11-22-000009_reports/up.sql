@@ -55,15 +55,16 @@ CREATE TABLE report_nights (
     PRIMARY KEY (night, shelter_id, category, kind)
 );
 
--- Bed nights per guest per calendar month and per half of the
--- partnership year (1 May to 31 October, 1 November to 30 April), per
+-- Bed nights per guest per calendar month, per half of the partnership
+-- year (1 May to 31 October, 1 November to 30 April) and per partnership
+-- year (from 1 May), per
 -- organisation and for all ('' ), with the guest's gender, citizenship
 -- and date of birth (31 December of the birth year when only the year is
 -- known) copied in so that counting unique guests needs no join. A
 -- trigger on guests keeps the copy true (pseudonymisation removes the
 -- exact birth date here too).
 CREATE TABLE report_guest_spans (
-    span TEXT NOT NULL CHECK (span IN ('month', 'half')),
+    span TEXT NOT NULL CHECK (span IN ('month', 'half', 'year')),
     starts DATE NOT NULL,
     organization_id TEXT NOT NULL,
     guest_id TEXT NOT NULL,
@@ -74,6 +75,10 @@ CREATE TABLE report_guest_spans (
     PRIMARY KEY (span, starts, organization_id, guest_id)
 );
 CREATE INDEX report_guest_spans_guest ON report_guest_spans (guest_id);
+-- The report's question, answered from the index alone: one span, counted
+-- per organisation, gender, citizenship and date of birth.
+CREATE INDEX report_guest_spans_groups ON report_guest_spans
+    (span, starts, organization_id, gender, citizenship, born) INCLUDE (bed_nights);
 
 -- Stays begun per first night and shelter, and how they ended.
 CREATE TABLE report_stays (
@@ -97,6 +102,11 @@ CREATE FUNCTION report_half(night DATE) RETURNS DATE AS $$
                 ELSE make_date(extract(year FROM night)::int - 1, 11, 1) END
 $$ LANGUAGE sql IMMUTABLE;
 
+CREATE FUNCTION report_year(night DATE) RETURNS DATE AS $$
+    SELECT CASE WHEN extract(month FROM night) >= 5 THEN make_date(extract(year FROM night)::int, 5, 1)
+                ELSE make_date(extract(year FROM night)::int - 1, 5, 1) END
+$$ LANGUAGE sql IMMUTABLE;
+
 -- Adds (sign 1) or takes away (sign -1) one booking's share.
 CREATE FUNCTION report_booking(b bookings, sign INTEGER) RETURNS void AS $$
 DECLARE
@@ -115,10 +125,12 @@ BEGIN
     IF used THEN
         SELECT organization_id INTO org FROM shelters WHERE id = b.shelter_id;
         INSERT INTO report_guest_spans AS r (span, starts, organization_id, guest_id, gender, citizenship, born, bed_nights)
-        SELECT k.span, CASE k.span WHEN 'month' THEN date_trunc('month', b.night)::date ELSE report_half(b.night) END,
+        SELECT k.span, CASE k.span WHEN 'month' THEN date_trunc('month', b.night)::date
+                                   WHEN 'half' THEN report_half(b.night) ELSE report_year(b.night) END,
                k.org, b.guest_id, g.gender, g.citizenship,
                COALESCE(g.birth_date, make_date(g.birth_year, 12, 31)), sign
-        FROM guests g, (VALUES ('month', org), ('month', ''), ('half', org), ('half', '')) AS k (span, org)
+        FROM guests g, (VALUES ('month', org), ('month', ''), ('half', org), ('half', ''),
+                              ('year', org), ('year', '')) AS k (span, org)
         WHERE g.id = b.guest_id
         ON CONFLICT (span, starts, organization_id, guest_id) DO UPDATE SET
             bed_nights = r.bed_nights + EXCLUDED.bed_nights;
@@ -221,6 +233,8 @@ SELECT u.span, u.starts, u.org, u.guest_id, g.gender, g.citizenship,
 FROM (
     SELECT 'month' AS span, month AS starts, org, guest_id, n FROM report_fill
     UNION ALL SELECT 'month', month, '', guest_id, n FROM report_fill
+    UNION ALL SELECT 'year', report_year(month), org, guest_id, n FROM report_fill
+    UNION ALL SELECT 'year', report_year(month), '', guest_id, n FROM report_fill
     UNION ALL SELECT 'half', report_half(month), org, guest_id, n FROM report_fill
     UNION ALL SELECT 'half', report_half(month), '', guest_id, n FROM report_fill
 ) u JOIN guests g ON g.id = u.guest_id

@@ -7,6 +7,7 @@ DROP TRIGGER report_bookings_insert;
 DROP INDEX referrals_created;
 DROP INDEX bookings_unclaimed;
 DROP TABLE report_stays;
+DROP INDEX report_guest_spans_groups;
 DROP TABLE report_guest_spans;
 DROP TABLE report_nights;
 DROP TABLE survey_responses;

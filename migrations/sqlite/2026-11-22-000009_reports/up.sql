@@ -58,15 +58,16 @@ CREATE TABLE report_nights (
     PRIMARY KEY (night, shelter_id, category, kind)
 ) WITHOUT ROWID;
 
--- Bed nights per guest per calendar month and per half of the
--- partnership year (1 May to 31 October, 1 November to 30 April), per
+-- Bed nights per guest per calendar month, per half of the partnership
+-- year (1 May to 31 October, 1 November to 30 April) and per partnership
+-- year (from 1 May), per
 -- organisation and for all ('' ), with the guest's gender, citizenship
 -- and date of birth (31 December of the birth year when only the year is
 -- known) copied in so that counting unique guests needs no join. A
 -- trigger on guests keeps the copy true (pseudonymisation removes the
 -- exact birth date here too).
 CREATE TABLE report_guest_spans (
-    span TEXT NOT NULL CHECK (span IN ('month', 'half')),
+    span TEXT NOT NULL CHECK (span IN ('month', 'half', 'year')),
     starts DATE NOT NULL,
     organization_id TEXT NOT NULL,
     guest_id TEXT NOT NULL,
@@ -77,6 +78,11 @@ CREATE TABLE report_guest_spans (
     PRIMARY KEY (span, starts, organization_id, guest_id)
 ) WITHOUT ROWID;
 CREATE INDEX report_guest_spans_guest ON report_guest_spans (guest_id);
+-- The report's question, answered from the index alone and in its order
+-- (no sort): one span, counted per organisation, gender, citizenship and
+-- date of birth.
+CREATE INDEX report_guest_spans_groups ON report_guest_spans
+    (span, starts, organization_id, gender, citizenship, born, bed_nights);
 
 -- Stays begun per first night and shelter, and how they ended.
 CREATE TABLE report_stays (
@@ -107,6 +113,8 @@ BEGIN
     INSERT INTO report_guest_spans (span, starts, organization_id, guest_id, gender, citizenship, born, bed_nights)
     SELECT k.span,
            CASE k.span WHEN 'month' THEN date(NEW.night, 'start of month')
+                WHEN 'year' THEN CASE WHEN CAST(strftime('%m', NEW.night) AS INTEGER) >= 5 THEN strftime('%Y', NEW.night) || '-05-01'
+              ELSE printf('%04d-05-01', CAST(strftime('%Y', NEW.night) AS INTEGER) - 1) END
                 ELSE CASE WHEN CAST(strftime('%m', NEW.night) AS INTEGER) BETWEEN 5 AND 10 THEN strftime('%Y', NEW.night) || '-05-01'
                           WHEN CAST(strftime('%m', NEW.night) AS INTEGER) >= 11 THEN strftime('%Y', NEW.night) || '-11-01'
                           ELSE printf('%04d-11-01', CAST(strftime('%Y', NEW.night) AS INTEGER) - 1) END END,
@@ -115,7 +123,8 @@ BEGIN
            COALESCE(g.birth_date, printf('%04d-12-31', g.birth_year)), 1
     FROM guests g, shelters s,
          (SELECT 'month' AS span, 0 AS everyone UNION ALL SELECT 'month', 1
-          UNION ALL SELECT 'half', 0 UNION ALL SELECT 'half', 1) k
+          UNION ALL SELECT 'half', 0 UNION ALL SELECT 'half', 1
+          UNION ALL SELECT 'year', 0 UNION ALL SELECT 'year', 1) k
     WHERE g.id = NEW.guest_id AND s.id = NEW.shelter_id
       AND NOT NEW.released AND (NEW.kind <> 'stay' OR NEW.checked_in_at IS NOT NULL)
     ON CONFLICT (span, starts, organization_id, guest_id) DO UPDATE SET
@@ -138,7 +147,9 @@ BEGIN
         OR (span = 'half' AND starts = CASE
               WHEN CAST(strftime('%m', OLD.night) AS INTEGER) BETWEEN 5 AND 10 THEN strftime('%Y', OLD.night) || '-05-01'
               WHEN CAST(strftime('%m', OLD.night) AS INTEGER) >= 11 THEN strftime('%Y', OLD.night) || '-11-01'
-              ELSE printf('%04d-11-01', CAST(strftime('%Y', OLD.night) AS INTEGER) - 1) END));
+              ELSE printf('%04d-11-01', CAST(strftime('%Y', OLD.night) AS INTEGER) - 1) END)
+        OR (span = 'year' AND starts = CASE WHEN CAST(strftime('%m', OLD.night) AS INTEGER) >= 5 THEN strftime('%Y', OLD.night) || '-05-01'
+              ELSE printf('%04d-05-01', CAST(strftime('%Y', OLD.night) AS INTEGER) - 1) END));
 END;
 
 -- An update counts as the old row leaving and the new one arriving; only
@@ -162,7 +173,9 @@ BEGIN
         OR (span = 'half' AND starts = CASE
               WHEN CAST(strftime('%m', OLD.night) AS INTEGER) BETWEEN 5 AND 10 THEN strftime('%Y', OLD.night) || '-05-01'
               WHEN CAST(strftime('%m', OLD.night) AS INTEGER) >= 11 THEN strftime('%Y', OLD.night) || '-11-01'
-              ELSE printf('%04d-11-01', CAST(strftime('%Y', OLD.night) AS INTEGER) - 1) END));
+              ELSE printf('%04d-11-01', CAST(strftime('%Y', OLD.night) AS INTEGER) - 1) END)
+        OR (span = 'year' AND starts = CASE WHEN CAST(strftime('%m', OLD.night) AS INTEGER) >= 5 THEN strftime('%Y', OLD.night) || '-05-01'
+              ELSE printf('%04d-05-01', CAST(strftime('%Y', OLD.night) AS INTEGER) - 1) END));
     INSERT INTO report_nights (night, shelter_id, category, kind, booked, occupied, released)
     SELECT NEW.night, NEW.shelter_id, p.category, NEW.kind, 1,
            CASE WHEN NOT NEW.released AND (NEW.kind <> 'stay' OR NEW.checked_in_at IS NOT NULL) THEN 1 ELSE 0 END,
@@ -175,6 +188,8 @@ BEGIN
     INSERT INTO report_guest_spans (span, starts, organization_id, guest_id, gender, citizenship, born, bed_nights)
     SELECT k.span,
            CASE k.span WHEN 'month' THEN date(NEW.night, 'start of month')
+                WHEN 'year' THEN CASE WHEN CAST(strftime('%m', NEW.night) AS INTEGER) >= 5 THEN strftime('%Y', NEW.night) || '-05-01'
+              ELSE printf('%04d-05-01', CAST(strftime('%Y', NEW.night) AS INTEGER) - 1) END
                 ELSE CASE WHEN CAST(strftime('%m', NEW.night) AS INTEGER) BETWEEN 5 AND 10 THEN strftime('%Y', NEW.night) || '-05-01'
                           WHEN CAST(strftime('%m', NEW.night) AS INTEGER) >= 11 THEN strftime('%Y', NEW.night) || '-11-01'
                           ELSE printf('%04d-11-01', CAST(strftime('%Y', NEW.night) AS INTEGER) - 1) END END,
@@ -183,7 +198,8 @@ BEGIN
            COALESCE(g.birth_date, printf('%04d-12-31', g.birth_year)), 1
     FROM guests g, shelters s,
          (SELECT 'month' AS span, 0 AS everyone UNION ALL SELECT 'month', 1
-          UNION ALL SELECT 'half', 0 UNION ALL SELECT 'half', 1) k
+          UNION ALL SELECT 'half', 0 UNION ALL SELECT 'half', 1
+          UNION ALL SELECT 'year', 0 UNION ALL SELECT 'year', 1) k
     WHERE g.id = NEW.guest_id AND s.id = NEW.shelter_id
       AND NOT NEW.released AND (NEW.kind <> 'stay' OR NEW.checked_in_at IS NOT NULL)
     ON CONFLICT (span, starts, organization_id, guest_id) DO UPDATE SET
@@ -250,6 +266,10 @@ SELECT u.span, u.starts, u.org, u.guest_id, g.gender, g.citizenship,
 FROM (
     SELECT 'month' AS span, month AS starts, org, guest_id, n FROM report_fill
     UNION ALL SELECT 'month', month, '', guest_id, n FROM report_fill
+    UNION ALL SELECT 'year', CASE WHEN CAST(strftime('%m', month) AS INTEGER) >= 5 THEN strftime('%Y', month) || '-05-01'
+              ELSE printf('%04d-05-01', CAST(strftime('%Y', month) AS INTEGER) - 1) END, org, guest_id, n FROM report_fill
+    UNION ALL SELECT 'year', CASE WHEN CAST(strftime('%m', month) AS INTEGER) >= 5 THEN strftime('%Y', month) || '-05-01'
+              ELSE printf('%04d-05-01', CAST(strftime('%Y', month) AS INTEGER) - 1) END, '', guest_id, n FROM report_fill
     UNION ALL SELECT 'half', CASE WHEN CAST(strftime('%m', month) AS INTEGER) BETWEEN 5 AND 10 THEN strftime('%Y', month) || '-05-01'
               WHEN CAST(strftime('%m', month) AS INTEGER) >= 11 THEN strftime('%Y', month) || '-11-01'
               ELSE printf('%04d-11-01', CAST(strftime('%Y', month) AS INTEGER) - 1) END, org, guest_id, n FROM report_fill
