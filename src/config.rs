@@ -77,6 +77,46 @@ struct RawSettings {
     trusted_proxies: Option<StringOrList>,
     #[serde(default)]
     cors_origins: Option<StringOrList>,
+    // Reports (issue 7): `[reports]` in the file, or the flat names below
+    // (the only way an environment variable can say it); flat wins.
+    #[serde(default)]
+    reports: RawReports,
+    #[serde(default)]
+    reports_suppress_below: Option<u32>,
+    #[serde(default)]
+    reports_pseudonym_secret: Option<SecretString>,
+    #[serde(default)]
+    reports_pseudonym_secret_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReports {
+    #[serde(default)]
+    suppress_below: Option<u32>,
+    #[serde(default)]
+    pseudonym_secret: Option<SecretString>,
+    #[serde(default)]
+    pseudonym_secret_file: Option<PathBuf>,
+}
+
+/// Reports (issue 7).
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    /// Counts of people from 1 to `suppress_below - 1` are shown as
+    /// "<N>"; 0 turns suppression off.
+    pub suppress_below: u32,
+    /// The key of the pseudonymous guest ids in the bed-night export.
+    pub pseudonym_secret: JwtSecretSource,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            suppress_below: 5,
+            pseudonym_secret: JwtSecretSource::File(PathBuf::from("nattplats.pseudonym-secret")),
+        }
+    }
 }
 
 /// A list given as a TOML array or as one comma-separated text (the only
@@ -301,6 +341,7 @@ pub struct Settings {
     /// Web origins (`https://host[:port]`) whose pages may call the API
     /// from a browser; empty: none, no CORS headers at all.
     pub cors_origins: Vec<String>,
+    pub reports: ReportSettings,
 }
 
 /// Where the forecast for cold-night suggestions is read.
@@ -376,6 +417,12 @@ impl Settings {
             login_limits: LoginLimits::default(),
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
+            reports: ReportSettings {
+                suppress_below: 5,
+                pseudonym_secret: JwtSecretSource::Value(SecretString::from(
+                    "test-pseudonym-secret-test-pseudonym-secret".to_owned(),
+                )),
+            },
         }
     }
 
@@ -507,7 +554,14 @@ impl Settings {
             }
             cors_origins.push(item);
         }
+        let reports = check_reports(
+            raw.reports,
+            raw.reports_suppress_below,
+            raw.reports_pseudonym_secret,
+            raw.reports_pseudonym_secret_file,
+        )?;
         Ok(Self {
+            reports,
             idp,
             login_limits,
             trusted_proxies,
@@ -525,6 +579,44 @@ impl Settings {
             db_pool_size: raw.db_pool_size,
         })
     }
+}
+
+fn check_reports(
+    nested: RawReports,
+    below: Option<u32>,
+    secret: Option<SecretString>,
+    secret_file: Option<PathBuf>,
+) -> Result<ReportSettings, ConfigError> {
+    let below = below.or(nested.suppress_below).unwrap_or(5);
+    if below > 100 {
+        return Err(ConfigError(format!(
+            "NATTPLATS_REPORTS_SUPPRESS_BELOW (reports.suppress_below) must be between 0 and 100, got {below}"
+        )));
+    }
+    let secret = secret.or(nested.pseudonym_secret);
+    let file = secret_file.or(nested.pseudonym_secret_file);
+    let pseudonym_secret = match (secret, file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError(
+                "set NATTPLATS_REPORTS_PSEUDONYM_SECRET or NATTPLATS_REPORTS_PSEUDONYM_SECRET_FILE, not both"
+                    .to_owned(),
+            ));
+        }
+        (Some(s), None) => {
+            if s.expose_secret().len() < 32 {
+                return Err(ConfigError(
+                    "NATTPLATS_REPORTS_PSEUDONYM_SECRET must be at least 32 characters".to_owned(),
+                ));
+            }
+            JwtSecretSource::Value(s)
+        }
+        (None, Some(p)) => JwtSecretSource::File(p),
+        (None, None) => ReportSettings::default().pseudonym_secret,
+    };
+    Ok(ReportSettings {
+        suppress_below: below,
+        pseudonym_secret,
+    })
 }
 
 fn check_idp(

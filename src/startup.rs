@@ -40,6 +40,8 @@ pub struct AppState {
     pub availability: crate::service::availability_cache::AvailabilityCache,
     /// Forecast minimums for cold-night suggestions, when configured.
     pub forecast: Option<Arc<dyn crate::forecast::ForecastSource>>,
+    /// Reports (issue 7): the suppression threshold and the export key.
+    pub reports: crate::api::reports::ReportState,
 }
 
 impl AppState {
@@ -147,7 +149,12 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
             Some(Arc::new(crate::forecast::SmhiFileForecast(p.clone())))
         }
     };
+    let reports = crate::api::reports::ReportState {
+        suppress_below: settings.reports.suppress_below,
+        pseudonym_secret: load_secret(&settings.reports.pseudonym_secret)?,
+    };
     Ok(web::Data::new(AppState {
+        reports,
         availability: crate::service::availability_cache::AvailabilityCache::default(),
         cors_origins: settings.cors_origins.clone(),
         changes,

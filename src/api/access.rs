@@ -58,6 +58,7 @@ const fn route(
 const INTAKE: &[Role] = &[Coordinator, ShelterStaff];
 const PEOPLE: &[Role] = &[Coordinator, ShelterStaff, SocialEmergency];
 const INBOX: &[Role] = &[SocialEmergency, Outreach, Coordinator];
+const REPORTS: &[Role] = &[Coordinator, Outreach];
 
 /// Every route under `/api/v1` and who may call it (API.md).
 pub const DECLARATIONS: &[Declaration] = &[
@@ -133,6 +134,24 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("PUT", "/admin/clock", Roles(&[Admin]), false),
     route("POST", "/admin/retention", Roles(&[Admin]), false),
     route("GET", "/audit", Roles(&[Admin]), false),
+    // Reports (issue 7): aggregates without names for coordinators and
+    // outreach; the row-by-row export and complaint texts (which may name
+    // people) for coordinators only.
+    route("GET", "/reports/follow-up", Roles(REPORTS), false),
+    route("GET", "/reports/follow-up.csv", Roles(REPORTS), false),
+    route("GET", "/reports/follow-up.html", Roles(REPORTS), false),
+    route("GET", "/reports/occupancy", Roles(REPORTS), false),
+    route(
+        "GET",
+        "/reports/bed-nights.csv",
+        Roles(&[Coordinator]),
+        false,
+    ),
+    route("POST", "/complaints", Roles(INTAKE), true),
+    route("GET", "/complaints", Roles(&[Coordinator]), false),
+    route("PATCH", "/complaints/{id}", Roles(&[Coordinator]), false),
+    route("GET", "/survey", AnyRole, false),
+    route("POST", "/survey/responses", Roles(INTAKE), true),
 ];
 
 const PREFIX: &str = "/api/v1";

@@ -15,6 +15,10 @@ pub mod ops;
 pub mod shelters;
 pub mod stays;
 pub mod users;
+// reports (issue 7)
+pub mod feedback;
+pub mod report_formats;
+pub mod reports;
 
 use serde::Serialize;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -67,7 +71,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lottery::verify)
         .service(admin::set_clock)
         .service(admin::run_retention)
-        .service(audit::list_audit);
+        .service(audit::list_audit)
+        // reports (issue 7)
+        .service(reports::follow_up)
+        .service(reports::follow_up_csv)
+        .service(reports::follow_up_html)
+        .service(reports::occupancy)
+        .service(reports::bed_nights)
+        .service(feedback::create_complaint)
+        .service(feedback::list_complaints)
+        .service(feedback::update_complaint)
+        .service(feedback::questionnaire)
+        .service(feedback::answer_survey);
 }
 
 /// An error, as every error response is (RFC 9457).

@@ -132,6 +132,12 @@ pub fn seed(
             result = Err(e.into());
         }
     }
+    if result.is_ok() {
+        progress("filling the report summaries");
+        if let Err(e) = counts::rebuild_report_summaries(conn) {
+            result = Err(e.into());
+        }
+    }
     if checks_off.is_ok() {
         let _ = match conn {
             DbConnection::Sqlite(c) => diesel::sql_query("PRAGMA foreign_keys = ON").execute(c),

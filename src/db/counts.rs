@@ -190,8 +190,9 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// The SQL of the triggers that keep the counts, on SQLite (which cannot
-/// switch a trigger off): dropped before a bulk load, created again after.
+/// The SQL of the triggers that keep counts and summaries, on SQLite (which
+/// cannot switch a trigger off): dropped before a bulk load, created again
+/// after.
 pub fn sqlite_triggers(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
     #[derive(QueryableByName)]
     struct Trigger {
@@ -202,8 +203,33 @@ pub fn sqlite_triggers(conn: &mut DbConnection) -> QueryResult<Vec<(String, Stri
     }
     let rows: Vec<Trigger> = diesel::sql_query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
-         AND tbl_name IN ('places', 'bookings') ORDER BY name",
+         AND tbl_name IN ('places', 'bookings', 'stays', 'guests') ORDER BY name",
     )
     .load(conn)?;
     Ok(rows.into_iter().map(|t| (t.name, t.sql)).collect())
+}
+
+/// The report summaries of migration 000009 filled anew from the rows, with
+/// the migration's own statements (everything after its "Fill the
+/// summaries" line): after a bulk load written with the triggers off.
+pub fn rebuild_report_summaries(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    const MARK: &str = "-- Fill the summaries from what is there.";
+    let migration = match conn {
+        DbConnection::Sqlite(_) => {
+            include_str!("../../migrations/sqlite/2026-11-22-000009_reports/up.sql")
+        }
+        DbConnection::Postgres(_) => {
+            include_str!("../../migrations/postgres/2026-11-22-000009_reports/up.sql")
+        }
+    };
+    let fill = migration
+        .split_once(MARK)
+        .map(|(_, fill)| fill)
+        .ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError("migration 000009 has no fill".into())
+        })?;
+    conn.batch_execute(&format!(
+        "DELETE FROM report_nights; DELETE FROM report_guest_spans; DELETE FROM report_stays; {fill}"
+    ))
 }

@@ -20,6 +20,9 @@ pub mod schema;
 pub mod seed;
 pub mod stays;
 pub mod users;
+// reports (issue 7)
+pub mod feedback;
+pub mod reports;
 
 use std::time::Duration;
 

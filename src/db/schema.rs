@@ -367,4 +367,78 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     place_counts,
     held_counts,
+    // reports (issue 7)
+    complaints,
+    survey_responses,
+    report_nights,
+    report_guest_spans,
+    report_stays,
 );
+
+// ---- reports (issue 7) ----
+
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        shelter_id -> Text,
+        night -> Date,
+        source -> Text,
+        kind -> Text,
+        category -> Text,
+        text -> Text,
+        status -> Text,
+        response -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> Text,
+        shelter_id -> Text,
+        night -> Date,
+        questionnaire -> Text,
+        safe -> Nullable<Text>,
+        respected -> Nullable<Text>,
+        clean -> Nullable<Text>,
+        informed -> Nullable<Text>,
+        overall -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    report_nights (night, shelter_id, category, kind) {
+        night -> Date,
+        shelter_id -> Text,
+        category -> Text,
+        kind -> Text,
+        booked -> Integer,
+        occupied -> Integer,
+        released -> Integer,
+    }
+}
+
+diesel::table! {
+    report_guest_spans (span, starts, organization_id, guest_id) {
+        span -> Text,
+        starts -> Date,
+        organization_id -> Text,
+        guest_id -> Text,
+        gender -> Text,
+        citizenship -> Text,
+        born -> Date,
+        bed_nights -> Integer,
+    }
+}
+
+diesel::table! {
+    report_stays (first_night, shelter_id, outcome) {
+        first_night -> Date,
+        shelter_id -> Text,
+        outcome -> Text,
+        stays -> Integer,
+    }
+}

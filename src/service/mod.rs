@@ -12,6 +12,10 @@ pub mod privacy;
 pub mod shelters;
 pub mod stays;
 pub mod users;
+// reports (issue 7)
+pub mod feedback;
+pub mod reports;
+pub mod suppression;
 
 use crate::db::{DbPool, PooledConn};
 use crate::error::AppError;

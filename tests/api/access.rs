@@ -129,6 +129,30 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/admin/clock", "admin"),
     ("POST", "/api/v1/admin/retention", "admin"),
     ("GET", "/api/v1/audit", "admin"),
+    // Reports (issue 7): aggregates for coordinators and outreach; rows
+    // and complaint texts for coordinators only.
+    ("GET", "/api/v1/reports/follow-up", "coordinator outreach"),
+    (
+        "GET",
+        "/api/v1/reports/follow-up.csv",
+        "coordinator outreach",
+    ),
+    (
+        "GET",
+        "/api/v1/reports/follow-up.html",
+        "coordinator outreach",
+    ),
+    ("GET", "/api/v1/reports/occupancy", "coordinator outreach"),
+    ("GET", "/api/v1/reports/bed-nights.csv", "coordinator"),
+    ("POST", "/api/v1/complaints", "coordinator shelter_staff"),
+    ("GET", "/api/v1/complaints", "coordinator"),
+    ("PATCH", "/api/v1/complaints/{id}", "coordinator"),
+    ("GET", "/api/v1/survey", "any"),
+    (
+        "POST",
+        "/api/v1/survey/responses",
+        "coordinator shelter_staff",
+    ),
 ];
 
 /// Every (method, path) under /api/v1 in the OpenAPI document.
@@ -233,6 +257,8 @@ backend_tests! {
             ("POST", "/api/v1/stays".into(), json!({"guest_id": other, "shelter_id": w.a.id})),
             ("POST", "/api/v1/incidents".into(), json!({"shelter_id": w.a.id, "kind": "threat", "description": "shouting"})),
             ("POST", "/api/v1/intake-sessions".into(), json!({"shelter_ids": [w.a.id]})),
+            ("POST", "/api/v1/complaints".into(), json!({"shelter_id": w.a.id, "source": "guest", "kind": "complaint", "category": "food", "text": "cold soup"})),
+            ("POST", "/api/v1/survey/responses".into(), json!({"shelter_id": w.a.id, "safe": "yes"})),
         ];
         for (method, path, body) in &cells {
             let res = call(&w.app, method, path, Some(&desk_b), body).await;

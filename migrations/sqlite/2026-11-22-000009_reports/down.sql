@@ -1,0 +1,14 @@
+DROP TRIGGER report_stays_update;
+DROP TRIGGER report_stays_insert;
+DROP TRIGGER report_guests_update;
+DROP TRIGGER report_bookings_update;
+DROP TRIGGER report_bookings_delete;
+DROP TRIGGER report_bookings_insert;
+DROP INDEX referrals_created;
+DROP INDEX bookings_unclaimed;
+DROP TABLE report_stays;
+DROP INDEX report_guest_spans_groups;
+DROP TABLE report_guest_spans;
+DROP TABLE report_nights;
+DROP TABLE survey_responses;
+DROP TABLE complaints;
