@@ -104,13 +104,29 @@ pub struct Counts {
     pub released: i64,
 }
 
+/// Night, shelter (or "" for all), category, kind and the counts.
+pub type NightCount = (NaiveDate, String, String, String, Counts);
+
+/// Night, category, kind and the three sums, as summed by SQL.
+type SummedRow = (
+    NaiveDate,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// Shelter, kind, category, status and how many.
+pub type ComplaintCount = (String, String, String, String, i64);
+
 /// The summary per night, shelter, category and kind (one shelter, or all).
 pub fn night_counts(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
     shelter: Option<&str>,
-) -> QueryResult<Vec<(NaiveDate, String, String, String, Counts)>> {
+) -> QueryResult<Vec<NightCount>> {
     let mut q = report_nights::table
         .filter(report_nights::night.between(from, to))
         .select((
@@ -151,14 +167,7 @@ pub fn night_totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, String, String, Counts)>> {
-    let rows: Vec<(
-        NaiveDate,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    )> = report_nights::table
+    let rows: Vec<SummedRow> = report_nights::table
         .filter(report_nights::night.between(from, to))
         .group_by((
             report_nights::night,
@@ -361,7 +370,7 @@ pub fn complaint_counts(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<Vec<(String, String, String, String, i64)>> {
+) -> QueryResult<Vec<ComplaintCount>> {
     complaints::table
         .filter(complaints::night.between(from, to))
         .group_by((
