@@ -417,6 +417,37 @@ pub fn survey_answers(
         .load(conn)
 }
 
+// ------------------------------------------------------ the summaries
+
+/// Where migration 000009 starts filling the summaries.
+const FILL_MARKER: &str = "-- Fill the summaries from what is there.";
+
+/// Fills the summaries again from the bookings, stays and guests, in one
+/// transaction: after a bulk load that went around the triggers
+/// (`session_replication_role = replica` on PostgreSQL), or to check
+/// them. The statements are the migration's own.
+pub fn rebuild_summaries(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    let migration = match conn {
+        DbConnection::Sqlite(_) => {
+            include_str!("../../migrations/sqlite/2026-11-22-000009_reports/up.sql")
+        }
+        DbConnection::Postgres(_) => {
+            include_str!("../../migrations/postgres/2026-11-22-000009_reports/up.sql")
+        }
+    };
+    let fill = migration
+        .split_once(FILL_MARKER)
+        .map(|(_, fill)| fill)
+        .unwrap_or_default();
+    super::write_tx(conn, |c| {
+        c.batch_execute(
+            "DELETE FROM report_nights; DELETE FROM report_guest_spans; DELETE FROM report_stays;",
+        )?;
+        c.batch_execute(fill)
+    })
+}
+
 // ------------------------------------------------------ unique guests
 
 /// Guests with a bed night in the period, grouped by organisation ('' is

@@ -1470,4 +1470,19 @@ backend_tests! {
         // The Stockholm seed: four organisations, three of them with a shelter.
         assert_eq!(report["organisations"].as_array().unwrap().len(), 3);
     }
+
+    async fn the_summaries_rebuilt_from_the_bookings_give_the_same_report(b: Backend) {
+        let m = build_month(b).await;
+        let before = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
+        let mut conn = m.app.conn();
+        {
+            use diesel::prelude::*;
+            diesel::sql_query("DELETE FROM report_guest_spans").execute(&mut *conn).unwrap();
+        }
+        let emptied = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
+        assert_ne!(figures_of(&emptied), figures_of(&before), "the report reads the summaries");
+        nattplats::db::reports::rebuild_summaries(&mut conn).unwrap();
+        let after = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
+        assert_same(&figures_of(&after), &figures_of(&before), "rebuilt");
+    }
 }
