@@ -439,7 +439,9 @@ pub fn rebuild_summaries(conn: &mut DbConnection) -> QueryResult<()> {
     let fill = migration
         .split_once(FILL_MARKER)
         .map(|(_, fill)| fill)
-        .unwrap_or_default();
+        .ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError("migration 000009 has no fill".into())
+        })?;
     super::write_tx(conn, |c| {
         c.batch_execute(
             "DELETE FROM report_nights; DELETE FROM report_guest_spans; DELETE FROM report_stays;",
