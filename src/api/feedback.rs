@@ -81,7 +81,7 @@ pub struct CreateComplaint {
     /// 1 to 4000 characters; no control characters but line breaks.
     #[schema(
         max_length = 4000,
-        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*\S[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
     )]
     text: String,
 }
@@ -206,7 +206,7 @@ pub struct UpdateComplaint {
     /// The answer given; needed (here or before) to mark it `answered`.
     #[schema(
         max_length = 4000,
-        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*\S[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
     )]
     response: Option<String>,
 }
@@ -356,17 +356,6 @@ pub async fn answer_survey(
     }
     if b.overall.is_some_and(|o| !(1..=5).contains(&o)) {
         errors.push(FieldError::new("overall", "must be 1 to 5"));
-    }
-    if b.safe.is_none()
-        && b.respected.is_none()
-        && b.clean.is_none()
-        && b.informed.is_none()
-        && b.overall.is_none()
-    {
-        errors.push(FieldError::new(
-            "answers",
-            "at least one question must be answered",
-        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

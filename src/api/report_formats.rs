@@ -438,13 +438,11 @@ pub fn follow_up_html(r: &FollowUpReport, turnaways_per_night: &[(NaiveDate, i64
     );
     out.push_str("<h2>Turn-aways (unmet need)</h2>");
     turnaway_chart(&mut out, r);
-    let per_night: i64 = turnaways_per_night.iter().map(|(_, n)| *n).sum();
     let _ = write!(
         out,
         "<p class=\"note\">Refusals on {} nights of the period.</p>",
         turnaways_per_night.iter().filter(|(_, n)| *n > 0).count()
     );
-    let _ = per_night;
     table_html(&mut out, "turnaways", "By reason", &r.turnaways);
     out.push_str("<h2>Referrals</h2>");
     table_html(

@@ -104,13 +104,29 @@ pub struct Counts {
     pub released: i64,
 }
 
+/// Night, shelter (or "" for all), category, kind and the counts.
+pub type NightCount = (NaiveDate, String, String, String, Counts);
+
+/// Night, category, kind and the three sums, as summed by SQL.
+type SummedRow = (
+    NaiveDate,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// Shelter, kind, category, status and how many.
+pub type ComplaintCount = (String, String, String, String, i64);
+
 /// The summary per night, shelter, category and kind (one shelter, or all).
 pub fn night_counts(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
     shelter: Option<&str>,
-) -> QueryResult<Vec<(NaiveDate, String, String, String, Counts)>> {
+) -> QueryResult<Vec<NightCount>> {
     let mut q = report_nights::table
         .filter(report_nights::night.between(from, to))
         .select((
@@ -151,14 +167,7 @@ pub fn night_totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, String, String, Counts)>> {
-    let rows: Vec<(
-        NaiveDate,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    )> = report_nights::table
+    let rows: Vec<SummedRow> = report_nights::table
         .filter(report_nights::night.between(from, to))
         .group_by((
             report_nights::night,
@@ -361,7 +370,7 @@ pub fn complaint_counts(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<Vec<(String, String, String, String, i64)>> {
+) -> QueryResult<Vec<ComplaintCount>> {
     complaints::table
         .filter(complaints::night.between(from, to))
         .group_by((
@@ -406,6 +415,39 @@ pub fn survey_answers(
             survey_responses::overall,
         ))
         .load(conn)
+}
+
+// ------------------------------------------------------ the summaries
+
+/// Where migration 000009 starts filling the summaries.
+const FILL_MARKER: &str = "-- Fill the summaries from what is there.";
+
+/// Fills the summaries again from the bookings, stays and guests, in one
+/// transaction: after a bulk load that went around the triggers
+/// (`session_replication_role = replica` on PostgreSQL), or to check
+/// them. The statements are the migration's own.
+pub fn rebuild_summaries(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    let migration = match conn {
+        DbConnection::Sqlite(_) => {
+            include_str!("../../migrations/sqlite/2026-11-22-000009_reports/up.sql")
+        }
+        DbConnection::Postgres(_) => {
+            include_str!("../../migrations/postgres/2026-11-22-000009_reports/up.sql")
+        }
+    };
+    let fill = migration
+        .split_once(FILL_MARKER)
+        .map(|(_, fill)| fill)
+        .ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError("migration 000009 has no fill".into())
+        })?;
+    super::write_tx(conn, |c| {
+        c.batch_execute(
+            "DELETE FROM report_nights; DELETE FROM report_guest_spans; DELETE FROM report_stays;",
+        )?;
+        c.batch_execute(fill)
+    })
 }
 
 // ------------------------------------------------------ unique guests

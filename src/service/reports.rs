@@ -441,7 +441,7 @@ fn night_use(
     let mut acc: BTreeMap<(NaiveDate, String, String), (Counts, i64, i64)> = BTreeMap::new();
     let mut shelters: BTreeSet<String> =
         places.per_shelter.keys().map(|(s, _)| s.clone()).collect();
-    for ((_, s), _) in &places.openings {
+    for (_, s) in places.openings.keys() {
         shelters.insert(s.clone());
     }
     for (n, s, c, k, counts) in rows {
@@ -596,10 +596,13 @@ struct Builder {
     orgs: Vec<(String, String)>,
 }
 
+/// A row before suppression: organisation, label, cell figures, total.
+type DraftRow = (Option<String>, String, Vec<usize>, Option<usize>);
+
 /// A table before suppression: figure ids.
 struct Draft {
     columns: Vec<String>,
-    rows: Vec<(Option<String>, String, Vec<usize>, Option<usize>)>,
+    rows: Vec<DraftRow>,
 }
 
 impl Builder {
@@ -1038,7 +1041,7 @@ pub fn follow_up(
 
         // Complaints and feedback.
         let comp = q::complaint_counts(c, from, to)?;
-        let by = |f: &dyn Fn(&(String, String, String, String, i64)) -> String| {
+        let by = |f: &dyn Fn(&q::ComplaintCount) -> String| {
             count_map(comp.iter().map(|r| ((org(&r.0), f(r)), r.4)))
         };
         let cat = by(&|r| r.2.clone());

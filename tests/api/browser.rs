@@ -10,7 +10,6 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::*;
 use crate::reports::build_month;
 
 fn chromium() -> String {

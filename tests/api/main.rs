@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod coordination;
+mod feedback;
 mod followup;
 mod guests;
 mod idempotency;

@@ -103,6 +103,9 @@ pub struct PlacementM {
     pub kind: &'static str,
 }
 
+/// One survey answer: night, [safe, respected, clean, informed], overall.
+pub type SurveyM = (NaiveDate, [Option<&'static str>; 4], Option<i32>);
+
 /// Everything the month did, as the API answered.
 pub struct Month {
     pub app: TestApp,
@@ -125,7 +128,7 @@ pub struct Month {
     /// (night, shelter, kind, category, status)
     pub complaints: Vec<(NaiveDate, usize, &'static str, &'static str, &'static str)>,
     /// (night, [safe, respected, clean, informed], overall)
-    pub survey: Vec<(NaiveDate, [Option<&'static str>; 4], Option<i32>)>,
+    pub survey: Vec<SurveyM>,
     pub cold_nights: BTreeMap<NaiveDate, i64>,
     /// (shelter, category, first, last)
     pub outages: Vec<(usize, String, NaiveDate, NaiveDate)>,
@@ -239,6 +242,7 @@ fn roll(g: usize, n: NaiveDate) -> u32 {
 /// December 2019 at two shelters of two organisations, driven through
 /// the API. The clock ends on 2020-01-01 18:00, so every night of
 /// December is over.
+#[allow(clippy::needless_range_loop)] // guests are indices into several ledgers
 pub async fn build_month(b: Backend) -> Month {
     let app = spawn_with(
         b,
@@ -652,8 +656,8 @@ pub async fn build_month(b: Backend) -> Month {
         }
         // Complaints and feedback through the month: at A from guests
         // (by the desk), at B from staff (by the coordinator).
-        if night.day() % 4 == 0 {
-            let (shelter, token, source, kind, category) = if night.day() % 8 == 0 {
+        if night.day().is_multiple_of(4) {
+            let (shelter, token, source, kind, category) = if night.day().is_multiple_of(8) {
                 (
                     0,
                     m.desk_a.clone(),
@@ -1465,5 +1469,20 @@ backend_tests! {
         assert_eq!(report["period"]["to"], "2019-12-09");
         // The Stockholm seed: four organisations, three of them with a shelter.
         assert_eq!(report["organisations"].as_array().unwrap().len(), 3);
+    }
+
+    async fn the_summaries_rebuilt_from_the_bookings_give_the_same_report(b: Backend) {
+        let m = build_month(b).await;
+        let before = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
+        let mut conn = m.app.conn();
+        {
+            use diesel::prelude::*;
+            diesel::sql_query("DELETE FROM report_guest_spans").execute(&mut *conn).unwrap();
+        }
+        let emptied = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
+        assert_ne!(figures_of(&emptied), figures_of(&before), "the report reads the summaries");
+        nattplats::db::reports::rebuild_summaries(&mut conn).unwrap();
+        let after = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
+        assert_same(&figures_of(&after), &figures_of(&before), "rebuilt");
     }
 }
