@@ -450,7 +450,8 @@ fn run(args: Args) -> anyhow::Result<bool> {
                 let (status, g) = client.timed(&results, "register guest", "POST", "/api/v1/guests", Some(&guest), None);
                 let Some(guest_id) = g["id"].as_str().filter(|_| status == 201) else { continue };
                 ack(format!("guest {guest_id}"));
-                let shelter = &shelters[(i as usize + d) % shelters.len()];
+                // Any shelter, so that runs after runs find free places.
+                let shelter = &shelters[rand::random_range(0..shelters.len())];
                 let body = json!({"guest_id": guest_id, "shelter_id": shelter, "category": if woman { "women" } else { "regular" }});
                 let key = format!("load-{tag}-{d}-{i}");
                 let (status, stay) = client.timed(&results, "intake (POST /stays)", "POST", "/api/v1/stays", Some(&body), Some(&key));
@@ -711,14 +712,19 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
         .filter(places::category.eq("regular"))
         .select((places::id, places::shelter_id))
         .load(&mut *conn)?;
+    // Far in the future, so nothing real is in the way, and after what an
+    // earlier ceiling run wrote.
+    let latest: Option<chrono::NaiveDate> = nattplats::db::schema::bookings::table
+        .select(diesel::dsl::max(nattplats::db::schema::bookings::night))
+        .first(&mut *conn)?;
+    let far = chrono::NaiveDate::from_ymd_opt(2200, 1, 1).unwrap_or_default();
+    let base = latest.map_or(far, |l| l + chrono::Duration::days(14)).max(far);
     drop(conn);
     anyhow::ensure!(!place_ids.is_empty(), "no regular places for the ceiling");
     let place_ids = Arc::new(place_ids);
     let counter = Arc::new(AtomicU64::new(0));
     let seconds = (args.seconds / 5).max(3);
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    // Far in the future, so nothing real is in the way.
-    let base = chrono::NaiveDate::from_ymd_opt(2200, 1, 1).unwrap_or_default();
     let tag = letters(u64::from(rand::random::<u32>()));
     let mut threads = Vec::new();
     for _ in 0..args.desks.max(1) {
