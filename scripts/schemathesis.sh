@@ -126,8 +126,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 # first_night; ids in the body (shelters, guests, incidents, places) must
 # exist, each named once, and a shelter_staff user needs a shelter. And an
 # integer written 342.0 is an integer to JSON Schema but a float to serde:
-# the service wants 342 (months of POST /admin/retention).
-include-name-regex = '^(GET /api/v1/(cold-nights|incidents)|POST /api/v1/(admin/retention|guests|users|bans|incidents|intake-sessions|placements|stays|referrals|shelters/\{id\}/places/\{place_id\}/out-of-service|stays/\{id\}/move)|PUT /api/v1/cold-nights/\{night\})$'
+# the service wants 342 (months of POST /admin/retention). Reports: a
+# period's rules (from not after to, at most a partnership year, a preset
+# with its date); a complaint answered needs a response; survey grades
+# are integers.
+include-name-regex = '^(GET /api/v1/(cold-nights|incidents|complaints|reports/.*)|POST /api/v1/(admin/retention|guests|users|bans|incidents|intake-sessions|placements|stays|referrals|survey/responses|shelters/\{id\}/places/\{place_id\}/out-of-service|stays/\{id\}/move)|PUT /api/v1/cold-nights/\{night\}|PATCH /api/v1/complaints/\{id\})$'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 EOF
 

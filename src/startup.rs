@@ -194,7 +194,7 @@ fn load_secret(source: &JwtSecretSource) -> anyhow::Result<SecretString> {
                 rand::rng().fill_bytes(&mut bytes);
                 let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
                 write_private(path, &text)?;
-                tracing::info!(path = %path.display(), "generated a new token signing secret");
+                tracing::info!(path = %path.display(), "generated a new secret");
                 Ok(SecretString::from(text))
             }
         }

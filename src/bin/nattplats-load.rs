@@ -718,7 +718,9 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
         .select(diesel::dsl::max(nattplats::db::schema::bookings::night))
         .first(&mut *conn)?;
     let far = chrono::NaiveDate::from_ymd_opt(2200, 1, 1).unwrap_or_default();
-    let base = latest.map_or(far, |l| l + chrono::Duration::days(14)).max(far);
+    let base = latest
+        .map_or(far, |l| l + chrono::Duration::days(14))
+        .max(far);
     drop(conn);
     anyhow::ensure!(!place_ids.is_empty(), "no regular places for the ceiling");
     let place_ids = Arc::new(place_ids);

@@ -134,7 +134,7 @@ pub fn seed(
     }
     if result.is_ok() {
         progress("filling the report summaries");
-        if let Err(e) = counts::rebuild_report_summaries(conn) {
+        if let Err(e) = super::reports::rebuild_summaries(conn) {
             result = Err(e.into());
         }
     }

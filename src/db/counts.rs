@@ -208,28 +208,3 @@ pub fn sqlite_triggers(conn: &mut DbConnection) -> QueryResult<Vec<(String, Stri
     .load(conn)?;
     Ok(rows.into_iter().map(|t| (t.name, t.sql)).collect())
 }
-
-/// The report summaries of migration 000009 filled anew from the rows, with
-/// the migration's own statements (everything after its "Fill the
-/// summaries" line): after a bulk load written with the triggers off.
-pub fn rebuild_report_summaries(conn: &mut DbConnection) -> QueryResult<()> {
-    use diesel::connection::SimpleConnection;
-    const MARK: &str = "-- Fill the summaries from what is there.";
-    let migration = match conn {
-        DbConnection::Sqlite(_) => {
-            include_str!("../../migrations/sqlite/2026-11-22-000009_reports/up.sql")
-        }
-        DbConnection::Postgres(_) => {
-            include_str!("../../migrations/postgres/2026-11-22-000009_reports/up.sql")
-        }
-    };
-    let fill = migration
-        .split_once(MARK)
-        .map(|(_, fill)| fill)
-        .ok_or_else(|| {
-            diesel::result::Error::QueryBuilderError("migration 000009 has no fill".into())
-        })?;
-    conn.batch_execute(&format!(
-        "DELETE FROM report_nights; DELETE FROM report_guest_spans; DELETE FROM report_stays; {fill}"
-    ))
-}
