@@ -135,6 +135,24 @@ pub fn lock_guest(conn: &mut DbConnection, guest_id: &str) -> QueryResult<()> {
     }
 }
 
+/// Makes intakes at one shelter take turns on PostgreSQL (SQLite has one
+/// writer anyway): each then chooses among the places the one before left
+/// free, instead of many desks choosing the same place, all but one
+/// failing on the unique index and trying again. `FOR NO KEY UPDATE`, so
+/// rows that merely refer to the shelter are not held up.
+pub fn lock_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<()> {
+    use super::schema::shelters;
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgres(c) => shelters::table
+            .filter(shelters::id.eq(shelter_id))
+            .select(shelters::id)
+            .for_no_key_update()
+            .load::<String>(c)
+            .map(drop),
+    }
+}
+
 /// The guest's nights held between `first` and `last`, of any kind.
 pub fn guest_held_nights(
     conn: &mut DbConnection,

@@ -451,6 +451,8 @@ fn grant_once(
     if !places::shelter_exists(conn, &req.shelter_id)? {
         return Err(AppError::not_found("shelter").into());
     }
+    // Always after the guest's lock: one order, no deadlock.
+    db_stays::lock_shelter(conn, &req.shelter_id)?;
     let first = req.first_night.unwrap_or(now.night);
     let rules = rules_for(p, first)?;
     let gender = gender_of(&guest);
