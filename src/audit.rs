@@ -3,12 +3,16 @@
 //! transaction as the act (who, which roles, what, which guest, when, the
 //! request id). Entries carry no names, only ids.
 //!
-//! Entries are hash-chained: entry `n` stores the hash of entry `n - 1` and
-//! a SHA-256 over its own fields and that hash; the head row holds the last
-//! sequence number and hash. Appending locks the head row, so the chain has
-//! one order even with several instances on one PostgreSQL. [`verify`]
-//! walks the chain and names every entry that was edited, removed or
-//! re-ordered since it was written.
+//! Entries are hash-chained in [`CHAINS`] chains. An act appends to one
+//! chain, chosen from its request id (or, without one, its user): entry
+//! `n` of a chain stores the hash of entry `n - 1` of that chain and a
+//! SHA-256 over its own fields and that hash; the chain's head row holds
+//! its last link and hash and is locked while appending, so each chain has
+//! one order even with several instances on one PostgreSQL, while acts on
+//! different chains no longer wait for each other's commit. `seq` orders
+//! the whole trail. Chain 0 holds the entries written while there was one
+//! chain, with their hashes of then. [`verify`] walks every chain and names
+//! every entry that was edited, removed or re-ordered since it was written.
 
 use std::future::{Ready, ready};
 
@@ -20,7 +24,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
-use crate::db::schema::{audit_entries, audit_head};
+use crate::db::schema::{audit_chains, audit_entries};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
 
@@ -155,25 +159,65 @@ pub struct Entry {
     pub request_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// Which chain (0 for the entries of the one chain before there were
+    /// several).
+    pub chain: i32,
+    /// Its place in its chain, from 1, without gaps.
+    pub link: i64,
 }
+
+/// The chains new entries go to: 1 to `CHAINS` (the migration writes a
+/// head row for each).
+pub const CHAINS: i32 = 16;
 
 impl Entry {
     /// SHA-256 over every field but the hash itself, as one JSON array (an
     /// unambiguous encoding: no two different entries give the same text).
+    /// Entries of chain 0 keep the form they were written in, without chain
+    /// and link (there, the link is the sequence number).
     pub fn digest(&self) -> String {
-        let fields = serde_json::json!([
-            self.seq,
-            self.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
-            self.user_id,
-            self.roles,
-            self.action,
-            self.guest_id,
-            self.subject_id,
-            self.request_id,
-            self.prev_hash,
-        ]);
+        let at = self.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+        let fields = if self.chain == 0 {
+            serde_json::json!([
+                self.seq,
+                at,
+                self.user_id,
+                self.roles,
+                self.action,
+                self.guest_id,
+                self.subject_id,
+                self.request_id,
+                self.prev_hash,
+            ])
+        } else {
+            serde_json::json!([
+                self.chain,
+                self.link,
+                self.seq,
+                at,
+                self.user_id,
+                self.roles,
+                self.action,
+                self.guest_id,
+                self.subject_id,
+                self.request_id,
+                self.prev_hash,
+            ])
+        };
         hex::encode(Sha256::digest(fields.to_string().as_bytes()))
     }
+}
+
+/// The chain an act of `who` appends to: the same for every entry of one
+/// request (so a transaction locks one head), spread evenly over requests.
+pub fn chain_of(who: &Who) -> i32 {
+    let key = who.request_id.as_deref().unwrap_or(&who.user_id);
+    // FNV-1a: stable across builds and instances, unlike the std hasher.
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // The remainder is below CHAINS, so it fits.
+    1 + i32::try_from(hash % CHAINS as u64).unwrap_or(0)
 }
 
 /// Appends one entry. Call inside the write transaction of the act.
@@ -184,16 +228,32 @@ pub fn record(
     target: &Target,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let head = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash));
-    // The head row is the chain's lock: one appender at a time.
+    let chain = chain_of(who);
+    let head = audit_chains::table
+        .find(chain)
+        .select((audit_chains::link, audit_chains::hash));
+    // The head row is the chain's lock: one appender at a time per chain.
     let (last, prev_hash): (i64, String) = match conn {
         DbConnection::Postgres(c) => head.for_update().first(c)?,
         DbConnection::Sqlite(c) => head.first(c)?,
     };
+    // Taken after the lock, so `seq` grows along each chain too. SQLite
+    // has one writer at a time; PostgreSQL's sequence does not wait for
+    // other chains (a rolled-back act leaves a gap in `seq`, never in a
+    // chain).
+    let seq: i64 = match conn {
+        DbConnection::Postgres(c) => diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "nextval('audit_entries_seq')",
+        ))
+        .get_result(c)?,
+        DbConnection::Sqlite(c) => audit_entries::table
+            .select(diesel::dsl::max(audit_entries::seq))
+            .first::<Option<i64>>(c)?
+            .unwrap_or(0)
+            .saturating_add(1),
+    };
     let mut entry = Entry {
-        seq: last + 1,
+        seq,
         // Stored to the microsecond on both backends, so the hash holds.
         at: at.trunc_subsecs(6),
         user_id: who.user_id.clone(),
@@ -204,15 +264,17 @@ pub fn record(
         request_id: who.request_id.clone(),
         prev_hash,
         hash: String::new(),
+        chain,
+        link: last + 1,
     };
     entry.hash = entry.digest();
     diesel::insert_into(audit_entries::table)
         .values(&entry)
         .execute(conn)?;
-    diesel::update(audit_head::table.find(1))
+    diesel::update(audit_chains::table.find(chain))
         .set((
-            audit_head::seq.eq(entry.seq),
-            audit_head::hash.eq(&entry.hash),
+            audit_chains::link.eq(entry.link),
+            audit_chains::hash.eq(&entry.hash),
         ))
         .execute(conn)?;
     Ok(())
@@ -274,17 +336,50 @@ pub struct Verification {
     pub problems: Vec<String>,
 }
 
-/// Walks the whole chain in order and checks every link and the head.
+/// Walks every chain in order and checks every link and each chain's head.
 pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
+    let heads: Vec<(i32, i64, String)> = audit_chains::table
+        .select((audit_chains::chain, audit_chains::link, audit_chains::hash))
+        .order(audit_chains::chain.asc())
+        .load(conn)?;
+    let mut found = Verification {
+        entries: 0,
+        problems: Vec::new(),
+    };
+    let chains: Vec<i32> = audit_entries::table
+        .select(audit_entries::chain)
+        .distinct()
+        .load(conn)?;
+    for chain in chains {
+        if !heads.iter().any(|(c, _, _)| *c == chain) {
+            found
+                .problems
+                .push(format!("chain {chain} has entries but no head"));
+        }
+    }
+    for (chain, head_link, head_hash) in heads {
+        verify_chain(conn, chain, head_link, &head_hash, &mut found)?;
+    }
+    Ok(found)
+}
+
+/// One chain: links 1, 2, ... each following the one before, each hash
+/// its own, and the last one the head's.
+fn verify_chain(
+    conn: &mut DbConnection,
+    chain: i32,
+    head_link: i64,
+    head_hash: &str,
+    found: &mut Verification,
+) -> QueryResult<()> {
     const BATCH: i64 = 10_000;
-    let mut problems = Vec::new();
-    let mut expected_seq = 1i64;
+    let mut expected = 1i64;
     let mut prev_hash = String::new();
-    let mut entries = 0u64;
     loop {
         let batch: Vec<Entry> = audit_entries::table
-            .filter(audit_entries::seq.ge(expected_seq.min(i64::MAX - 1)))
-            .order(audit_entries::seq.asc())
+            .filter(audit_entries::chain.eq(chain))
+            .filter(audit_entries::link.ge(expected.min(i64::MAX - 1)))
+            .order(audit_entries::link.asc())
             .limit(BATCH)
             .select(Entry::as_select())
             .load(conn)?;
@@ -292,40 +387,39 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
             break;
         }
         for e in &batch {
-            entries += 1;
-            if e.seq != expected_seq {
-                problems.push(format!(
-                    "entries {expected_seq} to {} are missing",
-                    e.seq - 1
+            found.entries += 1;
+            if e.link != expected {
+                found.problems.push(format!(
+                    "chain {chain}: links {expected} to {} are missing (before entry {})",
+                    e.link - 1,
+                    e.seq
                 ));
             } else if e.prev_hash != prev_hash {
-                problems.push(format!(
-                    "entry {} does not follow the entry before it",
+                found.problems.push(format!(
+                    "entry {} does not follow the entry before it in chain {chain}",
                     e.seq
                 ));
             }
             if e.digest() != e.hash {
-                problems.push(format!("entry {} was changed after it was written", e.seq));
+                found
+                    .problems
+                    .push(format!("entry {} was changed after it was written", e.seq));
             }
-            expected_seq = e.seq + 1;
+            expected = e.link + 1;
             prev_hash = e.hash.clone();
         }
     }
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    if head_seq != expected_seq - 1 {
-        problems.push(format!(
-            "the trail ends at entry {} but {head_seq} were written",
-            expected_seq - 1
+    if head_link != expected - 1 {
+        found.problems.push(format!(
+            "chain {chain} ends at link {} but {head_link} were written",
+            expected - 1
         ));
     } else if head_hash != prev_hash {
-        problems.push(format!(
-            "the last entry, {head_seq}, is not the one that was written"
+        found.problems.push(format!(
+            "the last entry of chain {chain}, link {head_link}, is not the one that was written"
         ));
     }
-    Ok(Verification { entries, problems })
+    Ok(())
 }
 
 /// Which entries an admin asks for.
@@ -382,6 +476,8 @@ mod tests {
             request_id: Some("r1".into()),
             prev_hash: "ab".into(),
             hash: String::new(),
+            chain: 3,
+            link: 5,
         };
         e.hash = e.digest();
         e
@@ -391,7 +487,9 @@ mod tests {
     fn every_field_is_covered_by_the_hash() {
         let e = entry();
         type Change = fn(&mut Entry);
-        let changes: [Change; 9] = [
+        let changes: [Change; 11] = [
+            |e| e.chain += 1,
+            |e| e.link += 1,
             |e| e.seq += 1,
             |e| e.at += chrono::Duration::microseconds(1),
             |e| e.user_id.push('x'),
@@ -418,5 +516,41 @@ mod tests {
         a.guest_id = None;
         b.guest_id = Some(String::new());
         assert_ne!(a.digest(), b.digest());
+    }
+
+    #[test]
+    fn entries_of_the_one_chain_of_before_keep_their_hashes() {
+        let mut e = entry();
+        e.chain = 0;
+        e.link = e.seq;
+        let then = r#"[7,"2019-12-01T22:30:00.123456","u1","coordinator","guest.read","g1",null,"r1","ab"]"#;
+        assert_eq!(e.digest(), hex::encode(Sha256::digest(then.as_bytes())));
+        let mut chained = e.clone();
+        chained.chain = 1;
+        assert_ne!(chained.digest(), e.digest());
+    }
+
+    #[test]
+    fn one_request_appends_to_one_chain_and_requests_spread_over_all() {
+        let who = |request: Option<String>, user: &str| Who {
+            user_id: user.to_owned(),
+            roles: "coordinator".to_owned(),
+            request_id: request,
+        };
+        let r = Some("5f0c4a57-2b1e-4d8e-9c1a-0d6f3b2e7a10".to_owned());
+        assert_eq!(chain_of(&who(r.clone(), "u1")), chain_of(&who(r, "u2")));
+        assert_eq!(chain_of(&who(None, "u1")), chain_of(&who(None, "u1")));
+        let mut hits = [0u32; CHAINS as usize + 1];
+        for i in 0..3_200 {
+            let c = chain_of(&who(Some(format!("request-{i}")), "u1"));
+            assert!((1..=CHAINS).contains(&c), "{c}");
+            hits[c as usize] += 1;
+        }
+        assert_eq!(hits[0], 0);
+        // Evenly: each chain near 200 of the 3,200.
+        assert!(
+            hits[1..].iter().all(|&n| (120..=280).contains(&n)),
+            "{hits:?}"
+        );
     }
 }

@@ -48,6 +48,10 @@ pub struct EntryOut {
     guest_id: Option<String>,
     subject_id: Option<String>,
     request_id: Option<String>,
+    /// The hash chain the entry is in (`nattplats audit verify` walks each).
+    chain: i32,
+    /// Its place in that chain, from 1.
+    link: i64,
     hash: String,
 }
 
@@ -62,6 +66,8 @@ impl From<Entry> for EntryOut {
             guest_id: e.guest_id,
             subject_id: e.subject_id,
             request_id: e.request_id,
+            chain: e.chain,
+            link: e.link,
             hash: e.hash,
         }
     }

@@ -173,6 +173,17 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(reverted.len())
 }
 
+/// Reverts the newest applied migration (for the tests of an upgrade over
+/// data written before it).
+pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<String> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("revert failed: {e}"))?;
+    Ok(reverted.to_string())
+}
+
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so the
 /// write lock is taken before the first read and two writers queue on the
 /// busy timeout instead of one failing on upgrade.

@@ -297,13 +297,16 @@ diesel::table! {
         request_id -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        chain -> Integer,
+        link -> BigInt,
     }
 }
 
 diesel::table! {
-    audit_head (id) {
-        id -> Integer,
-        seq -> BigInt,
+    /// The head of each audit chain (migration 000011).
+    audit_chains (chain) {
+        chain -> Integer,
+        link -> BigInt,
         hash -> Text,
     }
 }
@@ -364,7 +367,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     intake_sessions,
     intake_applicants,
     audit_entries,
-    audit_head,
+    audit_chains,
     place_counts,
     held_counts,
     // reports (issue 7)

@@ -127,12 +127,14 @@ backend_tests! {
 
     async fn the_trail_is_append_only_and_verify_finds_an_edit_and_a_deletion(b: Backend) {
         let w = world(b).await;
+        w.man().await;
         let g = w.man().await;
-        for _ in 0..3 {
+        // Forty reads over sixteen chains: some chain holds three or more.
+        for _ in 0..40 {
             w.app.get(&format!("/api/v1/guests/{g}"), Some(&w.coordinator)).await;
         }
         let seqs = seqs_of(&w.app, &g);
-        assert_eq!(seqs.len(), 4);
+        assert_eq!(seqs.len(), 41);
         let total = seqs_of_all(&w.app).len();
         let out = verify(&w.app);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -147,17 +149,28 @@ backend_tests! {
         assert!(!out.status.success());
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(said.contains(&format!("entry {} was changed", seqs[1])), "{said}");
-        // A deleted entry in the middle, and the last one.
-        sql(&w.app, &format!("DELETE FROM audit_entries WHERE seq = {}", seqs[2])).unwrap();
+        // An entry moved to another place in its chain.
+        let links = links_of_all(&w.app);
+        let (chain, _, _) = *links.iter().find(|(c, l, _)| *l == 2 && links.iter().filter(|(o, _, _)| o == c).count() >= 3).unwrap();
+        let (_, _, second) = links[links.iter().position(|(c, l, _)| *c == chain && *l == 2).unwrap()];
+        sql(&w.app, &format!("UPDATE audit_entries SET link = 1000 WHERE seq = {second}")).unwrap();
         let said = String::from_utf8_lossy(&verify(&w.app).stderr).into_owned();
-        assert!(said.contains(&format!("entries {0} to {0} are missing", seqs[2])), "{said}");
-        let last = *seqs_of_all(&w.app).last().unwrap();
+        assert!(said.contains(&format!("entry {second} was changed")), "{said}");
+        sql(&w.app, &format!("UPDATE audit_entries SET link = 2 WHERE seq = {second}")).unwrap();
+        // A deleted entry in the middle of a chain, and the last one of a chain.
+        let (_, _, first) = *links.iter().find(|(c, l, _)| *c == chain && *l == 1).unwrap();
+        sql(&w.app, &format!("DELETE FROM audit_entries WHERE seq = {first}")).unwrap();
+        let said = String::from_utf8_lossy(&verify(&w.app).stderr).into_owned();
+        assert!(said.contains(&format!("chain {chain}: links 1 to 1 are missing (before entry {second})")), "{said}");
+        let (chain, link, last) = *links.last().unwrap();
+        let last_of_chain = links.iter().filter(|(c, _, _)| *c == chain).map(|(_, l, _)| *l).max().unwrap();
+        assert_eq!(link, last_of_chain, "the newest entry is the last of its chain");
         sql(&w.app, &format!("DELETE FROM audit_entries WHERE seq = {last}")).unwrap();
         let said = String::from_utf8_lossy(&verify(&w.app).stderr).into_owned();
-        assert!(said.contains(&format!("but {last} were written")), "{said}");
+        assert!(said.contains(&format!("chain {chain} ends at link {} but {link} were written", link - 1)), "{said}");
     }
 
-    async fn concurrent_acts_make_one_unbroken_chain(b: Backend) {
+    async fn concurrent_acts_keep_every_chain_unbroken(b: Backend) {
         let w = world(b).await;
         let g = w.man().await;
         let url = w.app.url(&format!("/api/v1/guests/{g}"));
@@ -166,11 +179,30 @@ backend_tests! {
             assert_eq!(res.unwrap().status(), StatusCode::OK);
         }
         assert_eq!(seqs_of(&w.app, &g).len(), 25);
-        let all = seqs_of_all(&w.app);
-        assert_eq!(all, (1..=all.len() as i64).collect::<Vec<_>>());
+        // Each chain: links 1, 2, 3, ... in the order of the trail.
+        let links = links_of_all(&w.app);
+        let mut chains: Vec<i32> = links.iter().map(|(c, _, _)| *c).collect();
+        chains.sort_unstable();
+        chains.dedup();
+        assert!(chains.len() > 1, "the acts went to one chain: {links:?}");
+        for chain in chains {
+            let of_chain: Vec<i64> = links.iter().filter(|(c, _, _)| *c == chain).map(|(_, l, _)| *l).collect();
+            assert_eq!(of_chain, (1..=of_chain.len() as i64).collect::<Vec<_>>(), "chain {chain}");
+        }
         let out = verify(&w.app);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// (chain, link, seq) of every entry, in the trail's order.
+fn links_of_all(app: &TestApp) -> Vec<(i32, i64, i64)> {
+    use diesel::prelude::*;
+    use nattplats::db::schema::audit_entries as a;
+    a::table
+        .select((a::chain, a::link, a::seq))
+        .order(a::seq)
+        .load(&mut *app.conn())
+        .unwrap()
 }
 
 fn seqs_of(app: &TestApp, guest: &str) -> Vec<i64> {

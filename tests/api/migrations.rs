@@ -59,6 +59,64 @@ backend_tests! {
     }
 }
 
+backend_tests! {
+    async fn a_trail_of_one_chain_still_verifies_after_the_upgrade_to_several(b: Backend) {
+        use nattplats::audit::{self, Entry, Target, Who};
+        let (_db, url) = TestDb::new(b);
+        let pool = db::build_pool(&url, 1);
+        let mut conn = pool.get().expect("connection");
+        db::run_migrations(&mut conn).unwrap();
+        let newest = db::revert_last_migration(&mut conn).unwrap();
+        assert_eq!(newest, "20261123000011", "the upgrade to several audit chains");
+        // Three entries as the one chain wrote them: link = seq, old hash.
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().and_hms_opt(22, 0, 0).unwrap();
+        let mut prev_hash = String::new();
+        for seq in 1..=3 {
+            let mut e = Entry {
+                seq,
+                at,
+                user_id: "u1".into(),
+                roles: "coordinator".into(),
+                action: "guest.read".into(),
+                guest_id: Some("g1".into()),
+                subject_id: None,
+                request_id: Some(format!("r{seq}")),
+                prev_hash: prev_hash.clone(),
+                hash: String::new(),
+                chain: 0,
+                link: seq,
+            };
+            e.hash = e.digest();
+            let insert = format!(
+                "INSERT INTO audit_entries (seq, at, user_id, roles, action, guest_id, request_id, prev_hash, hash)
+                 VALUES ({seq}, '2026-11-01 22:00:00', 'u1', 'coordinator', 'guest.read', 'g1', 'r{seq}', '{prev_hash}', '{}')",
+                e.hash
+            );
+            let head = format!("UPDATE audit_head SET seq = {seq}, hash = '{}'", e.hash);
+            for statement in [insert, head] {
+                match &mut *conn {
+                    DbConnection::Sqlite(c) => diesel::sql_query(statement).execute(c),
+                    DbConnection::Postgres(c) => diesel::sql_query(statement).execute(c),
+                }
+                .unwrap();
+            }
+            prev_hash = e.hash;
+        }
+        assert_eq!(db::run_migrations(&mut conn).unwrap(), 1);
+        let found = audit::verify(&mut conn).unwrap();
+        assert_eq!((found.entries, found.problems.clone()), (3, vec![]), "{found:?}");
+        // New acts go to the new chains, after the old entries in `seq`.
+        let who = Who::system("upgrade-test");
+        db::write_tx(&mut conn, |c| audit::record(c, &who, "guest.read", &Target::guest("g1"), at)).unwrap();
+        let found = audit::verify(&mut conn).unwrap();
+        assert_eq!((found.entries, found.problems), (4, vec![]));
+        let page = audit::query(&mut conn, &audit::Filter::default(), 10).unwrap();
+        assert_eq!(page[0].seq, 4);
+        assert_eq!((page[0].chain, page[0].link), (audit::chain_of(&who), 1));
+        assert!(page[0].chain >= 1);
+    }
+}
+
 #[test]
 fn both_backends_have_the_same_migration_versions() {
     let names = |dir: &str| {
