@@ -28,7 +28,20 @@ fn reused() -> AppError {
     )])
 }
 
+fn in_progress() -> AppError {
+    AppError::Conflict {
+        code: "request-in-progress",
+        detail: "A request with this Idempotency-Key is still being answered; send it again in a moment to get its answer."
+            .into(),
+    }
+}
+
+/// The stored answer again. A claim without an answer yet (status 0) is a
+/// request still being answered, never an answer.
 fn replay(stored: StoredResponse, hash: &str) -> Result<Answer, AppError> {
+    if stored.status == 0 {
+        return Err(in_progress());
+    }
     if stored.request_hash != hash {
         return Err(reused());
     }
@@ -67,12 +80,8 @@ pub fn run(
             Err(e) if db::is_unique_violation(&e) => {
                 // Another request with this key committed while we waited.
                 return Ok(match store::get(c, user_id, key)? {
-                    Some(stored) if stored.status != 0 => replay(stored, hash),
-                    _ => Err(AppError::Conflict {
-                        code: "request-in-progress",
-                        detail: "A request with this Idempotency-Key is still being answered."
-                            .into(),
-                    }),
+                    Some(stored) => replay(stored, hash),
+                    None => Err(in_progress()),
                 });
             }
             Err(e) => return Err(e.into()),

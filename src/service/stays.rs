@@ -1037,7 +1037,8 @@ fn ban_view(row: BanRow, incident_ids: Vec<String>) -> BanView {
 
 #[cfg(test)]
 mod step_tests {
-    use super::Step;
+    use super::{ATTEMPTS, AppError, DbConnection, Step, retrying};
+    use diesel::Connection;
     use diesel::result::{DatabaseErrorKind as K, Error as E};
 
     fn db_error(kind: K, message: &str) -> E {
@@ -1058,5 +1059,42 @@ mod step_tests {
         ] {
             assert!(matches!(Step::from(fails), Step::Failed(_)));
         }
+    }
+
+    fn memory() -> DbConnection {
+        match diesel::SqliteConnection::establish(":memory:") {
+            Ok(c) => DbConnection::Sqlite(c),
+            Err(e) => panic!("in-memory SQLite: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_place_lost_again_and_again_ends_as_busy_after_the_last_attempt() {
+        let mut conn = memory();
+        let mut tries = 0;
+        let result: Result<(), AppError> = retrying(&mut conn, |_| {
+            tries += 1;
+            Err(Step::Retry)
+        });
+        assert_eq!(tries, ATTEMPTS);
+        match result {
+            Err(AppError::Conflict { code, .. }) => assert_eq!(code, "busy"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_place_won_on_a_later_attempt_is_kept() {
+        let mut conn = memory();
+        let mut tries = 0;
+        let result = retrying(&mut conn, |_| {
+            tries += 1;
+            if tries < ATTEMPTS {
+                Err(Step::Retry)
+            } else {
+                Ok(tries)
+            }
+        });
+        assert_eq!(result.ok(), Some(ATTEMPTS));
     }
 }

@@ -93,6 +93,35 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::CREATED);
     }
 
+    async fn a_key_whose_request_is_still_being_answered_is_not_answered_twice(b: Backend) {
+        use nattplats::db::schema::{idempotency_keys as k, users};
+        let w = world(b).await;
+        let g = w.man().await;
+        let coordinator: String = users::table
+            .filter(users::username.eq("coord"))
+            .select(users::id)
+            .first(&mut *w.app.conn())
+            .unwrap();
+        // A claim with no answer yet, as a request being served holds it.
+        diesel::insert_into(k::table)
+            .values((
+                k::user_id.eq(&coordinator),
+                k::key.eq("intake-in-flight"),
+                k::request_hash.eq("a request being answered"),
+                k::status.eq(0),
+                k::body.eq(""),
+                k::created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .execute(&mut *w.app.conn())
+            .unwrap();
+        let body = json!({"guest_id": g, "shelter_id": w.a.id});
+        let base = w.app.address.clone();
+        let res = post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", "intake-in-flight", &body).await;
+        let p = assert_problem(res, 409, "request-in-progress").await;
+        assert!(p["detail"].as_str().unwrap().contains("send it again"));
+        assert_eq!(stays_of(&w.app, &g), 0);
+    }
+
     async fn a_bad_key_is_refused(b: Backend) {
         let w = world(b).await;
         let body = json!({"guest_id": w.man().await, "shelter_id": w.a.id});
