@@ -50,17 +50,17 @@ pub async fn issue_token(
             .unwrap_or_default();
     let address = state.tokens.client_address(&req);
     state.tokens.login_attempt(&username, address)?;
-    let user = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::users::login(conn, &username, &password, request_id)
-    })
-    .await
-    .inspect_err(|e| {
-        if matches!(e, AppError::Unauthorized(_)) {
-            // Never the username: it is personal data, and a mistyped one
-            // is often the password.
-            tracing::info!("login refused");
-        }
-    })?;
+    let pool = state.pool.clone();
+    let user =
+        web::block(move || crate::service::users::login(&pool, &username, &password, request_id))
+            .await?
+            .inspect_err(|e| {
+                if matches!(e, AppError::Unauthorized(_)) {
+                    // Never the username: it is personal data, and a mistyped one
+                    // is often the password.
+                    tracing::info!("login refused");
+                }
+            })?;
     let token = state
         .tokens
         .issue(&user.user_id, user.roles, user.shelters)?;

@@ -110,9 +110,12 @@ pub struct LoggedIn {
 }
 
 /// Checks credentials. Unknown user, inactive user and wrong password give
-/// the same answer after the same work.
+/// the same answer after the same work. The password is verified (argon2,
+/// tens of milliseconds) holding no pooled connection, so a burst of
+/// logins does not keep the pool from the night's other requests. Call off
+/// the reactor.
 pub fn login(
-    conn: &mut DbConnection,
+    pool: &db::DbPool,
     username: &str,
     password: &SecretString,
     request_id: Option<String>,
@@ -120,7 +123,7 @@ pub fn login(
     let refused = || AppError::Unauthorized("Wrong username or password.".into());
     let username = check_username(username).ok();
     let user = match username {
-        Some(name) => users::by_username(conn, &name)?,
+        Some(name) => users::by_username(&mut *pool.get()?, &name)?,
         None => None,
     };
     // Unknown and inactive users cost one verification against a dummy
@@ -132,6 +135,7 @@ pub fn login(
     if !password::verify(password, &user.password_hash) {
         return Err(refused());
     }
+    let conn = &mut pool.get()?;
     let shelters = users::shelters_of(conn, &user.id)?;
     // A login is on the audit trail (a refused one is not: it would have
     // to name a username, which may be a mistyped password).

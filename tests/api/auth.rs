@@ -128,10 +128,11 @@ backend_tests! {
         }
         wrong.sort();
         unknown.sort();
-        let (w, u) = (wrong[2], unknown[2]);
-        // Both verify one argon2 hash; without the dummy the unknown user
-        // would answer many times faster.
-        assert!(u * 2 > w && w * 2 > u, "median wrong {w:?}, unknown {u:?}");
+        // The fastest of each: noise from other work on the machine only
+        // ever adds time. Both verify one argon2 hash; without the dummy the
+        // unknown user would answer tens of times faster.
+        let (w, u) = (wrong[0], unknown[0]);
+        assert!(u * 3 > w && w * 3 > u, "fastest wrong {w:?}, unknown {u:?}");
         assert!(w > Duration::from_millis(1));
     }
 
