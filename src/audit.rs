@@ -176,34 +176,22 @@ impl Entry {
     /// Entries of chain 0 keep the form they were written in, without chain
     /// and link (there, the link is the sequence number).
     pub fn digest(&self) -> String {
-        let at = self.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
-        let fields = if self.chain == 0 {
-            serde_json::json!([
-                self.seq,
-                at,
-                self.user_id,
-                self.roles,
-                self.action,
-                self.guest_id,
-                self.subject_id,
-                self.request_id,
-                self.prev_hash,
-            ])
-        } else {
-            serde_json::json!([
-                self.chain,
-                self.link,
-                self.seq,
-                at,
-                self.user_id,
-                self.roles,
-                self.action,
-                self.guest_id,
-                self.subject_id,
-                self.request_id,
-                self.prev_hash,
-            ])
-        };
+        use serde_json::json;
+        let mut fields = vec![
+            json!(self.seq),
+            json!(self.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()),
+            json!(self.user_id),
+            json!(self.roles),
+            json!(self.action),
+            json!(self.guest_id),
+            json!(self.subject_id),
+            json!(self.request_id),
+            json!(self.prev_hash),
+        ];
+        if self.chain != 0 {
+            fields.splice(0..0, [json!(self.chain), json!(self.link)]);
+        }
+        let fields = serde_json::Value::Array(fields);
         hex::encode(Sha256::digest(fields.to_string().as_bytes()))
     }
 }
