@@ -46,6 +46,8 @@ crash_on() { # NAME DATABASE_URL PORT
   done
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
   target/release/nattplats-load --verify-acks "$acks" --database-url "$2"
+  # Every audit chain unbroken after the kills.
+  DATABASE_URL=$2 target/release/nattplats audit verify
 }
 
 crash_on sqlite "sqlite://$WORK/crash.db" 18191
