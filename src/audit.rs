@@ -4,7 +4,9 @@
 //! request id). Entries carry no names, only ids.
 //!
 //! Entries are hash-chained in [`CHAINS`] chains. An act appends to one
-//! chain, chosen from its request id (or, without one, its user): entry
+//! chain, preferably the one its request id (or, without one, its user)
+//! gives, on PostgreSQL the next free one when another act holds that
+//! (see `lock_chain`): entry
 //! `n` of a chain stores the hash of entry `n - 1` of that chain and a
 //! SHA-256 over its own fields and that hash; the chain's head row holds
 //! its last link and hash and is locked while appending, so each chain has
@@ -208,6 +210,40 @@ pub fn chain_of(who: &Who) -> i32 {
     1 + i32::try_from(hash % CHAINS as u64).unwrap_or(0)
 }
 
+/// Locks the head of the chain to append to and reads it: `(chain, last
+/// link, last hash)`. The head row is the chain's lock, one appender at a
+/// time per chain, held until the act commits.
+///
+/// On PostgreSQL an appender takes `preferred` or, when another
+/// transaction holds it, the next chain nobody holds (`SKIP LOCKED`, so
+/// this never waits and never deadlocks); only with all chains held does it
+/// wait for `preferred`. A transaction appending several entries finds its
+/// own chain first (its own lock does not skip). SQLite has one writer at
+/// a time: `preferred` is always free.
+fn lock_chain(conn: &mut DbConnection, preferred: i32) -> QueryResult<(i32, i64, String)> {
+    let head =
+        audit_chains::table.select((audit_chains::chain, audit_chains::link, audit_chains::hash));
+    match conn {
+        DbConnection::Postgres(c) => {
+            // Preferred first, then the chains after it, round.
+            let order = format!("(chain - {preferred} + {CHAINS}) % {CHAINS}");
+            let free = head
+                .filter(audit_chains::chain.between(1, CHAINS))
+                .order(diesel::dsl::sql::<diesel::sql_types::Integer>(&order))
+                .limit(1)
+                .for_update()
+                .skip_locked()
+                .first(c)
+                .optional()?;
+            match free {
+                Some(found) => Ok(found),
+                None => head.find(preferred).for_update().first(c),
+            }
+        }
+        DbConnection::Sqlite(c) => head.find(preferred).first(c),
+    }
+}
+
 /// Appends one entry. Call inside the write transaction of the act.
 pub fn record(
     conn: &mut DbConnection,
@@ -216,15 +252,7 @@ pub fn record(
     target: &Target,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let chain = chain_of(who);
-    let head = audit_chains::table
-        .find(chain)
-        .select((audit_chains::link, audit_chains::hash));
-    // The head row is the chain's lock: one appender at a time per chain.
-    let (last, prev_hash): (i64, String) = match conn {
-        DbConnection::Postgres(c) => head.for_update().first(c)?,
-        DbConnection::Sqlite(c) => head.first(c)?,
-    };
+    let (chain, last, prev_hash) = lock_chain(conn, chain_of(who))?;
     // Taken after the lock, so `seq` grows along each chain too. SQLite
     // has one writer at a time; PostgreSQL's sequence does not wait for
     // other chains (a rolled-back act leaves a gap in `seq`, never in a

@@ -225,3 +225,62 @@ fn seqs_of_all(app: &TestApp) -> Vec<i64> {
         .load(&mut *app.conn())
         .unwrap()
 }
+
+/// On PostgreSQL an act whose chain another transaction holds appends to
+/// a free chain instead of waiting for that one's commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_act_passes_over_a_chain_held_by_another_transaction() {
+    use diesel::Connection;
+    use nattplats::audit::{self, Target, Who, chain_of};
+    use nattplats::db::{self, DbConnection};
+    if !postgres_enabled() {
+        return;
+    }
+    let (_db, url) = TestDb::new(Backend::Postgres);
+    let pool = db::build_pool(&url, 2);
+    let mut holder = pool.get().unwrap();
+    let mut writer = pool.get().unwrap();
+    db::run_migrations(&mut holder).unwrap();
+    let who = Who::system("chain-test");
+    let preferred = chain_of(&who);
+    let at = chrono::Utc::now().naive_utc();
+    // Waiting instead of passing over would hang this thread: fail instead.
+    let DbConnection::Postgres(w) = &mut *writer else {
+        panic!("a PostgreSQL connection")
+    };
+    diesel::sql_query("SET lock_timeout = '10s'")
+        .execute(w)
+        .unwrap();
+    let DbConnection::Postgres(h) = &mut *holder else {
+        panic!("a PostgreSQL connection")
+    };
+    h.transaction(|h| {
+        diesel::sql_query(format!(
+            "SELECT link FROM audit_chains WHERE chain = {preferred} FOR UPDATE"
+        ))
+        .execute(h)?;
+        // Two entries in one act while the preferred chain is held: both
+        // in the next chain, not waiting, and the head not taken twice.
+        db::write_tx(&mut writer, |c| {
+            audit::record(c, &who, "guest.read", &Target::guest("g1"), at)?;
+            audit::record(c, &who, "guest.read", &Target::guest("g2"), at)
+        })?;
+        Ok::<_, diesel::result::Error>(())
+    })
+    .unwrap();
+    let page = audit::query(&mut writer, &audit::Filter::default(), 10).unwrap();
+    let next = preferred % audit::CHAINS + 1;
+    assert_eq!(
+        page.iter().map(|e| (e.chain, e.link)).collect::<Vec<_>>(),
+        vec![(next, 2), (next, 1)]
+    );
+    // Once free, the preferred chain is taken again.
+    db::write_tx(&mut writer, |c| {
+        audit::record(c, &who, "guest.read", &Target::guest("g3"), at)
+    })
+    .unwrap();
+    let page = audit::query(&mut writer, &audit::Filter::default(), 1).unwrap();
+    assert_eq!((page[0].chain, page[0].link), (preferred, 1));
+    let found = audit::verify(&mut writer).unwrap();
+    assert_eq!((found.entries, found.problems), (3, vec![]));
+}
