@@ -12,10 +12,15 @@
 //!
 //! Answers therefore never lag behind what an intake would find. When
 //! several screens ask at once after a change, one computes and the others
-//! wait for its answer.
+//! wait for its answer: an answer whose reading began after a request
+//! arrived holds every commit that request could have seen, so it is fresh
+//! enough for that request even if more was committed since (under a
+//! steady stream of writes the stamps never match twice, and every waiting
+//! screen would otherwise compute again in turn).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use actix_web::web::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -48,7 +53,8 @@ enum Stamp {
 
 #[derive(Default)]
 pub struct AvailabilityCache {
-    entries: Mutex<HashMap<Key, (Stamp, Bytes)>>,
+    /// Per question: the stamp, when its reading began, the JSON.
+    entries: Mutex<HashMap<Key, (Stamp, Instant, Bytes)>>,
     computing: tokio::sync::Mutex<()>,
 }
 
@@ -78,6 +84,7 @@ impl AvailabilityCache {
         question: AvailabilityQuestion,
         instant: DateTime<Utc>,
     ) -> Result<Bytes, AppError> {
+        let arrived = Instant::now();
         let (pool, partnership, changes) = (&state.pool, &state.partnership, &state.changes);
         let (night, lapsed) = svc::resolve_night(partnership, question.night, instant)?;
         let key = Key {
@@ -96,10 +103,12 @@ impl AvailabilityCache {
             return Ok(body);
         }
         let _turn = self.computing.lock().await;
-        // Someone else may have read it while this one waited.
-        if let Some(body) = self.fresh(&key, &current) {
+        // Someone else may have read it, after this request arrived, while
+        // this one waited.
+        if let Some(body) = self.read_since(&key, arrived) {
             return Ok(body);
         }
+        let started = Instant::now();
         let before = changes.generation();
         let p = partnership.clone();
         let question = AvailabilityQuestion {
@@ -123,15 +132,57 @@ impl AvailabilityCache {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, (stamp, body.clone()));
+        entries.insert(key, (stamp, started, body.clone()));
         Ok(body)
     }
 
+    /// The kept answer, if nothing was committed since it was read.
     fn fresh(&self, key: &Key, current: &Stamp) -> Option<Bytes> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.get(key) {
-            Some((stamp, body)) if stamp == current => Some(body.clone()),
+            Some((stamp, _, body)) if stamp == current => Some(body.clone()),
             _ => None,
         }
+    }
+
+    /// The kept answer, if its reading began at or after `arrived`.
+    fn read_since(&self, key: &Key, arrived: Instant) -> Option<Bytes> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get(key) {
+            Some((_, started, body)) if *started >= arrived => Some(body.clone()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_waiting_request_takes_an_answer_read_after_it_arrived_and_no_older() {
+        let cache = AvailabilityCache::default();
+        let key = Key {
+            night: NaiveDate::from_ymd_opt(2019, 12, 1).unwrap_or_default(),
+            lapsed: false,
+            shelter: None,
+            places: false,
+        };
+        let started = Instant::now();
+        let before = started - std::time::Duration::from_millis(1);
+        let after = started + std::time::Duration::from_millis(1);
+        cache
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                key.clone(),
+                (Stamp::Requests(7), started, Bytes::from_static(b"{}")),
+            );
+        assert_eq!(cache.read_since(&key, before).as_deref(), Some(&b"{}"[..]));
+        assert_eq!(cache.read_since(&key, started).as_deref(), Some(&b"{}"[..]));
+        assert!(cache.read_since(&key, after).is_none());
+        assert!(cache.fresh(&key, &Stamp::Requests(7)).is_some());
+        assert!(cache.fresh(&key, &Stamp::Requests(8)).is_none());
     }
 }
