@@ -160,13 +160,11 @@ pub fn availability(
             total.add(&f.category);
             let entry = by_shelter.entry(f.shelter_id.clone()).or_default();
             entry.0.add(&f.category);
-            if question.places {
-                entry.1.push(FreePlaceView {
-                    place_id: f.id,
-                    label: f.label,
-                    category: f.category,
-                });
-            }
+            entry.1.push(FreePlaceView {
+                place_id: f.id,
+                label: f.label,
+                category: f.category,
+            });
         }
         let shelters = names
             .into_iter()
@@ -176,16 +174,26 @@ pub fn availability(
                     shelter_id: id,
                     name,
                     free,
-                    free_places: question.places.then_some(free_places),
+                    free_places: Some(free_places),
                 }
             })
             .collect();
-        Ok(AvailabilityView {
-            night,
-            cold_night: coldnights::get(c, night.date())?.is_some(),
-            shelters,
-            free: total,
-        })
+        view(c, night, shelters, total)
+    })
+}
+
+/// The answer for a night: its shelters, the totals, whether it is cold.
+fn view(
+    c: &mut DbConnection,
+    night: Night,
+    shelters: Vec<ShelterAvailability>,
+    free: FreeCounts,
+) -> Result<AvailabilityView, AppError> {
+    Ok(AvailabilityView {
+        night,
+        cold_night: coldnights::get(c, night.date())?.is_some(),
+        shelters,
+        free,
     })
 }
 
@@ -215,12 +223,7 @@ fn counted(
             }
         })
         .collect();
-    Ok(AvailabilityView {
-        night,
-        cold_night: coldnights::get(c, night.date())?.is_some(),
-        shelters,
-        free: total,
-    })
+    view(c, night, shelters, total)
 }
 
 // -------------------------------------------------------------- cold nights
