@@ -376,11 +376,28 @@ fn run(args: Args) -> anyhow::Result<bool> {
     // Users of this run: desks, screens, one coordinator.
     let run_tag = letters(u64::from(rand::random::<u32>()));
     let password = format!("load-{run_tag}-password");
-    let make_user = |name: &str, roles: Value, at: &str| -> anyhow::Result<String> {
+    // A desk works at its share of the shelters (every one in a small
+    // system); a large system's staff are not each at a thousand shelters.
+    let share_of = |d: usize| -> Vec<String> {
+        if shelter_ids.len() < args.desks.max(1) * 4 {
+            return shelter_ids.clone();
+        }
+        shelter_ids
+            .iter()
+            .skip(d)
+            .step_by(args.desks)
+            .cloned()
+            .collect()
+    };
+    let make_user = |name: &str,
+                     roles: Value,
+                     at: &str,
+                     shelters: &[String]|
+     -> anyhow::Result<String> {
         let (status, body) = admin.call(
             "POST",
             "/api/v1/users",
-            Some(&json!({"username": name, "password": password, "roles": roles, "shelter_ids": shelter_ids})),
+            Some(&json!({"username": name, "password": password, "roles": roles, "shelter_ids": shelters})),
             None,
         );
         anyhow::ensure!(status == 201, "cannot create user {name}: {status} {body}");
@@ -408,16 +425,18 @@ fn run(args: Args) -> anyhow::Result<bool> {
 
     for d in 0..args.desks {
         let at = url_for(d);
+        let shelters = share_of(d);
         let client = Client::new(
             &at,
             make_user(
                 &format!("load.{run_tag}.desk{d}"),
                 json!(["shelter_staff"]),
                 &at,
+                &shelters,
             )?,
             timeout,
         );
-        let (results, shelters, acks) = (results.clone(), shelter_ids.clone(), acks.clone());
+        let (results, acks) = (results.clone(), acks.clone());
         let ack = move |line: String| {
             if let Some(file) = &acks
                 && let Ok(mut f) = file.lock()
@@ -450,7 +469,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
                 let (status, g) = client.timed(&results, "register guest", "POST", "/api/v1/guests", Some(&guest), None);
                 let Some(guest_id) = g["id"].as_str().filter(|_| status == 201) else { continue };
                 ack(format!("guest {guest_id}"));
-                // Any shelter, so that runs after runs find free places.
+                // Any of its shelters, so that runs after runs find free places.
                 let shelter = &shelters[rand::random_range(0..shelters.len())];
                 let body = json!({"guest_id": guest_id, "shelter_id": shelter, "category": if woman { "women" } else { "regular" }});
                 let key = format!("load-{tag}-{d}-{i}");
@@ -477,6 +496,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
                 &format!("load.{run_tag}.screen{s}"),
                 json!(["social_emergency"]),
                 &at,
+                &[],
             )?,
             timeout,
         );
@@ -500,6 +520,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
             &format!("load.{run_tag}.stream{s}"),
             json!(["social_emergency"]),
             &url,
+            &[],
         )?;
         let (events, stop) = (events.clone(), stop.clone());
         threads.push(std::thread::spawn(move || {
@@ -533,6 +554,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
             &format!("load.{run_tag}.coord"),
             json!(["coordinator"]),
             &base,
+            &[],
         )?,
         timeout,
     );
