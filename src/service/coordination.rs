@@ -2,7 +2,7 @@
 //! cold nights with their overflow places, and single-night placements
 //! (RULES.md §5, §6).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -28,18 +28,22 @@ pub struct FreeCounts {
 }
 
 impl FreeCounts {
-    /// One shelter's counts out of `db::counts::free_counts`.
-    pub(crate) fn of(counts: &db::counts::FreeByShelter, shelter_id: &str) -> Self {
-        let get = |category: &str| {
-            counts
-                .get(&(shelter_id.to_owned(), category.to_owned()))
-                .map_or(0, |n| u32::try_from(*n).unwrap_or(0))
-        };
-        Self {
-            regular: get("regular"),
-            women: get("women"),
-            overflow: get("overflow"),
+    /// Every shelter's counts out of `db::counts::free_counts`, in one
+    /// pass (a lookup per shelter and category built a key of two new
+    /// strings each time: 3,000 of them per answer at the large size).
+    pub(crate) fn per_shelter(counts: &db::counts::FreeByShelter) -> HashMap<&str, Self> {
+        let mut out: HashMap<&str, Self> = HashMap::new();
+        for ((shelter_id, category), n) in counts {
+            let n = u32::try_from(*n).unwrap_or(0);
+            let entry = out.entry(shelter_id.as_str()).or_default();
+            match category.as_str() {
+                "regular" => entry.regular = n,
+                "women" => entry.women = n,
+                "overflow" => entry.overflow = n,
+                _ => {}
+            }
         }
+        out
     }
 
     fn add(&mut self, category: &str) {
@@ -207,11 +211,12 @@ fn counted(
     names: Vec<(String, String)>,
 ) -> Result<AvailabilityView, AppError> {
     let counts = db::counts::free_counts(c, night.date(), lapse, shelter)?;
+    let per_shelter = FreeCounts::per_shelter(&counts);
     let mut total = FreeCounts::default();
     let shelters = names
         .into_iter()
         .map(|(id, name)| {
-            let free = FreeCounts::of(&counts, &id);
+            let free = per_shelter.get(id.as_str()).cloned().unwrap_or_default();
             total.regular += free.regular;
             total.women += free.women;
             total.overflow += free.overflow;
