@@ -154,5 +154,11 @@ backend_tests! {
         diesel::delete(bookings::table.filter(bookings::id.eq(&nights[4].id))).execute(&mut *conn).unwrap();
         let report = nattplats::db::invariants::check(&mut conn).unwrap();
         assert_eq!(report.stays_of_wrong_length.len(), 1, "{report:?}");
+        assert!(report.counts_off.is_empty(), "the triggers kept the counts: {report:?}");
+        // A kept count that no longer matches its rows.
+        diesel::sql_query("UPDATE held_counts SET held = held + 1").execute(&mut *conn).unwrap();
+        let report = nattplats::db::invariants::check(&mut conn).unwrap();
+        assert!(!report.counts_off.is_empty(), "{report:?}");
+        assert!(!report.holds());
     }
 }
