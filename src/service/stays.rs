@@ -6,8 +6,6 @@
 //! clock (RULES.md §4), so the answer is the same whichever instance gives
 //! it and no background job has to run first.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -259,28 +257,17 @@ pub(crate) fn alternatives(
     except_shelter: &str,
 ) -> Result<Vec<Alternative>, AppError> {
     let counts = crate::db::counts::free_counts(conn, night.date(), lapse, None)?;
-    let mut by_shelter: BTreeMap<String, (u32, u32)> = BTreeMap::new();
-    for ((shelter_id, category), n) in counts {
-        let n = u32::try_from(n).unwrap_or(0);
-        if n == 0 || shelter_id == except_shelter {
-            continue;
-        }
-        let entry = by_shelter.entry(shelter_id).or_default();
-        match category.as_str() {
-            "women" => entry.1 += n,
-            "regular" => entry.0 += n,
-            _ => {}
-        }
-    }
-    Ok(by_shelter
+    let mut out: Vec<Alternative> = crate::service::coordination::FreeCounts::per_shelter(&counts)
         .into_iter()
-        .filter(|(_, (regular, women))| regular + women > 0)
-        .map(|(shelter_id, (regular, women))| Alternative {
-            shelter_id,
-            regular,
-            women,
+        .filter(|(shelter_id, free)| *shelter_id != except_shelter && free.regular + free.women > 0)
+        .map(|(shelter_id, free)| Alternative {
+            shelter_id: shelter_id.to_owned(),
+            regular: free.regular,
+            women: free.women,
         })
-        .collect())
+        .collect();
+    out.sort_by(|a, b| a.shelter_id.cmp(&b.shelter_id));
+    Ok(out)
 }
 
 /// Places free tonight that fit the guest, for `reservation-released`.
