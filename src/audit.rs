@@ -86,6 +86,10 @@ pub struct Target {
     pub subject_id: Option<String>,
     /// Recorded as this action instead of the act's own.
     pub action: Option<&'static str>,
+    /// The subject is a stay: with no guest named, the entry names the
+    /// stay's guest, so the guest's trail and export hold the act (a
+    /// refused check-in too).
+    pub stay: bool,
 }
 
 /// An act to audit: who, what, and about whom it was attempted.
@@ -121,11 +125,20 @@ impl Target {
         }
     }
 
+    /// An act on a stay, about the stay's guest.
+    pub fn stay(id: impl Into<String>) -> Self {
+        Self {
+            subject_id: Some(id.into()),
+            stay: true,
+            ..Self::default()
+        }
+    }
+
     pub fn both(guest_id: impl Into<String>, subject_id: impl Into<String>) -> Self {
         Self {
             guest_id: Some(guest_id.into()),
             subject_id: Some(subject_id.into()),
-            action: None,
+            ..Self::default()
         }
     }
 
@@ -143,7 +156,7 @@ impl Target {
         Self {
             guest_id: text("guest_id"),
             subject_id: text("id").or_else(|| text("stay_id")),
-            action: None,
+            ..Self::default()
         }
     }
 }
@@ -252,6 +265,13 @@ pub fn record(
     target: &Target,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
+    // Before the chain's lock, which is held to the commit.
+    let guest_id = match (&target.guest_id, &target.subject_id) {
+        (None, Some(stay)) if target.stay => {
+            crate::db::stays::get_stay(conn, stay)?.map(|s| s.guest_id)
+        }
+        (guest, _) => guest.clone(),
+    };
     let (chain, last, prev_hash) = lock_chain(conn, chain_of(who))?;
     // Taken after the lock, so `seq` grows along each chain too. SQLite
     // has one writer at a time; PostgreSQL's sequence does not wait for
@@ -275,7 +295,7 @@ pub fn record(
         user_id: who.user_id.clone(),
         roles: who.roles.clone(),
         action: action.to_owned(),
-        guest_id: target.guest_id.clone(),
+        guest_id,
         subject_id: target.subject_id.clone(),
         request_id: who.request_id.clone(),
         prev_hash,

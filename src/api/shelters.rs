@@ -273,14 +273,18 @@ pub async fn out_of_service(
         return Err(AppError::Validation(errors));
     }
     let (shelter_id, place_id) = path.into_inner();
+    let now = state.clock.now();
+    let st = state.clone();
     let row = crate::service::blocking(&state.pool, move |conn| {
         crate::service::shelters::take_out_of_service(
             conn,
+            &st.partnership,
             &shelter_id,
             &place_id,
             first,
             last,
             &reason,
+            now,
         )
     })
     .await?;

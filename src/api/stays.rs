@@ -317,7 +317,7 @@ pub async fn check_in(
     }
     let id = path.into_inner();
     let hash = idempotency::fingerprint(&format!("POST /stays/{id}/check-ins"), &body);
-    let audit = Audit::new(&caller, &tag, "stay.check-in", Target::subject(&id));
+    let audit = Audit::new(&caller, &tag, "stay.check-in", Target::stay(&id));
     created_once(&state, audit, key, hash, move |c, p, now| {
         svc::check_in(c, p, &id, night, &caller.scope(), now)
     })
@@ -343,7 +343,7 @@ pub async fn end_stay(
     caller.require_any(STAY_ROLES)?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "stay.end", Target::subject(&id));
+    let audit = Audit::new(&caller, &tag, "stay.end", Target::stay(&id));
     stay_act(&state, audit, move |c, p, now| {
         svc::end(c, p, &id, &reason, &caller.scope(), now)
     })
@@ -375,7 +375,7 @@ pub async fn move_stay(
         ));
     }
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "stay.move", Target::subject(&id));
+    let audit = Audit::new(&caller, &tag, "stay.move", Target::stay(&id));
     stay_act(&state, audit, move |c, p, now| {
         svc::move_to(c, p, &id, &place_id, &caller.scope(), now)
     })
@@ -401,7 +401,7 @@ pub async fn void_stay(
     caller.require_any(&[Role::Coordinator])?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "stay.void", Target::subject(&id));
+    let audit = Audit::new(&caller, &tag, "stay.void", Target::stay(&id));
     stay_act(&state, audit, move |c, p, now| {
         svc::void(c, p, &id, &reason, &caller.scope(), now)
     })

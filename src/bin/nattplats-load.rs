@@ -814,6 +814,8 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                         held: true,
                         checked_in_at: None,
                         created_at: now,
+                        // Nobody checks in: two missed nights end it from the third.
+                        no_show_end: Some(first + chrono::Duration::days(2)),
                     })
                     .collect();
                 db::write_tx(&mut conn, |c| {

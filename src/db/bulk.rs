@@ -20,6 +20,7 @@ use super::schema::{bookings, guests, places as places_t, shelters, stays};
 use super::seed::SeedError;
 use super::stays::{BookingRow, StayRow};
 use super::{DbConnection, write_tx};
+use crate::rules::checkin::{self, NightFacts};
 use crate::rules::{Night, RuleSet};
 
 /// The size of the world to write.
@@ -397,6 +398,7 @@ impl Plan {
                     created_at: created_at.min(self.now),
                     created_by: "bulk".to_owned(),
                 });
+                let from = booking_rows.len();
                 for n in 0..span {
                     let night = first_night.plus(n);
                     booking_rows.push(BookingRow {
@@ -412,8 +414,22 @@ impl Plan {
                         // Everyone came, up to yesterday; tonight is open.
                         checked_in_at: (night < self.tonight).then(|| evening(night.date())),
                         created_at: created_at.min(self.now),
+                        no_show_end: None,
                     });
                     written.bookings += 1;
+                }
+                let facts: Vec<NightFacts> = booking_rows[from..]
+                    .iter()
+                    .map(|b| NightFacts {
+                        night: Night::new(b.night),
+                        checked_in: b.checked_in_at.is_some(),
+                        released: false,
+                        created_at: b.created_at.and_utc(),
+                    })
+                    .collect();
+                let end = checkin::no_show_end(&facts, self.no_show_limit).map(Night::date);
+                for b in &mut booking_rows[from..] {
+                    b.no_show_end = end;
                 }
             }
             if booking_rows.len() >= 100_000 || k + 1 == blocks {

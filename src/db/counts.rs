@@ -17,7 +17,8 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::coldnights;
 use super::schema::{bookings, held_counts, place_counts, place_outages, places};
-use super::stays::{BookingRow, Lapse, is_lapsed};
+use super::stays::{HoldClock, holding, released_by_no_shows};
+use crate::rules::checkin::Now;
 
 /// Free places per (shelter id, category) on one night; a key that is
 /// missing has none free.
@@ -36,35 +37,36 @@ fn keyed(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, St
         .load(conn)
 }
 
-/// Bookings holding one of `ids` on `night` (tonight's lapsed ones do not).
+/// The places of `ids` held on `night`, one entry per booking that holds.
 fn holding(
     conn: &mut DbConnection,
     ids: &[String],
     night: NaiveDate,
-    lapse: Option<Lapse>,
-) -> QueryResult<Vec<BookingRow>> {
+    now: &Now,
+) -> QueryResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<BookingRow> = bookings::table
+    bookings::table
         .filter(bookings::place_id.eq_any(ids))
         .filter(bookings::night.eq(night))
-        .filter(bookings::held)
-        .select(BookingRow::as_select())
-        .load(conn)?;
-    Ok(rows.into_iter().filter(|b| !is_lapsed(b, lapse)).collect())
+        .filter(holding!(HoldClock::of(now)))
+        .select(bookings::place_id)
+        .load(conn)
 }
 
 /// The free places of `night` per shelter and category, counted: in
-/// service, not held (tonight's lapsed reservations do not hold), overflow
+/// service, not held (`rules::checkin::holds`: tonight's lapsed
+/// reservations and nights released by no-shows do not hold), overflow
 /// places only where opened. `shelter` narrows to one shelter.
 pub fn free_counts(
     conn: &mut DbConnection,
     night: NaiveDate,
-    lapse: Option<Lapse>,
+    now: &Now,
     shelter: Option<&str>,
 ) -> QueryResult<FreeByShelter> {
-    let lapse = lapse.filter(|l| l.night == night);
+    let clock = HoldClock::of(now);
+    let lapsed = night == clock.tonight && now.instant >= now.cutoff;
     let mine = |s: &str| shelter.is_none_or(|only| only == s);
 
     // Places in service: all regular and women's places ...
@@ -114,8 +116,8 @@ pub fn free_counts(
         .into_iter()
         .map(|(id, s, c)| (id, (s, c)))
         .collect();
-    for b in holding(conn, &opened, night, lapse)? {
-        if let Some(key) = place_key.get(&b.place_id).filter(|(s, _)| mine(s)) {
+    for place in holding(conn, &opened, night, now)? {
+        if let Some(key) = place_key.get(&place).filter(|(s, _)| mine(s)) {
             *free.entry(key.clone()).or_default() -= 1;
         }
     }
@@ -136,17 +138,17 @@ pub fn free_counts(
     }
     for (s, c, n, unconfirmed) in held.load::<(String, String, i32, i32)>(conn)? {
         // After tonight's cutoff, unconfirmed reservations no longer hold.
-        let lapsed = if lapse.is_some() { unconfirmed } else { 0 };
+        let lapsed = if lapsed { unconfirmed } else { 0 };
         *free.entry((s, c)).or_default() -= i64::from(n - lapsed);
     }
     // ... but a reservation made after the cutoff still holds ...
-    if let Some(l) = lapse {
+    if lapsed {
         let mut late = bookings::table
             .inner_join(places::table)
             .filter(bookings::night.eq(night))
             .filter(bookings::held)
             .filter(bookings::checked_in_at.is_null())
-            .filter(bookings::created_at.ge(l.cutoff))
+            .filter(bookings::created_at.ge(clock.lapsed_before))
             .filter(bookings::kind.eq("stay"))
             .filter(places::category.eq_any(STANDING))
             .select((bookings::shelter_id, places::category))
@@ -158,9 +160,23 @@ pub fn free_counts(
             *free.entry(key).or_default() -= 1;
         }
     }
+    // ... nor does a night that its stay's no-shows have released ...
+    let mut ended = bookings::table
+        .inner_join(places::table)
+        .filter(bookings::night.eq(night))
+        .filter(released_by_no_shows!(clock))
+        .filter(places::category.eq_any(STANDING))
+        .select((bookings::shelter_id, places::category))
+        .into_boxed();
+    if let Some(s) = shelter {
+        ended = ended.filter(bookings::shelter_id.eq(s.to_owned()));
+    }
+    for key in ended.load::<(String, String)>(conn)? {
+        *free.entry(key).or_default() += 1;
+    }
     // ... and a place out of service was not free to begin with.
-    for b in holding(conn, &out, night, lapse)? {
-        if let Some(key) = out_keys.get(&b.place_id) {
+    for place in holding(conn, &out, night, now)? {
+        if let Some(key) = out_keys.get(&place) {
             *free.entry(key.clone()).or_default() += 1;
         }
     }

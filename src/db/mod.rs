@@ -205,7 +205,7 @@ where
         // Already inside a write transaction: a savepoint.
         return conn.transaction(f);
     }
-    match conn {
+    let result = match conn {
         DbConnection::Sqlite(c) => {
             let gate = sqlite_writers::gate_of(c);
             let _turn = gate.as_deref().and_then(sqlite_writers::wait_for_turn);
@@ -216,7 +216,20 @@ where
             AnsiTransactionManager::begin_transaction(c)?;
             finish_tx(conn, f)
         }
-    }
+    };
+    // After the commit (or the rollback: counting one too many is harmless).
+    COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    result
+}
+
+/// Write transactions finished in this process, whichever request opened
+/// them (a GET may write too): an answer kept from before a change is
+/// recognised by this count having moved on.
+static COMMITTED_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many write transactions this process has finished so far.
+pub fn committed_writes() -> u64 {
+    COMMITTED_WRITES.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// SQLite lets one writer in at a time and makes the others poll: its busy

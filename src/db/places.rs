@@ -200,12 +200,14 @@ pub fn place_held_between(
     place_id: &str,
     first: chrono::NaiveDate,
     last: chrono::NaiveDate,
+    now: &crate::rules::checkin::Now,
 ) -> QueryResult<bool> {
+    use super::stays::{HoldClock, holding};
     diesel::select(diesel::dsl::exists(
         bookings::table
             .filter(bookings::place_id.eq(place_id))
-            .filter(bookings::held)
-            .filter(bookings::night.between(first, last)),
+            .filter(bookings::night.between(first, last))
+            .filter(holding!(HoldClock::of(now))),
     ))
     .get_result(conn)
 }

@@ -140,6 +140,7 @@ diesel::table! {
         held -> Bool,
         checked_in_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        no_show_end -> Nullable<Date>,
     }
 }
 

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{bookings, place_outages, places, stays};
+use crate::rules::Night;
+use crate::rules::checkin::{self, Hold, Now};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = stays, treat_none_as_default_value = false)]
@@ -41,6 +43,29 @@ pub struct BookingRow {
     pub held: bool,
     pub checked_in_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The night from which the stay is ended by no-shows unless a check-in
+    /// comes first (`rules::checkin::no_show_end`); kept alike on every
+    /// night of the stay, `None` for placements.
+    pub no_show_end: Option<NaiveDate>,
+}
+
+impl BookingRow {
+    /// The booking as the rule of what holds a place sees it.
+    pub fn hold(&self) -> Hold {
+        Hold {
+            night: Night::new(self.night),
+            of_stay: self.kind == "stay",
+            held: self.held,
+            checked_in: self.checked_in_at.is_some(),
+            created_at: self.created_at.and_utc(),
+            no_show_end: self.no_show_end.map(Night::new),
+        }
+    }
+
+    /// Whether it holds its place on its night, now.
+    pub fn holds(&self, now: &Now) -> bool {
+        checkin::holds(&self.hold(), now)
+    }
 }
 
 /// A place that may be offered: id, label, category, shelter.
@@ -52,14 +77,73 @@ pub struct FreePlaceRow {
     pub shelter_id: String,
 }
 
-/// Tonight's lapse: reservations of stays for `night` made before `cutoff`
-/// and not checked in no longer hold their place (RULES.md §4). `None`
-/// before the cutoff, and for any night but tonight.
+/// The clock as the queries of what holds a place need it: tonight, and
+/// the instant before which tonight's unconfirmed reservations were made
+/// if they have lapsed (the cutoff once it has passed, otherwise an
+/// instant before any booking, so that none has).
 #[derive(Debug, Clone, Copy)]
-pub struct Lapse {
-    pub night: NaiveDate,
-    pub cutoff: NaiveDateTime,
+pub struct HoldClock {
+    pub tonight: NaiveDate,
+    pub lapsed_before: NaiveDateTime,
 }
+
+impl HoldClock {
+    pub fn of(now: &Now) -> Self {
+        Self {
+            tonight: now.night.date(),
+            lapsed_before: if now.instant >= now.cutoff {
+                now.cutoff.naive_utc()
+            } else {
+                // Before every booking: none has lapsed. (Both backends
+                // can store it, unlike `NaiveDateTime::MIN`.)
+                chrono::DateTime::UNIX_EPOCH.naive_utc()
+            },
+        }
+    }
+}
+
+/// `rules::checkin::holds` in SQL, over the `bookings` table: held, not
+/// tonight's lapsed reservation, not a night released by its stay's
+/// no-shows. A property test holds it to the rule on both backends.
+macro_rules! holding {
+    ($clock:expr) => {{
+        let clock: HoldClock = $clock;
+        bookings::held
+            .and(diesel::dsl::not(
+                bookings::kind
+                    .eq("stay")
+                    .and(bookings::night.eq(clock.tonight))
+                    .and(bookings::checked_in_at.is_null())
+                    .and(bookings::created_at.lt(clock.lapsed_before)),
+            ))
+            .and(
+                bookings::no_show_end
+                    .is_null()
+                    .or(bookings::no_show_end.gt(clock.tonight))
+                    .or(bookings::no_show_end.gt(bookings::night.nullable()))
+                    .or(bookings::kind.ne("stay")),
+            )
+    }};
+}
+
+/// The other side of [`holding!`]: held by its flag but released by its
+/// stay's no-shows, and not already lapsed tonight.
+macro_rules! released_by_no_shows {
+    ($clock:expr) => {{
+        let clock: HoldClock = $clock;
+        bookings::held
+            .and(bookings::kind.eq("stay"))
+            .and(bookings::no_show_end.le(clock.tonight))
+            .and(bookings::no_show_end.le(bookings::night.nullable()))
+            .and(diesel::dsl::not(
+                bookings::night
+                    .eq(clock.tonight)
+                    .and(bookings::checked_in_at.is_null())
+                    .and(bookings::created_at.lt(clock.lapsed_before)),
+            ))
+    }};
+}
+pub(crate) use {holding, released_by_no_shows};
 
 pub fn insert_stay(
     conn: &mut DbConnection,
@@ -135,11 +219,15 @@ pub fn lock_guest(conn: &mut DbConnection, guest_id: &str) -> QueryResult<()> {
     }
 }
 
-/// Makes intakes at one shelter take turns on PostgreSQL (SQLite has one
-/// writer anyway): each then chooses among the places the one before left
-/// free, instead of many desks choosing the same place, all but one
-/// failing on the unique index and trying again. `FOR NO KEY UPDATE`, so
-/// rows that merely refer to the shelter are not held up.
+/// Makes the acts that decide what is free at one shelter take turns on
+/// PostgreSQL (SQLite has one writer anyway): intakes, moves, placements,
+/// taking a place out of service, opening and closing overflow places.
+/// Each takes it before it reads what is free there and holds it to its
+/// commit, so a check and the write it allows are never split by another
+/// act's write at that shelter. Intakes then also choose among the places
+/// the one before left free, instead of many desks choosing the same place.
+/// `FOR NO KEY UPDATE`, so rows that merely refer to the shelter are not
+/// held up. Taken after the guest's lock, never before.
 pub fn lock_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<()> {
     use super::schema::shelters;
     match conn {
@@ -153,74 +241,99 @@ pub fn lock_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<()
     }
 }
 
-/// The guest's nights held between `first` and `last`, of any kind.
+/// [`lock_shelter`] for several shelters, in the order of their ids, so
+/// that two acts that each take more than one never wait for each other in
+/// a circle.
+pub fn lock_shelters(conn: &mut DbConnection, shelter_ids: &[String]) -> QueryResult<()> {
+    let mut ids: Vec<&String> = shelter_ids.iter().collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        lock_shelter(conn, id)?;
+    }
+    Ok(())
+}
+
+/// The guest's nights that hold a place between `first` and `last`, of
+/// any kind.
 pub fn guest_held_nights(
     conn: &mut DbConnection,
     guest_id: &str,
     first: NaiveDate,
     last: NaiveDate,
-    lapse: Option<Lapse>,
+    now: &Now,
 ) -> QueryResult<Vec<BookingRow>> {
-    let rows: Vec<BookingRow> = bookings::table
+    bookings::table
         .filter(bookings::guest_id.eq(guest_id))
-        .filter(bookings::held)
         .filter(bookings::night.between(first, last))
+        .filter(holding!(HoldClock::of(now)))
         .select(BookingRow::as_select())
-        .load(conn)?;
-    Ok(rows.into_iter().filter(|b| !is_lapsed(b, lapse)).collect())
+        .load(conn)
 }
 
-pub fn is_lapsed(b: &BookingRow, lapse: Option<Lapse>) -> bool {
-    lapse.is_some_and(|l| {
-        b.kind == "stay"
-            && b.night == l.night
-            && b.checked_in_at.is_none()
-            && b.created_at < l.cutoff
-    })
-}
-
-/// Releases lapsed reservations of tonight that stand in the way of a new
-/// booking of `place_id` or of `guest_id`: the one moment a lapse is
-/// written down (RULES.md §4).
-pub fn release_lapsed(
+/// Writes down what no longer holds a place but still has the flag, where
+/// it stands in the way of a new booking of `place_id` or of `guest_id`
+/// between `first` and `last`: tonight's lapsed reservations (RULES.md §4)
+/// are let go, and stays their no-shows have ended are returned, for the
+/// caller to end. Nothing else needs writing for a question to see them
+/// as free: this only clears the way for the unique indexes.
+pub fn release_idle(
     conn: &mut DbConnection,
-    lapse: Option<Lapse>,
+    now: &Now,
     place_id: Option<&str>,
     guest_id: Option<&str>,
-) -> QueryResult<usize> {
-    let Some(l) = lapse else {
-        return Ok(0);
-    };
-    let base = bookings::table
-        .filter(bookings::night.eq(l.night))
-        .filter(bookings::held)
-        .filter(bookings::kind.eq("stay"))
-        .filter(bookings::checked_in_at.is_null())
-        .filter(bookings::created_at.lt(l.cutoff));
-    let mut n = 0;
-    if let Some(p) = place_id {
-        n += diesel::update(base.filter(bookings::place_id.eq(p)))
-            .set(bookings::held.eq(false))
-            .execute(conn)?;
+    first: NaiveDate,
+    last: NaiveDate,
+) -> QueryResult<Vec<String>> {
+    let clock = HoldClock::of(now);
+    if first <= clock.tonight && clock.tonight <= last {
+        let lapsed = bookings::table
+            .filter(bookings::night.eq(clock.tonight))
+            .filter(bookings::held)
+            .filter(bookings::kind.eq("stay"))
+            .filter(bookings::checked_in_at.is_null())
+            .filter(bookings::created_at.lt(clock.lapsed_before));
+        if let Some(p) = place_id {
+            diesel::update(lapsed.filter(bookings::place_id.eq(p)))
+                .set(bookings::held.eq(false))
+                .execute(conn)?;
+        }
+        if let Some(g) = guest_id {
+            diesel::update(lapsed.filter(bookings::guest_id.eq(g)))
+                .set(bookings::held.eq(false))
+                .execute(conn)?;
+        }
     }
-    if let Some(g) = guest_id {
-        n += diesel::update(base.filter(bookings::guest_id.eq(g)))
-            .set(bookings::held.eq(false))
-            .execute(conn)?;
+    let mut ended = Vec::new();
+    for (column_is_place, id) in [(true, place_id), (false, guest_id)] {
+        let Some(id) = id else { continue };
+        let base = bookings::table
+            .filter(bookings::night.between(first, last))
+            .filter(released_by_no_shows!(clock))
+            .select(bookings::stay_id)
+            .distinct();
+        let found: Vec<Option<String>> = if column_is_place {
+            base.filter(bookings::place_id.eq(id)).load(conn)?
+        } else {
+            base.filter(bookings::guest_id.eq(id)).load(conn)?
+        };
+        ended.extend(found.into_iter().flatten());
     }
-    Ok(n)
+    ended.sort();
+    ended.dedup();
+    Ok(ended)
 }
 
 /// Places of the given categories that are free on every night from
-/// `first` to `last`: in service, and not held by anyone (tonight's lapsed
-/// reservations do not hold). `shelter_id` narrows to one shelter.
+/// `first` to `last`: in service, and not held by anyone (what holds is
+/// `rules::checkin::holds`). `shelter_id` narrows to one shelter.
 pub fn free_places(
     conn: &mut DbConnection,
     shelter_id: Option<&str>,
     categories: &[&str],
     first: NaiveDate,
     last: NaiveDate,
-    lapse: Option<Lapse>,
+    now: &Now,
 ) -> QueryResult<Vec<FreePlaceRow>> {
     let mut query = places::table
         .filter(
@@ -237,6 +350,12 @@ pub fn free_places(
                 .filter(place_outages::first_night.le(last))
                 .filter(place_outages::last_night.ge(first)),
         )))
+        .filter(not(exists(
+            bookings::table
+                .filter(bookings::place_id.eq(places::id))
+                .filter(bookings::night.between(first, last))
+                .filter(holding!(HoldClock::of(now))),
+        )))
         .order((places::shelter_id.asc(), places::label.asc()))
         .select((
             places::id,
@@ -248,23 +367,6 @@ pub fn free_places(
     if let Some(s) = shelter_id {
         query = query.filter(places::shelter_id.eq(s.to_owned()));
     }
-    let held = bookings::table
-        .filter(bookings::place_id.eq(places::id))
-        .filter(bookings::held)
-        .filter(bookings::night.between(first, last));
-    query = match lapse {
-        // A lapsed reservation of tonight does not hold.
-        Some(l) => query.filter(not(exists(
-            held.filter(
-                bookings::night
-                    .ne(l.night)
-                    .or(bookings::kind.ne("stay"))
-                    .or(bookings::checked_in_at.is_not_null())
-                    .or(bookings::created_at.ge(l.cutoff)),
-            ),
-        ))),
-        None => query.filter(not(exists(held))),
-    };
     query.load(conn)
 }
 
@@ -320,6 +422,18 @@ pub fn release_nights(
 pub fn check_in(conn: &mut DbConnection, booking_id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(bookings::table.filter(bookings::id.eq(booking_id)))
         .set((bookings::checked_in_at.eq(at), bookings::held.eq(true)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Keeps the stay's no-show ending with each of its nights.
+pub fn set_no_show_end(
+    conn: &mut DbConnection,
+    stay_id: &str,
+    end: Option<NaiveDate>,
+) -> QueryResult<()> {
+    diesel::update(bookings::table.filter(bookings::stay_id.eq(stay_id)))
+        .set(bookings::no_show_end.eq(end))
         .execute(conn)
         .map(drop)
 }

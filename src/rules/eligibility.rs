@@ -116,27 +116,106 @@ pub fn check_bans(
     }
 }
 
-/// Everything that decides whether a stay may start on `first_night`, in
-/// the order a desk would want to hear it. The place itself is chosen
-/// afterwards.
-pub fn may_start_stay(
-    guest: &GuestFacts,
-    latest: Option<&LatestStay>,
-    bans: &[Ban],
-    shelter_id: &str,
-    period: &Period,
-    current: Night,
-    rules: &RuleSet,
-) -> Result<(), Refusal> {
-    if !in_target_group(guest, rules) {
-        return Err(Refusal::OutsideTargetGroup);
+/// What decides whether a new stay may start, before a free place is
+/// looked for.
+#[derive(Debug, Clone)]
+pub struct StayCase<'a> {
+    pub guest: &'a GuestFacts,
+    pub latest: Option<&'a LatestStay>,
+    /// The guest already holds a place on one of the stay's nights.
+    pub already_placed: bool,
+    pub bans: &'a [Ban],
+    pub shelter_id: &'a str,
+    pub period: Period,
+    /// Tonight.
+    pub current: Night,
+    /// Whether the category asked for (or of the place named) fits the
+    /// guest and a stay.
+    pub category_fits: bool,
+}
+
+/// Whether a stay may start (RULES.md §3, §7): every refusal that applies
+/// is gathered and the first in the order of RULES.md is the answer.
+pub fn may_start_stay(case: &StayCase<'_>, rules: &RuleSet) -> Result<(), Refusal> {
+    let first = case.period.first_night;
+    let mut applying = Vec::new();
+    if !in_target_group(case.guest, rules) {
+        applying.push(Refusal::OutsideTargetGroup);
     }
-    if is_minor(guest, period.first_night) {
-        return Err(Refusal::Minor);
+    if is_minor(case.guest, first) {
+        applying.push(Refusal::Minor);
     }
-    check_horizon(period.first_night, current, rules)?;
-    check_history(latest, period.first_night)?;
-    check_bans(bans, shelter_id, period.first_night, period.last_night())
+    if let Err(r) = check_history(case.latest, first) {
+        applying.push(r);
+    }
+    if case.already_placed {
+        applying.push(Refusal::AlreadyPlaced);
+    }
+    if let Err(r) = check_bans(case.bans, case.shelter_id, first, case.period.last_night()) {
+        applying.push(r);
+    }
+    if let Err(r) = check_horizon(first, case.current, rules) {
+        applying.push(r);
+    }
+    if !case.category_fits {
+        applying.push(Refusal::CategoryNotAllowed);
+    }
+    Refusal::first(applying)
+}
+
+/// What decides whether a single-night placement may be made (RULES.md
+/// §5), before a free place is looked for. Karenstid does not stop one.
+#[derive(Debug, Clone)]
+pub struct PlacementCase<'a> {
+    pub guest: &'a GuestFacts,
+    pub night: Night,
+    pub current: Night,
+    pub already_placed: bool,
+    pub bans: &'a [Ban],
+    /// The shelter asked for; with none, only bans at every shelter stop
+    /// the placement before the search (the search passes over shelters
+    /// with a ban of their own).
+    pub shelter_id: Option<&'a str>,
+    pub category_fits: bool,
+    /// A cold-night placement asked for on a night that is not one.
+    pub not_a_cold_night: bool,
+}
+
+/// Whether a placement may be made: the first refusal that applies, in
+/// the order of RULES.md.
+pub fn may_place(case: &PlacementCase<'_>, rules: &RuleSet) -> Result<(), Refusal> {
+    let mut applying = Vec::new();
+    if !in_target_group(case.guest, rules) {
+        applying.push(Refusal::OutsideTargetGroup);
+    }
+    if is_minor(case.guest, case.night) {
+        applying.push(Refusal::Minor);
+    }
+    if case.already_placed {
+        applying.push(Refusal::AlreadyPlaced);
+    }
+    // No shelter has the empty id: without one, only bans everywhere match.
+    if let Err(r) = check_bans(
+        case.bans,
+        case.shelter_id.unwrap_or(""),
+        case.night,
+        case.night,
+    ) {
+        applying.push(r);
+    }
+    if case.night != case.current {
+        applying.push(Refusal::NightOutOfRange {
+            earliest: case.current,
+            latest: case.current,
+        });
+    }
+    if !case.category_fits {
+        applying.push(Refusal::CategoryNotAllowed);
+    }
+    if case.not_a_cold_night {
+        applying.push(Refusal::NotAColdNight);
+    }
+    Refusal::first(applying)
 }
 
 #[cfg(test)]
@@ -349,12 +428,26 @@ mod tests {
         );
     }
 
+    fn case<'a>(guest: &'a GuestFacts, period: Period, current: Night) -> StayCase<'a> {
+        StayCase {
+            guest,
+            latest: None,
+            already_placed: false,
+            bans: &[],
+            shelter_id: "a",
+            period,
+            current,
+            category_fits: true,
+        }
+    }
+
     #[test]
     fn may_start_stay_checks_in_order() {
         let r = rules();
         let c = night("2019-12-01");
         let p = Period::new(c, 5, 2);
-        assert_eq!(may_start_stay(&adult(), None, &[], "a", &p, c, &r), Ok(()));
+        let adult = adult();
+        assert_eq!(may_start_stay(&case(&adult, p, c), &r), Ok(()));
         let swede = GuestFacts {
             citizenship: "SE".into(),
             birth_year: 2010,
@@ -362,39 +455,238 @@ mod tests {
             residence_permit_country: None,
         };
         assert_eq!(
-            may_start_stay(&swede, None, &[], "a", &p, c, &r),
+            may_start_stay(&case(&swede, p, c), &r),
             Err(Refusal::OutsideTargetGroup)
         );
         let child = GuestFacts {
             birth_year: 2010,
             birth_date: None,
-            ..adult()
+            ..adult.clone()
         };
-        assert_eq!(
-            may_start_stay(&child, None, &[], "a", &p, c, &r),
-            Err(Refusal::Minor)
-        );
+        assert_eq!(may_start_stay(&case(&child, p, c), &r), Err(Refusal::Minor));
         let far = Period::new(c.plus(3), 5, 2);
         assert!(matches!(
-            may_start_stay(&adult(), None, &[], "a", &far, c, &r),
+            may_start_stay(&case(&adult, far, c), &r),
             Err(Refusal::NightOutOfRange { .. })
         ));
         let latest = stay("2019-11-28", 5, StayStatus::Ended);
         assert!(matches!(
-            may_start_stay(&adult(), Some(&latest), &[], "a", &p, c, &r),
+            may_start_stay(
+                &StayCase {
+                    latest: Some(&latest),
+                    ..case(&adult, p, c)
+                },
+                &r
+            ),
             Err(Refusal::InQuarantine { .. })
         ));
-        let ban = Ban {
+        let ban = [Ban {
             shelter_id: None,
             first_night: c.plus(4),
             last_night: c.plus(4),
-        };
+        }];
         assert_eq!(
-            may_start_stay(&adult(), None, &[ban], "a", &p, c, &r),
+            may_start_stay(
+                &StayCase {
+                    bans: &ban,
+                    ..case(&adult, p, c)
+                },
+                &r
+            ),
             Err(Refusal::Banned {
                 last_night: c.plus(4)
             })
         );
+        assert_eq!(
+            may_start_stay(
+                &StayCase {
+                    already_placed: true,
+                    ..case(&adult, p, c)
+                },
+                &r
+            ),
+            Err(Refusal::AlreadyPlaced)
+        );
+        assert_eq!(
+            may_start_stay(
+                &StayCase {
+                    category_fits: false,
+                    ..case(&adult, p, c)
+                },
+                &r
+            ),
+            Err(Refusal::CategoryNotAllowed)
+        );
+    }
+
+    #[test]
+    fn a_stay_refused_for_several_reasons_gets_the_first_of_the_rules() {
+        let r = rules();
+        let c = night("2019-12-01");
+        let p = Period::new(c, 5, 2);
+        let swede = GuestFacts {
+            citizenship: "SE".into(),
+            ..adult()
+        };
+        // A man outside the target group asking for a women's place.
+        assert_eq!(
+            may_start_stay(
+                &StayCase {
+                    category_fits: false,
+                    ..case(&swede, p, c)
+                },
+                &r
+            ),
+            Err(Refusal::OutsideTargetGroup)
+        );
+        let adult = adult();
+        let active = stay("2019-11-29", 5, StayStatus::Active);
+        let ended = stay("2019-11-28", 5, StayStatus::Ended);
+        let ban = [Ban {
+            shelter_id: Some("a".into()),
+            first_night: c,
+            last_night: c,
+        }];
+        let everything = StayCase {
+            latest: Some(&active),
+            already_placed: true,
+            bans: &ban,
+            current: c.plus(-3),
+            category_fits: false,
+            ..case(&adult, p, c)
+        };
+        // The active stay covers night 12-01: already-has-stay first.
+        assert!(matches!(
+            may_start_stay(&everything, &r),
+            Err(Refusal::AlreadyHasStay { .. })
+        ));
+        let placed = StayCase {
+            latest: Some(&ended),
+            ..everything.clone()
+        };
+        assert_eq!(may_start_stay(&placed, &r), Err(Refusal::AlreadyPlaced));
+        let quarantine = StayCase {
+            already_placed: false,
+            ..placed.clone()
+        };
+        assert!(matches!(
+            may_start_stay(&quarantine, &r),
+            Err(Refusal::InQuarantine { .. })
+        ));
+        let banned = StayCase {
+            latest: None,
+            ..quarantine.clone()
+        };
+        assert!(matches!(
+            may_start_stay(&banned, &r),
+            Err(Refusal::Banned { .. })
+        ));
+        let far = StayCase {
+            bans: &[],
+            ..banned.clone()
+        };
+        assert!(matches!(
+            may_start_stay(&far, &r),
+            Err(Refusal::NightOutOfRange { .. })
+        ));
+        let category = StayCase { current: c, ..far };
+        assert_eq!(
+            may_start_stay(&category, &r),
+            Err(Refusal::CategoryNotAllowed)
+        );
+    }
+
+    fn placement<'a>(guest: &'a GuestFacts, night: Night) -> PlacementCase<'a> {
+        PlacementCase {
+            guest,
+            night,
+            current: night,
+            already_placed: false,
+            bans: &[],
+            shelter_id: None,
+            category_fits: true,
+            not_a_cold_night: false,
+        }
+    }
+
+    #[test]
+    fn a_placement_refused_for_several_reasons_gets_the_first_of_the_rules() {
+        let r = rules();
+        let c = night("2019-12-01");
+        let adult = adult();
+        assert_eq!(may_place(&placement(&adult, c), &r), Ok(()));
+        let swede = GuestFacts {
+            citizenship: "SE".into(),
+            ..adult.clone()
+        };
+        let child = GuestFacts {
+            birth_year: 2010,
+            birth_date: None,
+            ..adult.clone()
+        };
+        let at_a = [Ban {
+            shelter_id: Some("a".into()),
+            first_night: c,
+            last_night: c,
+        }];
+        let everything = PlacementCase {
+            already_placed: true,
+            bans: &at_a,
+            shelter_id: Some("a"),
+            night: c.plus(1),
+            category_fits: false,
+            not_a_cold_night: true,
+            ..placement(&swede, c)
+        };
+        assert_eq!(may_place(&everything, &r), Err(Refusal::OutsideTargetGroup));
+        let minor = PlacementCase {
+            guest: &child,
+            ..everything.clone()
+        };
+        assert_eq!(may_place(&minor, &r), Err(Refusal::Minor));
+        let placed = PlacementCase {
+            guest: &adult,
+            night: c,
+            ..everything.clone()
+        };
+        assert_eq!(may_place(&placed, &r), Err(Refusal::AlreadyPlaced));
+        let banned = PlacementCase {
+            already_placed: false,
+            ..placed.clone()
+        };
+        assert_eq!(
+            may_place(&banned, &r),
+            Err(Refusal::Banned { last_night: c })
+        );
+        // A ban at one shelter does not stop a placement with no shelter named.
+        let anywhere = PlacementCase {
+            shelter_id: None,
+            category_fits: true,
+            not_a_cold_night: false,
+            ..banned.clone()
+        };
+        assert_eq!(may_place(&anywhere, &r), Ok(()));
+        let tomorrow = PlacementCase {
+            shelter_id: Some("b"),
+            night: c.plus(1),
+            category_fits: false,
+            not_a_cold_night: true,
+            ..banned.clone()
+        };
+        assert!(matches!(
+            may_place(&tomorrow, &r),
+            Err(Refusal::NightOutOfRange { .. })
+        ));
+        let category = PlacementCase {
+            night: c,
+            ..tomorrow.clone()
+        };
+        assert_eq!(may_place(&category, &r), Err(Refusal::CategoryNotAllowed));
+        let cold = PlacementCase {
+            category_fits: true,
+            ..category
+        };
+        assert_eq!(may_place(&cold, &r), Err(Refusal::NotAColdNight));
     }
 }
 

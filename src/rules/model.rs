@@ -252,25 +252,22 @@ impl Ledger {
                 };
                 let history = self.latest(guest).map(|(_, l)| l);
                 let preferred = Period::granted(first, categories[0], &self.rules);
-                if eligibility::may_start_stay(
-                    &adult(),
-                    history.as_ref(),
-                    &[],
-                    "s",
-                    &preferred,
-                    now.night,
-                    &self.rules,
-                )
-                .is_err()
-                {
-                    return;
-                }
                 let longest = categories
                     .iter()
                     .map(|c| Period::granted(first, *c, &self.rules).last_night())
                     .max()
                     .unwrap_or(first);
-                if self.guest_holds(guest, first, longest) {
+                let case = eligibility::StayCase {
+                    guest: &adult(),
+                    latest: history.as_ref(),
+                    already_placed: self.guest_holds(guest, first, longest),
+                    bans: &[],
+                    shelter_id: "s",
+                    period: preferred,
+                    current: now.night,
+                    category_fits: true,
+                };
+                if eligibility::may_start_stay(&case, &self.rules).is_err() {
                     return;
                 }
                 for c in categories {

@@ -69,6 +69,41 @@ impl Refusal {
         }
     }
 
+    /// Where the refusal stands in the order of RULES.md ("Refusal codes"),
+    /// from who the person is to what is free: when several apply, the
+    /// answer and the turn-away it records are the first.
+    pub fn precedence(&self) -> u8 {
+        match self {
+            Self::OutsideTargetGroup => 0,
+            Self::Minor => 1,
+            Self::AlreadyHasStay { .. } => 2,
+            Self::AlreadyPlaced => 3,
+            Self::InQuarantine { .. } => 4,
+            Self::Banned { .. } => 5,
+            Self::NightOutOfRange { .. } => 6,
+            Self::CategoryNotAllowed => 7,
+            Self::NotAColdNight => 8,
+            Self::NoFreePlace { .. } => 9,
+            Self::ReservationReleased { .. } => 10,
+            Self::LostDraw => 11,
+        }
+    }
+
+    /// The answer when `applying` are the refusals that apply: the first
+    /// in the order of RULES.md, or `Ok` when none does.
+    pub fn first(applying: impl IntoIterator<Item = Refusal>) -> Result<(), Refusal> {
+        match applying.into_iter().min_by_key(Refusal::precedence) {
+            Some(r) => Err(r),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the refusal is unmet need, recorded as a turn-away (§8):
+    /// a guest who already has a place is not.
+    pub fn is_turn_away(&self) -> bool {
+        !matches!(self, Self::AlreadyHasStay { .. } | Self::AlreadyPlaced)
+    }
+
     /// What the person at the desk reads: the reason and what to do next.
     pub fn detail(&self) -> String {
         match self {
@@ -175,5 +210,42 @@ mod tests {
         .detail();
         assert!(range.contains("2019-12-01") && range.contains("2019-12-02"));
         assert!(Refusal::Minor.detail().contains("referral"));
+    }
+
+    #[test]
+    fn when_several_apply_the_first_in_the_order_of_the_rules_wins() {
+        let order = [
+            "outside-target-group",
+            "minor",
+            "already-has-stay",
+            "already-placed",
+            "in-quarantine",
+            "banned",
+            "night-out-of-range",
+            "category-not-allowed",
+            "not-a-cold-night",
+            "no-free-place",
+            "reservation-released",
+            "lost-draw",
+        ];
+        let mut sorted = all();
+        sorted.sort_by_key(Refusal::precedence);
+        assert_eq!(sorted.iter().map(Refusal::code).collect::<Vec<_>>(), order);
+        // Every pair: the earlier one wins, whichever way round.
+        for (i, a) in sorted.iter().enumerate() {
+            for b in &sorted[i + 1..] {
+                assert_eq!(Refusal::first([a.clone(), b.clone()]), Err(a.clone()));
+                assert_eq!(Refusal::first([b.clone(), a.clone()]), Err(a.clone()));
+            }
+        }
+        assert_eq!(Refusal::first([]), Ok(()));
+    }
+
+    #[test]
+    fn a_guest_with_a_place_is_not_unmet_need() {
+        for r in all() {
+            let counted = !matches!(r.code(), "already-has-stay" | "already-placed");
+            assert_eq!(r.is_turn_away(), counted, "{}", r.code());
+        }
     }
 }

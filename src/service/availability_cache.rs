@@ -8,7 +8,9 @@
 //!   means no transaction has committed since, whichever instance wrote;
 //! - on SQLite one process owns the database, and the stamp is the
 //!   instance's count of requests that may have written (see
-//!   [`crate::changes::Changes::touch`]), read before the read begins.
+//!   [`crate::changes::Changes::touch`]) with the count of write
+//!   transactions committed (`db::committed_writes`, which also counts a
+//!   write made while answering a GET), read before the read begins.
 //!
 //! Answers therefore never lag behind what an intake would find. When
 //! several screens ask at once after a change, one computes and the others
@@ -39,6 +41,9 @@ const MAX_ENTRIES: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     night: NaiveDate,
+    /// Tonight: what no-shows have released depends on it (RULES.md §4),
+    /// so an answer read last night is not tonight's.
+    tonight: NaiveDate,
     /// Whether tonight's unconfirmed reservations have lapsed.
     lapsed: bool,
     shelter: Option<String>,
@@ -47,7 +52,9 @@ struct Key {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Stamp {
-    Requests(u64),
+    /// The instance's count of requests that may have written, and the
+    /// process's count of committed write transactions.
+    Requests(u64, u64),
     Snapshot(String),
 }
 
@@ -86,9 +93,10 @@ impl AvailabilityCache {
     ) -> Result<Bytes, AppError> {
         let arrived = Instant::now();
         let (pool, partnership, changes) = (&state.pool, &state.partnership, &state.changes);
-        let (night, lapsed) = svc::resolve_night(partnership, question.night, instant)?;
+        let (night, tonight, lapsed) = svc::resolve_night(partnership, question.night, instant)?;
         let key = Key {
             night: night.date(),
+            tonight: tonight.date(),
             lapsed,
             shelter: question.shelter_id.clone(),
             places: question.places,
@@ -97,7 +105,7 @@ impl AvailabilityCache {
             let found = crate::service::blocking(pool, |c| snapshot(c)).await?;
             Stamp::Snapshot(found.unwrap_or_default())
         } else {
-            Stamp::Requests(changes.generation())
+            Stamp::Requests(changes.generation(), db::committed_writes())
         };
         if let Some(body) = self.fresh(&key, &current) {
             return Ok(body);
@@ -109,7 +117,7 @@ impl AvailabilityCache {
             return Ok(body);
         }
         let started = Instant::now();
-        let before = changes.generation();
+        let before = (changes.generation(), db::committed_writes());
         let p = partnership.clone();
         let question = AvailabilityQuestion {
             night: Some(night),
@@ -120,7 +128,7 @@ impl AvailabilityCache {
                 // First, so the stamp is the snapshot the answer is read in.
                 let stamp = match snapshot(c)? {
                     Some(s) => Stamp::Snapshot(s),
-                    None => Stamp::Requests(before),
+                    None => Stamp::Requests(before.0, before.1),
                 };
                 let view = svc::availability(c, &p, &question, instant)?;
                 let body = serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?;
@@ -164,6 +172,7 @@ mod tests {
         let cache = AvailabilityCache::default();
         let key = Key {
             night: NaiveDate::from_ymd_opt(2019, 12, 1).unwrap_or_default(),
+            tonight: NaiveDate::from_ymd_opt(2019, 12, 1).unwrap_or_default(),
             lapsed: false,
             shelter: None,
             places: false,
@@ -177,12 +186,13 @@ mod tests {
             .unwrap_or_else(|e| e.into_inner())
             .insert(
                 key.clone(),
-                (Stamp::Requests(7), started, Bytes::from_static(b"{}")),
+                (Stamp::Requests(7, 1), started, Bytes::from_static(b"{}")),
             );
         assert_eq!(cache.read_since(&key, before).as_deref(), Some(&b"{}"[..]));
         assert_eq!(cache.read_since(&key, started).as_deref(), Some(&b"{}"[..]));
         assert!(cache.read_since(&key, after).is_none());
-        assert!(cache.fresh(&key, &Stamp::Requests(7)).is_some());
-        assert!(cache.fresh(&key, &Stamp::Requests(8)).is_none());
+        assert!(cache.fresh(&key, &Stamp::Requests(7, 1)).is_some());
+        assert!(cache.fresh(&key, &Stamp::Requests(8, 1)).is_none());
+        assert!(cache.fresh(&key, &Stamp::Requests(7, 2)).is_none());
     }
 }

@@ -10,13 +10,14 @@ use serde::Serialize;
 use crate::auth::Scope;
 use crate::db::coldnights::{self, ColdNightRow, OpeningRow, PlacementRow};
 use crate::db::partnerships::Partnership;
-use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow, Lapse};
+use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow};
 use crate::db::{self, DbConnection, guests, places};
 use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
+use crate::rules::checkin::Now;
 use crate::rules::eligibility::{self, GuestFacts};
 use crate::rules::{Night, Refusal};
-use crate::service::stays::{lapse_of, now_for, record_refusal};
+use crate::service::stays::{now_for, record_refusal};
 
 // ------------------------------------------------------------ availability
 
@@ -87,7 +88,7 @@ pub struct AvailabilityView {
 fn free_on(
     conn: &mut DbConnection,
     night: Night,
-    lapse: Option<Lapse>,
+    now: &Now,
     shelter: Option<&str>,
 ) -> Result<Vec<FreePlaceRow>, AppError> {
     let open: HashSet<String> = coldnights::open_overflow(conn, night.date())?
@@ -99,20 +100,12 @@ fn free_on(
         &["regular", "women", "overflow"],
         night.date(),
         night.date(),
-        lapse,
+        now,
     )?;
     Ok(free
         .into_iter()
         .filter(|p| p.category != "overflow" || open.contains(&p.id))
         .collect())
-}
-
-fn lapse_for(night: Night, now: &crate::rules::checkin::Now) -> Option<Lapse> {
-    if night == now.night {
-        lapse_of(now)
-    } else {
-        None
-    }
 }
 
 /// What a screen asks: one night (default tonight), all shelters or one,
@@ -124,16 +117,17 @@ pub struct AvailabilityQuestion {
     pub places: bool,
 }
 
-/// The night asked about, and whether its unconfirmed reservations have
-/// lapsed (only tonight's, after the cutoff).
+/// The night asked about, tonight, and whether tonight's unconfirmed
+/// reservations have lapsed (after the cutoff): what an answer depends on
+/// besides the data.
 pub fn resolve_night(
     p: &Partnership,
     night: Option<Night>,
     instant: DateTime<Utc>,
-) -> Result<(Night, bool), AppError> {
+) -> Result<(Night, Night, bool), AppError> {
     let now = now_for(p, instant)?;
     let night = night.unwrap_or(now.night);
-    Ok((night, lapse_for(night, &now).is_some()))
+    Ok((night, now.night, now.instant >= now.cutoff))
 }
 
 pub fn availability(
@@ -153,11 +147,10 @@ pub fn availability(
                 return Err(AppError::not_found("shelter"));
             }
         }
-        let lapse = lapse_for(night, &now);
         if !question.places {
-            return counted(c, night, lapse, shelter, names);
+            return counted(c, night, &now, shelter, names);
         }
-        let free = free_on(c, night, lapse, shelter)?;
+        let free = free_on(c, night, &now, shelter)?;
         let mut by_shelter: BTreeMap<String, (FreeCounts, Vec<FreePlaceView>)> = BTreeMap::new();
         let mut total = FreeCounts::default();
         for f in free {
@@ -206,11 +199,11 @@ fn view(
 fn counted(
     c: &mut DbConnection,
     night: Night,
-    lapse: Option<Lapse>,
+    now: &Now,
     shelter: Option<&str>,
     names: Vec<(String, String)>,
 ) -> Result<AvailabilityView, AppError> {
-    let counts = db::counts::free_counts(c, night.date(), lapse, shelter)?;
+    let counts = db::counts::free_counts(c, night.date(), now, shelter)?;
     let per_shelter = FreeCounts::per_shelter(&counts);
     let mut total = FreeCounts::default();
     let shelters = names
@@ -306,6 +299,14 @@ pub fn declare(
     let now = now_for(p, instant)?;
     check_declarable(d.night, now.night)?;
     db::write_tx(conn, |c| {
+        // The shelters whose overflow places this opens or closes, before
+        // anything is read: a placement there waits, or is waited for.
+        let mut touched: Vec<String> = coldnights::openings(c, d.night.date())?
+            .into_iter()
+            .map(|o| o.shelter_id)
+            .collect();
+        touched.extend(d.overflow.iter().map(|o| o.shelter_id.clone()));
+        db_stays::lock_shelters(c, &touched)?;
         let at = instant.naive_utc();
         let mut rows = Vec::new();
         let mut still_open: HashSet<String> = HashSet::new();
@@ -351,6 +352,11 @@ pub fn withdraw(conn: &mut DbConnection, night: Night) -> Result<(), AppError> {
                 "{night} is not a declared cold night"
             )));
         }
+        let touched: Vec<String> = coldnights::openings(c, night.date())?
+            .into_iter()
+            .map(|o| o.shelter_id)
+            .collect();
+        db_stays::lock_shelters(c, &touched)?;
         if !coldnights::held_overflow(c, night.date())?.is_empty() {
             return Err(overflow_held());
         }
@@ -531,21 +537,34 @@ fn place_once(
     let guest = guests::get(c, &req.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
     db_stays::lock_guest(c, &guest.id)?;
     let night = req.night.unwrap_or(now.night);
-    if night != now.night {
-        return Err(Refusal::NightOutOfRange {
-            earliest: now.night,
-            latest: now.night,
-        }
-        .into());
-    }
     if let Some(s) = &req.shelter_id
         && !places::shelter_exists(c, s)?
     {
         return Err(AppError::not_found("shelter").into());
     }
-    if req.kind == PlacementKind::ColdNight && coldnights::get(c, night.date())?.is_none() {
-        return Err(Refusal::NotAColdNight.into());
-    }
+    let gender: Gender = guest.gender.parse().unwrap_or(Gender::Unknown);
+    let order = placement_order(req.kind, gender);
+    let named = match &req.place_id {
+        None => None,
+        Some(id) => {
+            let named = places::place(c, id)?.ok_or_else(|| AppError::not_found("place"))?;
+            if req
+                .shelter_id
+                .as_deref()
+                .is_some_and(|s| s != named.shelter_id)
+            {
+                return Err(
+                    AppError::validation("place_id", "is not a place of this shelter").into(),
+                );
+            }
+            scope.require(&named.shelter_id)?;
+            let category: PlaceCategory = named
+                .category
+                .parse()
+                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+            Some((category, named.shelter_id))
+        }
+    };
     let rules = crate::service::stays::rules_for(p, night)?;
     let facts = GuestFacts {
         birth_date: guest.birth_date,
@@ -553,18 +572,6 @@ fn place_once(
         citizenship: guest.citizenship.clone(),
         residence_permit_country: guest.residence_permit_country.clone(),
     };
-    if !eligibility::in_target_group(&facts, rules) {
-        return Err(Refusal::OutsideTargetGroup.into());
-    }
-    if eligibility::is_minor(&facts, night) {
-        return Err(Refusal::Minor.into());
-    }
-    let lapse = lapse_of(now);
-    if !db_stays::guest_held_nights(c, &guest.id, night.date(), night.date(), lapse)?.is_empty() {
-        return Err(Refusal::AlreadyPlaced.into());
-    }
-    let gender: Gender = guest.gender.parse().unwrap_or(Gender::Unknown);
-    let order = placement_order(req.kind, gender);
     let bans: Vec<eligibility::Ban> = db::bans::bans_of(c, &guest.id, night.date())?
         .into_iter()
         .map(|b| eligibility::Ban {
@@ -573,25 +580,33 @@ fn place_once(
             last_night: Night::new(b.last_night),
         })
         .collect();
-    let free = free_on(c, night, lapse, req.shelter_id.as_deref())?;
-    if let Some(id) = &req.place_id {
-        let named = places::place(c, id)?.ok_or_else(|| AppError::not_found("place"))?;
-        let category: PlaceCategory = named
-            .category
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
-        if !order.contains(&category) {
-            return Err(Refusal::CategoryNotAllowed.into());
-        }
-        if req
-            .shelter_id
-            .as_deref()
-            .is_some_and(|s| s != named.shelter_id)
-        {
-            return Err(AppError::validation("place_id", "is not a place of this shelter").into());
-        }
-        scope.require(&named.shelter_id)?;
-    }
+    // A place named without its shelter is asked for at the place's shelter.
+    let shelter = req
+        .shelter_id
+        .clone()
+        .or_else(|| named.as_ref().map(|(_, s)| s.clone()));
+    eligibility::may_place(
+        &eligibility::PlacementCase {
+            guest: &facts,
+            night,
+            current: now.night,
+            already_placed: !db_stays::guest_held_nights(
+                c,
+                &guest.id,
+                night.date(),
+                night.date(),
+                now,
+            )?
+            .is_empty(),
+            bans: &bans,
+            shelter_id: shelter.as_deref(),
+            category_fits: named.as_ref().is_none_or(|(cat, _)| order.contains(cat)),
+            not_a_cold_night: req.kind == PlacementKind::ColdNight
+                && coldnights::get(c, night.date())?.is_none(),
+        },
+        rules,
+    )?;
+    let free = free_on(c, night, now, req.shelter_id.as_deref())?;
     let mut banned = None;
     let mut candidates: Vec<&FreePlaceRow> = Vec::new();
     for f in &free {
@@ -625,12 +640,22 @@ fn place_once(
         let alternatives = crate::service::stays::alternatives(
             c,
             night,
-            lapse,
+            now,
             req.shelter_id.as_deref().unwrap_or(""),
         )?;
         return Err(Refusal::NoFreePlace { alternatives }.into());
     };
-    db_stays::release_lapsed(c, lapse, Some(&chosen.id), Some(&guest.id))?;
+    // What was read as free is checked again under the shelter's lock: a
+    // withdrawn or narrowed cold night, or a place taken out of service,
+    // committed in between sends the placement round again.
+    db_stays::lock_shelter(c, &chosen.shelter_id)?;
+    if !free_on(c, night, now, Some(&chosen.shelter_id))?
+        .iter()
+        .any(|f| f.id == chosen.id)
+    {
+        return Err(crate::service::stays::Step::Retry);
+    }
+    crate::service::stays::clear_way(c, now, Some(&chosen.id), Some(&guest.id), night, night)?;
     let at = now.instant.naive_utc();
     let booking = BookingRow {
         id: db::new_id(),
@@ -644,6 +669,7 @@ fn place_once(
         held: true,
         checked_in_at: None,
         created_at: at,
+        no_show_end: None,
     };
     crate::service::stays::placed(db_stays::insert_booking(c, &booking))?;
     let row = PlacementRow {

@@ -221,7 +221,7 @@ pub fn draw(
         let first = Night::new(session.first_night);
         let rules = rules_for(p, first)?;
         let shelters = shelters_of(&session);
-        let lapse = stays::lapse_of(&now);
+        db_stays::lock_shelters(c, &shelters)?;
         let applicants = store::applicants(c, session_id)?;
         let mut judged = Vec::with_capacity(applicants.len());
         for a in &applicants {
@@ -248,36 +248,33 @@ pub fn draw(
                     last_night: Night::new(b.last_night),
                 })
                 .collect();
-            let mut decision = eligibility::may_start_stay(
-                &facts,
-                history.as_ref(),
-                &[],
-                "",
-                &period,
-                now.night,
+            let already_placed = !db_stays::guest_held_nights(
+                c,
+                &guest.id,
+                first.date(),
+                period.last_night().date(),
+                &now,
+            )?
+            .is_empty();
+            // Banned at any shelter of the session counts as banned: the
+            // winner's shelter is drawn afterwards.
+            let banned_at = shelters
+                .iter()
+                .find(|s| eligibility::check_bans(&bans, s, first, period.last_night()).is_err())
+                .map_or("", String::as_str);
+            let decision = eligibility::may_start_stay(
+                &eligibility::StayCase {
+                    guest: &facts,
+                    latest: history.as_ref(),
+                    already_placed,
+                    bans: &bans,
+                    shelter_id: banned_at,
+                    period,
+                    current: now.night,
+                    category_fits: true,
+                },
                 rules,
             );
-            if decision.is_ok()
-                && shelters
-                    .iter()
-                    .any(|s| eligibility::check_bans(&bans, s, first, period.last_night()).is_err())
-            {
-                decision = Err(Refusal::Banned {
-                    last_night: period.last_night(),
-                });
-            }
-            if decision.is_ok()
-                && !db_stays::guest_held_nights(
-                    c,
-                    &guest.id,
-                    first.date(),
-                    period.last_night().date(),
-                    lapse,
-                )?
-                .is_empty()
-            {
-                decision = Err(Refusal::AlreadyPlaced);
-            }
             judged.push(decision);
         }
         let free = |c: &mut DbConnection,
@@ -292,7 +289,7 @@ pub fn draw(
                     &[cat.as_str()],
                     first.date(),
                     last.date(),
-                    lapse,
+                    &now,
                 )?);
             }
             Ok(out)
@@ -323,6 +320,14 @@ pub fn draw(
                         ))
                     })?;
                     let period = Period::granted(first, *cat, rules);
+                    stays::clear_way(
+                        c,
+                        &now,
+                        Some(&place.id),
+                        Some(&a.guest_id),
+                        first,
+                        period.last_night(),
+                    )?;
                     let stay = stays::insert_stay_on(
                         c,
                         &a.guest_id,

@@ -84,19 +84,26 @@ pub fn list_places(conn: &mut DbConnection, shelter_id: &str) -> Result<Vec<Plac
 
 /// Takes a place out of service for a range of nights. Refused while a
 /// guest holds it on one of them: move the guest first.
+#[allow(clippy::too_many_arguments)]
 pub fn take_out_of_service(
     conn: &mut DbConnection,
+    p: &crate::db::partnerships::Partnership,
     shelter_id: &str,
     place_id: &str,
     first: crate::rules::Night,
     last: crate::rules::Night,
     reason: &str,
+    instant: chrono::DateTime<Utc>,
 ) -> Result<places::OutageRow, AppError> {
+    let now = crate::service::stays::now_for(p, instant)?;
     db::write_tx(conn, |c| {
         let place = places::place(c, place_id)?
             .filter(|p| p.shelter_id == shelter_id)
             .ok_or_else(|| AppError::not_found("place"))?;
-        if places::place_held_between(c, &place.id, first.date(), last.date())? {
+        // Taken before the check, as an intake or a placement takes it
+        // before it reads what is free: neither can slip in between.
+        crate::db::stays::lock_shelter(c, &place.shelter_id)?;
+        if places::place_held_between(c, &place.id, first.date(), last.date(), &now)? {
             return Err(AppError::Conflict {
                 code: "place-held",
                 detail: "A guest holds this place on one of these nights; move the guest first."

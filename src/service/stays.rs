@@ -14,7 +14,7 @@ use crate::db::bans::{self as db_bans, BanRow, ReferralRow, TurnawayRow};
 use crate::db::guests::{self, GuestRow};
 use crate::db::partnerships::Partnership;
 use crate::db::places;
-use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow, Lapse, StayRow};
+use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow, StayRow};
 use crate::db::{self, DbConnection};
 use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
@@ -44,14 +44,6 @@ pub fn now_for(p: &Partnership, instant: DateTime<Utc>) -> Result<Now, AppError>
         instant,
         night,
         cutoff,
-    })
-}
-
-/// Tonight's lapse, once the cutoff has passed.
-pub fn lapse_of(now: &Now) -> Option<Lapse> {
-    (now.instant >= now.cutoff).then(|| Lapse {
-        night: now.night.date(),
-        cutoff: now.cutoff.naive_utc(),
     })
 }
 
@@ -98,6 +90,7 @@ pub struct StayView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckInView {
     pub stay_id: String,
+    pub guest_id: String,
     #[schema(value_type = String, format = Date)]
     pub night: Night,
     pub place_id: String,
@@ -149,10 +142,26 @@ fn facts_of(b: &BookingRow) -> NightFacts {
     }
 }
 
+/// The night from which the stay's no-shows end it unless a check-in
+/// comes first (RULES.md §4), from its nights as they stand.
+fn no_show_end_of(stay: &StayRow, nights: &[BookingRow]) -> Option<Night> {
+    let facts: Vec<NightFacts> = nights.iter().map(facts_of).collect();
+    checkin::no_show_end(&facts, u32::try_from(stay.no_show_limit).unwrap_or(0))
+}
+
+/// Whether the stay has ended, now: ended or voided, run out, or ended by
+/// its no-shows (whether or not that has been written down yet).
+fn has_ended(stay: &StayRow, nights: &[BookingRow], now: &Now) -> bool {
+    stay.status != "active"
+        || period_of(stay).last_night() < now.night
+        || no_show_end_of(stay, nights).is_some_and(|e| e <= now.night)
+}
+
 pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
     let period = period_of(stay);
+    let ended_from = no_show_end_of(stay, nights).filter(|_| stay.status == "active");
     let status = match stay.status.as_str() {
-        "active" if period.last_night() < now.night => "ended",
+        "active" if has_ended(stay, nights, now) => "ended",
         other => other,
     };
     StayView {
@@ -170,7 +179,7 @@ pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
             .map(|b| StayNightView {
                 night: night(b.night),
                 place_id: b.place_id.clone(),
-                state: checkin::night_state(&facts_of(b), now),
+                state: checkin::night_state(&facts_of(b), ended_from, now),
             })
             .collect(),
     }
@@ -216,7 +225,9 @@ fn gender_of(g: &GuestRow) -> Gender {
     g.gender.parse().unwrap_or(Gender::Unknown)
 }
 
-/// The guest's latest non-voided stay, settled, as the rules see it.
+/// The guest's latest non-voided stay as the rules see it, now: ended by
+/// its no-shows as soon as they end it, written down or not. Writes
+/// nothing, so a read may ask.
 pub(crate) fn latest_for(
     conn: &mut DbConnection,
     guest_id: &str,
@@ -225,16 +236,39 @@ pub(crate) fn latest_for(
     let Some(row) = db_stays::latest_stay(conn, guest_id)? else {
         return Ok(None);
     };
-    let (row, _) = settle(conn, row, now)?;
+    let nights = db_stays::stay_nights(conn, &row.id)?;
+    let ended =
+        row.status != "active" || no_show_end_of(&row, &nights).is_some_and(|e| e <= now.night);
     Ok(Some(LatestStay {
         period: period_of(&row),
-        status: if row.status == "active" {
-            StayStatus::Active
-        } else {
+        status: if ended {
             StayStatus::Ended
+        } else {
+            StayStatus::Active
         },
         id: row.id,
     }))
+}
+
+/// Writes down the endings of stays whose no-shows have ended them and
+/// that still hold, by their flag, a night `place_id` or `guest_id` is
+/// about to take between `first` and `last`, and lets go of tonight's
+/// lapsed reservations there: the unique indexes see only the flags.
+pub(crate) fn clear_way(
+    conn: &mut DbConnection,
+    now: &Now,
+    place_id: Option<&str>,
+    guest_id: Option<&str>,
+    first: Night,
+    last: Night,
+) -> Result<(), AppError> {
+    for stay_id in db_stays::release_idle(conn, now, place_id, guest_id, first.date(), last.date())?
+    {
+        if let Some(stay) = db_stays::get_stay(conn, &stay_id)? {
+            settle(conn, stay, now)?;
+        }
+    }
+    Ok(())
 }
 
 fn bans(conn: &mut DbConnection, guest_id: &str, from: Night) -> Result<Vec<Ban>, AppError> {
@@ -253,10 +287,10 @@ fn bans(conn: &mut DbConnection, guest_id: &str, from: Night) -> Result<Vec<Ban>
 pub(crate) fn alternatives(
     conn: &mut DbConnection,
     night: Night,
-    lapse: Option<Lapse>,
+    now: &Now,
     except_shelter: &str,
 ) -> Result<Vec<Alternative>, AppError> {
-    let counts = crate::db::counts::free_counts(conn, night.date(), lapse, None)?;
+    let counts = crate::db::counts::free_counts(conn, night.date(), now, None)?;
     let mut out: Vec<Alternative> = crate::service::coordination::FreeCounts::per_shelter(&counts)
         .into_iter()
         .filter(|(shelter_id, free)| *shelter_id != except_shelter && free.regular + free.women > 0)
@@ -287,7 +321,7 @@ fn free_places_for(
         categories,
         now.night.date(),
         now.night.date(),
-        lapse_of(now),
+        now,
     )?;
     Ok(rows.into_iter().map(free_place).collect())
 }
@@ -444,7 +478,6 @@ fn grant_once(
     let rules = rules_for(p, first)?;
     let gender = gender_of(&guest);
     let facts = guest_facts(&guest);
-    let lapse = lapse_of(now);
 
     let named_place = match &req.place_id {
         None => None,
@@ -457,42 +490,55 @@ fn grant_once(
             Some(place)
         }
     };
+    // The categories to try; one that does not fit is a refusal among the
+    // others, in the order of RULES.md, and the stay is then judged as the
+    // regular stay it would be.
     let categories = match &named_place {
         Some(pl) => {
             let c: PlaceCategory = pl
                 .category
                 .parse()
                 .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
-            if !stay::fits_stay(c, gender) {
-                return Err(Refusal::CategoryNotAllowed.into());
-            }
-            vec![c]
+            stay::fits_stay(c, gender)
+                .then(|| vec![c])
+                .ok_or(Refusal::CategoryNotAllowed)
         }
-        None => stay::stay_categories(req.category, gender)?,
+        None => stay::stay_categories(req.category, gender),
+    };
+    let judged = match &categories {
+        Ok(c) => c.clone(),
+        Err(_) => vec![PlaceCategory::Regular],
     };
 
     let history = latest_for(conn, &guest.id, now)?;
     let guest_bans = bans(conn, &guest.id, first)?;
-    let preferred = Period::granted(first, categories[0], rules);
-    eligibility::may_start_stay(
-        &facts,
-        history.as_ref(),
-        &guest_bans,
-        &req.shelter_id,
-        &preferred,
-        now.night,
+    let preferred = Period::granted(
+        first,
+        judged.first().copied().unwrap_or(PlaceCategory::Regular),
         rules,
-    )?;
-    let longest = categories
+    );
+    let longest = judged
         .iter()
         .map(|c| Period::granted(first, *c, rules).last_night())
         .max()
         .unwrap_or(first);
-    if !db_stays::guest_held_nights(conn, &guest.id, first.date(), longest.date(), lapse)?
-        .is_empty()
-    {
-        return Err(Refusal::AlreadyPlaced.into());
-    }
+    let already_placed =
+        !db_stays::guest_held_nights(conn, &guest.id, first.date(), longest.date(), now)?
+            .is_empty();
+    eligibility::may_start_stay(
+        &eligibility::StayCase {
+            guest: &facts,
+            latest: history.as_ref(),
+            already_placed,
+            bans: &guest_bans,
+            shelter_id: &req.shelter_id,
+            period: preferred,
+            current: now.night,
+            category_fits: categories.is_ok(),
+        },
+        rules,
+    )?;
+    let categories = judged;
 
     let mut banned = None;
     for category in &categories {
@@ -509,7 +555,7 @@ fn grant_once(
             &[category.as_str()],
             first.date(),
             period.last_night().date(),
-            lapse,
+            now,
         )?;
         let chosen = match &named_place {
             Some(pl) => free.into_iter().find(|f| f.id == pl.id),
@@ -518,9 +564,14 @@ fn grant_once(
         let Some(place) = chosen else {
             continue;
         };
-        if first == now.night {
-            db_stays::release_lapsed(conn, lapse, Some(&place.id), Some(&guest.id))?;
-        }
+        clear_way(
+            conn,
+            now,
+            Some(&place.id),
+            Some(&guest.id),
+            first,
+            period.last_night(),
+        )?;
         return insert_stay_on(
             conn,
             &guest.id,
@@ -537,7 +588,7 @@ fn grant_once(
         return Err(r.into());
     }
     Err(Refusal::NoFreePlace {
-        alternatives: alternatives(conn, first, lapse, &req.shelter_id)?,
+        alternatives: alternatives(conn, first, now, &req.shelter_id)?,
     }
     .into())
 }
@@ -573,7 +624,7 @@ pub(crate) fn insert_stay_on(
         created_at: created,
         created_by: user_id.to_owned(),
     };
-    let nights: Vec<BookingRow> = period
+    let mut nights: Vec<BookingRow> = period
         .nights()
         .into_iter()
         .map(|n| BookingRow {
@@ -588,8 +639,13 @@ pub(crate) fn insert_stay_on(
             held: true,
             checked_in_at: None,
             created_at: created,
+            no_show_end: None,
         })
         .collect();
+    let end = no_show_end_of(&row, &nights).map(Night::date);
+    for n in &mut nights {
+        n.no_show_end = end;
+    }
     placed(db_stays::insert_stay(conn, &row, &nights))?;
     Ok(view(&row, &nights, now))
 }
@@ -608,10 +664,7 @@ pub fn record_refusal(
     user_id: &str,
     instant: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    if matches!(
-        refusal,
-        Refusal::AlreadyHasStay { .. } | Refusal::AlreadyPlaced
-    ) {
+    if !refusal.is_turn_away() {
         return Ok(());
     }
     db::write_tx(conn, |c| {
@@ -682,8 +735,10 @@ pub fn get(
     instant: DateTime<Utc>,
 ) -> Result<StayView, AppError> {
     let now = now_for(p, instant)?;
-    db::write_tx(conn, |c| {
-        let (stay, nights) = load(c, stay_id, scope, &now)?;
+    db::read_tx(conn, |c| {
+        let stay = db_stays::get_stay(c, stay_id)?.ok_or_else(|| AppError::not_found("stay"))?;
+        scope.require(&stay.shelter_id)?;
+        let nights = db_stays::stay_nights(c, &stay.id)?;
         Ok(view(&stay, &nights, &now))
     })
 }
@@ -726,6 +781,7 @@ pub fn check_in(
         if let Some(at) = booking.checked_in_at {
             return Ok(CheckInView {
                 stay_id: stay.id.clone(),
+                guest_id: stay.guest_id.clone(),
                 night: tonight,
                 place_id: booking.place_id.clone(),
                 checked_in_at: at.and_utc(),
@@ -740,8 +796,13 @@ pub fn check_in(
             .into());
         }
         db_stays::check_in(c, &booking.id, now.instant.naive_utc())?;
+        // The check-in breaks the run of missed nights: the ending moves.
+        let nights = db_stays::stay_nights(c, &stay.id)?;
+        let end = no_show_end_of(&stay, &nights).map(Night::date);
+        db_stays::set_no_show_end(c, &stay.id, end)?;
         Ok(CheckInView {
             stay_id: stay.id.clone(),
+            guest_id: stay.guest_id.clone(),
             night: tonight,
             place_id: booking.place_id.clone(),
             checked_in_at: now.instant,
@@ -855,26 +916,23 @@ pub fn move_to(
             return Ok(view(&stay, &nights, &now));
         }
         eligibility::check_bans(&bans(c, &guest.id, from)?, &target.shelter_id, from, to)?;
-        let lapse = lapse_of(&now);
-        // Our own nights do not stand in our way: free the rows first.
+        db_stays::lock_shelter(c, &target.shelter_id)?;
         let free = db_stays::free_places(
             c,
             Some(&target.shelter_id),
             &[category.as_str()],
             from.date(),
             to.date(),
-            lapse,
+            &now,
         )?;
         let own_place = remaining.iter().any(|b| b.place_id == target.id);
         if !own_place && !free.iter().any(|f| f.id == target.id) {
             return Err(Refusal::NoFreePlace {
-                alternatives: alternatives(c, from, lapse, &target.shelter_id)?,
+                alternatives: alternatives(c, from, &now, &target.shelter_id)?,
             }
             .into());
         }
-        if from == now.night {
-            db_stays::release_lapsed(c, lapse, Some(&target.id), None)?;
-        }
+        clear_way(c, &now, Some(&target.id), None, from, to)?;
         placed(
             db_stays::move_nights(
                 c,

@@ -143,7 +143,7 @@ backend_tests! {
         let nights: Vec<BookingRow> = (0..5).map(|k| BookingRow {
             id: uuid::Uuid::new_v4().to_string(), guest_id: g.clone(), place_id: w.a.place("R2"), shelter_id: w.a.id.clone(),
             night: start + chrono::Duration::days(k), kind: "stay".into(), stay_id: Some(again.id.clone()),
-            released: false, held: true, checked_in_at: None, created_at: first.created_at,
+            released: false, held: true, checked_in_at: None, created_at: first.created_at, no_show_end: None,
         }).collect();
         nattplats::db::stays::insert_stay(&mut conn, &again, &nights).unwrap();
         let report = nattplats::db::invariants::check(&mut conn).unwrap();

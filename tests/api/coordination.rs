@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::world::*;
 
-async fn availability(app: &TestApp, token: &str, night: Option<&str>) -> Value {
+pub(crate) async fn availability(app: &TestApp, token: &str, night: Option<&str>) -> Value {
     let path = match night {
         Some(n) => format!("/api/v1/availability?night={n}"),
         None => "/api/v1/availability".to_owned(),
@@ -49,7 +49,7 @@ async fn assert_counts_agree(app: &TestApp, token: &str, listed: &Value) {
     }
 }
 
-fn shelter<'a>(view: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn shelter<'a>(view: &'a Value, id: &str) -> &'a Value {
     view["shelters"]
         .as_array()
         .unwrap()

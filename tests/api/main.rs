@@ -18,6 +18,7 @@ mod idempotency;
 mod idp;
 mod lottery;
 mod migrations;
+mod no_shows;
 mod ops;
 mod privacy;
 mod reports;

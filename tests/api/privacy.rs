@@ -65,6 +65,32 @@ backend_tests! {
         assert_problem(w.app.get(&format!("/api/v1/guests/{unknown}/export"), Some(&w.coordinator)).await, 404, "not-found").await;
     }
 
+    async fn a_guests_check_ins_and_refused_check_ins_are_on_their_trail(b: Backend) {
+        let w = world(b).await;
+        let g = guest_named(&w, "Ioana", "Radu", json!([])).await;
+        let stay = w.stay(json!({"guest_id": g, "shelter_id": w.a.id, "place_id": w.a.place("W1")})).await;
+        let id = stay["id"].as_str().unwrap();
+        let res = w.act(id, "check-ins", json!({})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        // The next evening she is late: the place is taken, the check-in refused.
+        w.app.set_clock("2019-12-02T23:30:00+01:00").await;
+        let taker = w.woman().await;
+        let res = w.app.post("/api/v1/placements", Some(&w.coordinator), &json!({
+            "guest_id": taker, "kind": "emergency", "place_id": w.a.place("W1"), "reason": "acute"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = w.act(id, "check-ins", json!({})).await;
+        assert_problem(res, 409, "reservation-released").await;
+        let trail: Value = w.app.get(&format!("/api/v1/audit?guest_id={g}"), Some(&w.app.admin_token)).await.json().await.unwrap();
+        let actions: Vec<&str> = trail["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert!(actions.contains(&"stay.check-in") && actions.contains(&"stay.check-in.refused"), "{actions:?}");
+        let e: Value = w.app.get(&format!("/api/v1/guests/{g}/export"), Some(&w.coordinator)).await.json().await.unwrap();
+        let exported: Vec<&str> = e["accesses"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+        assert!(exported.contains(&"stay.check-in") && exported.contains(&"stay.check-in.refused"), "{exported:?}");
+        // Nobody else's trail holds them.
+        let other: Value = w.app.get(&format!("/api/v1/audit?guest_id={taker}"), Some(&w.app.admin_token)).await.json().await.unwrap();
+        assert!(other["entries"].as_array().unwrap().iter().all(|e| !e["action"].as_str().unwrap().starts_with("stay.check-in")));
+    }
+
     async fn guests_without_a_stay_for_24_months_are_pseudonymised(b: Backend) {
         let w = world(b).await;
         let old = guest_named(&w, "Elena", "Dobre", json!(["pregnant"])).await;
