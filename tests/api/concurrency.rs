@@ -162,3 +162,118 @@ backend_tests! {
         assert!(!report.holds());
     }
 }
+
+/// How many times each race below is run.
+const ROUNDS: i64 = 30;
+
+/// The night `i` rounds after 2019-12-01, and its evening.
+fn round_night(i: i64) -> (String, String) {
+    let night = chrono::NaiveDate::from_ymd_opt(2019, 12, 1).unwrap() + chrono::Duration::days(i);
+    (night.to_string(), format!("{night}T18:00:00+01:00"))
+}
+
+/// Guests holding an overflow place on `night`.
+fn held_overflow(conn: &mut DbConnection, night: &str) -> usize {
+    use nattplats::db::schema::places;
+    let night: chrono::NaiveDate = night.parse().unwrap();
+    bookings::table
+        .inner_join(places::table)
+        .filter(bookings::night.eq(night))
+        .filter(bookings::held)
+        .filter(places::category.eq("overflow"))
+        .count()
+        .get_result::<i64>(conn)
+        .unwrap() as usize
+}
+
+backend_tests! {
+    async fn withdrawing_a_cold_night_and_a_placement_on_its_overflow_place_never_both_succeed(b: Backend) {
+        // No standing places: a cold-night placement can only be overflow.
+        let w = world_with(b, &[], &[]).await;
+        for i in 0..ROUNDS {
+            let (night, evening) = round_night(i);
+            w.app.set_clock(&evening).await;
+            let res = w.app.put(&format!("/api/v1/cold-nights/{night}"), Some(&w.coordinator), &json!({
+                "reason": "cold", "overflow": [{"shelter_id": w.a.id, "places": 1}]})).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let g = w.man().await;
+            let cold = json!({"guest_id": g, "kind": "cold_night", "reason": "cold"});
+            let withdraw = w.app.client.delete(w.app.url(&format!("/api/v1/cold-nights/{night}"))).bearer_auth(&w.coordinator).send();
+            let placement = w.app.post("/api/v1/placements", Some(&w.coordinator), &cold);
+            let (withdrawn, placed) = futures_util::join!(withdraw, placement);
+            let withdrawn = withdrawn.unwrap();
+            let held = held_overflow(&mut w.app.conn(), &night);
+            match (withdrawn.status(), placed.status()) {
+                (StatusCode::NO_CONTENT, _) => {
+                    assert_problem(placed, 409, "not-a-cold-night").await;
+                    assert_eq!(held, 0, "round {i}: a guest holds an overflow place of a withdrawn night");
+                }
+                (_, StatusCode::CREATED) => {
+                    assert_problem(withdrawn, 409, "overflow-place-held").await;
+                    assert_eq!(held, 1);
+                }
+                (w_, p_) => panic!("round {i}: withdraw {w_}, placement {p_}"),
+            }
+        }
+        assert!(nattplats::db::invariants::check(&mut w.app.conn()).unwrap().holds());
+    }
+
+    async fn narrowing_a_cold_night_and_a_placement_on_its_overflow_place_never_both_succeed(b: Backend) {
+        let w = world_with(b, &[], &[]).await;
+        for i in 0..ROUNDS {
+            let (night, evening) = round_night(i);
+            w.app.set_clock(&evening).await;
+            let res = w.app.put(&format!("/api/v1/cold-nights/{night}"), Some(&w.coordinator), &json!({
+                "reason": "cold", "overflow": [{"shelter_id": w.a.id, "places": 1}]})).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let g = w.man().await;
+            let (milder, cold) = (
+                json!({"reason": "milder", "overflow": [{"shelter_id": w.a.id, "places": 0}]}),
+                json!({"guest_id": g, "kind": "cold_night", "reason": "cold"}),
+            );
+            let url = format!("/api/v1/cold-nights/{night}");
+            let narrow = w.app.put(&url, Some(&w.coordinator), &milder);
+            let placement = w.app.post("/api/v1/placements", Some(&w.coordinator), &cold);
+            let (narrowed, placed) = futures_util::join!(narrow, placement);
+            let held = held_overflow(&mut w.app.conn(), &night);
+            match (narrowed.status(), placed.status()) {
+                (StatusCode::OK, _) => {
+                    assert_problem(placed, 409, "no-free-place").await;
+                    assert_eq!(held, 0, "round {i}: a guest holds an overflow place that was closed");
+                }
+                (_, StatusCode::CREATED) => {
+                    assert_problem(narrowed, 409, "overflow-place-held").await;
+                    assert_eq!(held, 1);
+                }
+                (n, p) => panic!("round {i}: narrowing {n}, placement {p}"),
+            }
+        }
+        assert!(nattplats::db::invariants::check(&mut w.app.conn()).unwrap().holds());
+    }
+
+    async fn taking_a_place_out_of_service_and_an_intake_on_it_never_both_succeed(b: Backend) {
+        let w = world_with(b, &[("R1", "regular")], &[]).await;
+        let path = format!("/api/v1/shelters/{}/places/{}/out-of-service", w.a.id, w.a.place("R1"));
+        for i in 0..ROUNDS {
+            // Six nights a round: five of a stay, one after.
+            let (night, evening) = round_night(i * 6);
+            let (last, _) = round_night(i * 6 + 4);
+            w.app.set_clock(&evening).await;
+            let g = w.man().await;
+            let out_body = json!({"first_night": night, "last_night": last, "reason": "bedbugs"});
+            let intake = w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id}));
+            let outage = w.app.post(&path, Some(&w.coordinator), &out_body);
+            let (taken, out) = futures_util::join!(intake, outage);
+            match (taken.status(), out.status()) {
+                (StatusCode::CREATED, _) => {
+                    assert_problem(out, 409, "place-held").await;
+                }
+                (_, StatusCode::CREATED) => {
+                    assert_problem(taken, 409, "no-free-place").await;
+                }
+                (t, o) => panic!("round {i}: intake {t}, out of service {o}"),
+            }
+        }
+        assert!(nattplats::db::invariants::check(&mut w.app.conn()).unwrap().holds());
+    }
+}

@@ -14,6 +14,7 @@ mod coordination;
 mod feedback;
 mod followup;
 mod guests;
+mod holds;
 mod idempotency;
 mod idp;
 mod lottery;

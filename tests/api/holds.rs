@@ -1,0 +1,343 @@
+//! One definition of what holds a place (`rules::checkin::holds`): the
+//! queries of the storage layer that filter on it for speed give the same
+//! answer as the pure function, on random histories, on both backends.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use nattplats::db::schema::{bookings, stays};
+use nattplats::db::stays::{BookingRow, StayRow};
+use nattplats::db::{self, DbConnection};
+use nattplats::rules::Night;
+use nattplats::rules::checkin::{self, Now};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+use crate::world::*;
+
+const FIRST: (i32, u32, u32) = (2021, 1, 10);
+
+fn day(offset: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(FIRST.0, FIRST.1, FIRST.2).unwrap() + Duration::days(offset)
+}
+
+/// 18:00 local (17:00 UTC) on the evening of `offset`, plus `hours`.
+fn evening(offset: i64, hours: i64) -> NaiveDateTime {
+    day(offset).and_hms_opt(17, 0, 0).unwrap() + Duration::hours(hours)
+}
+
+#[derive(Debug, Clone)]
+struct RandomStay {
+    guest: usize,
+    place: usize,
+    first: i64,
+    length: i64,
+    /// Per night: checked in, and whether the flag still says held.
+    nights: Vec<(bool, bool)>,
+    /// Hours after the first evening the stay was made.
+    made: i64,
+    /// Nights after the first night its no-show ending begins, if any.
+    ending: Option<i64>,
+    placement: bool,
+}
+
+fn random_stay(guests: usize, places: usize) -> impl Strategy<Value = RandomStay> {
+    (
+        0..guests,
+        0..places,
+        0i64..8,
+        1i64..=5,
+        prop::collection::vec((any::<bool>(), prop::bool::weighted(0.85)), 5),
+        -30i64..12,
+        prop::option::of(1i64..7),
+        prop::bool::weighted(0.2),
+    )
+        .prop_map(
+            |(guest, place, first, length, nights, made, ending, placement)| RandomStay {
+                guest,
+                place,
+                first,
+                length: if placement { 1 } else { length },
+                nights,
+                made,
+                ending,
+                placement,
+            },
+        )
+}
+
+/// Now: on the evening of `night` plus `hours` (0..18, past the 23:00 cutoff from 5 on).
+fn now_at(night: i64, hours: i64) -> Now {
+    let n = Night::new(day(night));
+    Now {
+        instant: Utc.from_utc_datetime(&evening(night, hours)),
+        night: n,
+        cutoff: Utc.from_utc_datetime(&(day(night).and_hms_opt(22, 0, 0).unwrap())),
+    }
+}
+
+struct Places {
+    /// (id, shelter id, category)
+    all: Vec<(String, String, String)>,
+}
+
+/// Writes the history: every booking whose place or guest is already held
+/// that night is written as no longer held, as the unique indexes demand.
+fn write(
+    conn: &mut DbConnection,
+    places: &Places,
+    guests: &[String],
+    history: &[RandomStay],
+) -> Vec<BookingRow> {
+    db::write_tx(conn, |c| {
+        diesel::delete(bookings::table).execute(c)?;
+        diesel::delete(stays::table).execute(c)?;
+        let mut place_nights = BTreeSet::new();
+        let mut guest_nights = BTreeSet::new();
+        let mut written = Vec::new();
+        for (k, s) in history.iter().enumerate() {
+            let (place, shelter, category) = &places.all[s.place];
+            let made = evening(s.first, s.made);
+            let stay_id = uuid::Uuid::new_v4().to_string();
+            let rows: Vec<BookingRow> = (0..s.length)
+                .map(|i| {
+                    let night = day(s.first + i);
+                    let (checked_in, flag) = s.nights[i as usize];
+                    let held = flag
+                        && place_nights.insert((s.place, night))
+                        && guest_nights.insert((s.guest, night));
+                    BookingRow {
+                        id: format!("b{k}-{i}"),
+                        guest_id: guests[s.guest].clone(),
+                        place_id: place.clone(),
+                        shelter_id: shelter.clone(),
+                        night,
+                        kind: if s.placement {
+                            "emergency".into()
+                        } else {
+                            "stay".into()
+                        },
+                        stay_id: (!s.placement).then(|| stay_id.clone()),
+                        released: !flag,
+                        held,
+                        checked_in_at: checked_in.then(|| evening(s.first + i, 1)),
+                        created_at: made,
+                        no_show_end: (!s.placement)
+                            .then_some(())
+                            .and(s.ending)
+                            .map(|e| day(s.first + e)),
+                    }
+                })
+                .collect();
+            if s.placement {
+                for r in &rows {
+                    nattplats::db::stays::insert_booking(c, r)?;
+                }
+            } else {
+                let stay = StayRow {
+                    id: stay_id,
+                    guest_id: guests[s.guest].clone(),
+                    shelter_id: shelter.clone(),
+                    category: category.clone(),
+                    status: "active".into(),
+                    first_night: day(s.first),
+                    nights: s.length as i32,
+                    quarantine_nights: 2,
+                    no_show_limit: 2,
+                    end_reason: None,
+                    ended_at: None,
+                    void_reason: None,
+                    voided_at: None,
+                    created_at: made,
+                    created_by: "test".into(),
+                };
+                nattplats::db::stays::insert_stay(c, &stay, &rows)?;
+            }
+            written.extend(rows);
+        }
+        Ok::<_, diesel::result::Error>(written)
+    })
+    .unwrap()
+}
+
+enum Undo {
+    Answer(Vec<String>, BTreeSet<String>),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Undo {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+fn check(
+    conn: &mut DbConnection,
+    places: &Places,
+    guests: &[String],
+    written: &[BookingRow],
+    now: &Now,
+) -> Result<(), TestCaseError> {
+    let holding: Vec<&BookingRow> = written.iter().filter(|b| b.holds(now)).collect();
+    for q in 0..12 {
+        for span in [0, 2] {
+            let (first, last) = (day(q), day(q + span));
+            // Free places over a range of nights.
+            let sql: BTreeSet<String> = nattplats::db::stays::free_places(
+                conn,
+                None,
+                &["regular", "women", "overflow"],
+                first,
+                last,
+                now,
+            )
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+            let pure: BTreeSet<String> = places
+                .all
+                .iter()
+                .filter(|(id, _, _)| {
+                    !holding
+                        .iter()
+                        .any(|b| &b.place_id == id && b.night >= first && b.night <= last)
+                })
+                .map(|(id, _, _)| id.clone())
+                .collect();
+            prop_assert_eq!(&sql, &pure, "free places {}..{} at {:?}", first, last, now);
+            // Each guest's held nights.
+            for g in guests {
+                let sql: BTreeSet<String> =
+                    nattplats::db::stays::guest_held_nights(conn, g, first, last, now)
+                        .unwrap()
+                        .into_iter()
+                        .map(|b| b.id)
+                        .collect();
+                let pure: BTreeSet<String> = holding
+                    .iter()
+                    .filter(|b| &b.guest_id == g && b.night >= first && b.night <= last)
+                    .map(|b| b.id.clone())
+                    .collect();
+                prop_assert_eq!(&sql, &pure, "held nights of a guest {}..{}", first, last);
+            }
+        }
+        // The counts, from the kept counts and the corrections.
+        let counted = nattplats::db::counts::free_counts(conn, day(q), now, None).unwrap();
+        let mut pure: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for (id, shelter, category) in &places.all {
+            let held = holding
+                .iter()
+                .any(|b| &b.place_id == id && b.night == day(q));
+            *pure.entry((shelter.clone(), category.clone())).or_default() += i64::from(!held);
+        }
+        for (key, n) in pure {
+            prop_assert_eq!(
+                counted.get(&key).copied().unwrap_or(0),
+                n,
+                "free count of {:?} on {}",
+                key,
+                day(q)
+            );
+        }
+    }
+    // What a write would have to clear out of its way: flagged held, but
+    // not holding by the rule.
+    for (id, _, _) in &places.all {
+        let (first, last) = (day(0), day(12));
+        // A question, not an act: the transaction is rolled back with the
+        // answer as its error.
+        let cleared = db::write_tx(conn, |c| -> Result<(), Undo> {
+            let ended = nattplats::db::stays::release_idle(c, now, Some(id), None, first, last)?;
+            let still: BTreeSet<String> = bookings::table
+                .filter(bookings::place_id.eq(id))
+                .filter(bookings::held)
+                .select(bookings::id)
+                .load::<String>(c)?
+                .into_iter()
+                .collect();
+            Err(Undo::Answer(ended, still))
+        });
+        let (ended, still) = match cleared {
+            Err(Undo::Answer(ended, still)) => (ended, still),
+            Err(Undo::Db(e)) => return Err(TestCaseError::fail(e.to_string())),
+            Ok(()) => unreachable!(),
+        };
+        let pure_ended: BTreeSet<String> = written
+            .iter()
+            .filter(|b| &b.place_id == id && b.held && b.kind == "stay")
+            .filter(|b| {
+                checkin::released_by_no_shows(
+                    b.no_show_end.map(Night::new),
+                    Night::new(b.night),
+                    now,
+                )
+            })
+            .filter(|b| {
+                !checkin::lapsed(
+                    &checkin::NightFacts {
+                        night: Night::new(b.night),
+                        checked_in: b.checked_in_at.is_some(),
+                        released: b.released,
+                        created_at: b.created_at.and_utc(),
+                    },
+                    now,
+                )
+            })
+            .filter_map(|b| b.stay_id.clone())
+            .collect();
+        prop_assert_eq!(
+            ended.into_iter().collect::<BTreeSet<_>>(),
+            pure_ended,
+            "stays to end at a place"
+        );
+        // After the lapses are let go, every row still flagged either holds
+        // or belongs to a stay the caller ends.
+        for b in written
+            .iter()
+            .filter(|b| &b.place_id == id && still.contains(&b.id))
+        {
+            let lapsed = b.kind == "stay"
+                && checkin::lapsed(
+                    &checkin::NightFacts {
+                        night: Night::new(b.night),
+                        checked_in: b.checked_in_at.is_some(),
+                        released: b.released,
+                        created_at: b.created_at.and_utc(),
+                    },
+                    now,
+                );
+            prop_assert!(!lapsed, "a lapsed reservation left held");
+        }
+    }
+    Ok(())
+}
+
+backend_tests! {
+    async fn the_queries_of_what_holds_a_place_agree_with_the_rule(b: Backend) {
+        let w = world_with(b, &[("R1", "regular"), ("R2", "regular"), ("W1", "women")], &[("R1", "regular"), ("W1", "women")]).await;
+        let mut all = Vec::new();
+        for s in [&w.a, &w.b] {
+            for (label, id) in &s.places {
+                let category = if label.starts_with('W') { "women" } else { "regular" };
+                all.push((id.clone(), s.id.clone(), category.to_owned()));
+            }
+        }
+        let places = Places { all };
+        let mut guests = Vec::new();
+        for _ in 0..4 {
+            guests.push(w.man().await);
+        }
+        let conn = std::cell::RefCell::new(w.app.conn());
+        let strategy = (prop::collection::vec(random_stay(guests.len(), places.all.len()), 0..10), 0i64..12, 0i64..18);
+        let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
+        runner
+            .run(&strategy, |(history, night, hours)| {
+                let mut conn = conn.borrow_mut();
+                let written = write(&mut conn, &places, &guests, &history);
+                check(&mut conn, &places, &guests, &written, &now_at(night, hours))
+            })
+            .unwrap();
+    }
+}
