@@ -17,7 +17,8 @@ use utoipa::ToSchema;
 use crate::db::reports::{self as q, Counts, GuestGroup, ShelterOrg, Unclaimed};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
-use crate::rules::Calendar;
+use crate::rules::checkin::{self, NightFacts};
+use crate::rules::{Calendar, Night};
 use crate::service::followup::REFERRAL_REASONS;
 use crate::service::suppression::{Engine, Figure};
 
@@ -374,26 +375,27 @@ fn lazy_ends(unclaimed: &[(Unclaimed, String)]) -> LazyEnds {
         if first.status != "active" {
             continue;
         }
-        let limit = usize::try_from(first.no_show_limit.max(1)).unwrap_or(1);
-        let mut run = 0usize;
-        let mut previous: Option<NaiveDate> = None;
-        for n in &nights {
-            run = if previous.and_then(|p| p.succ_opt()) == Some(n.night) {
-                run + 1
-            } else {
-                1
-            };
-            previous = Some(n.night);
-            if run >= limit {
-                out.ended_after.insert(stay.to_owned(), n.night);
-                let shelter = unclaimed
-                    .iter()
-                    .find(|(u, _)| u.stay_id == stay)
-                    .map(|(_, s)| s.clone())
-                    .unwrap_or_default();
-                out.stays.push((first.first_night, shelter));
-                break;
-            }
+        // The nights here are the stay's missed ones within the period (all
+        // over): a night between them that was checked in is a gap in the
+        // dates, which breaks a run as in the rule itself.
+        let facts: Vec<NightFacts> = nights
+            .iter()
+            .map(|n| NightFacts {
+                night: Night::new(n.night),
+                checked_in: false,
+                released: false,
+                created_at: DateTime::UNIX_EPOCH,
+            })
+            .collect();
+        let limit = u32::try_from(first.no_show_limit).unwrap_or(0);
+        if let Some(end) = checkin::no_show_end(&facts, limit) {
+            out.ended_after.insert(stay.to_owned(), end.plus(-1).date());
+            let shelter = unclaimed
+                .iter()
+                .find(|(u, _)| u.stay_id == stay)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default();
+            out.stays.push((first.first_night, shelter));
         }
     }
     out

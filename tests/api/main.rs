@@ -24,6 +24,7 @@ mod ops;
 mod privacy;
 mod reports;
 mod robustness;
+mod sequences;
 mod shelters;
 mod stays;
 mod stream;
