@@ -637,6 +637,11 @@ fn place_once(
         if let Some(r) = banned {
             return Err(r.into());
         }
+        // A cold night withdrawn after the check above and before the
+        // search: the answer is the one the withdrawal first would give.
+        if req.kind == PlacementKind::ColdNight && coldnights::get(c, night.date())?.is_none() {
+            return Err(Refusal::NotAColdNight.into());
+        }
         let alternatives = crate::service::stays::alternatives(
             c,
             night,
