@@ -97,6 +97,7 @@ diesel::table! {
         roles -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        external_sign_in -> Bool,
     }
 }
 
