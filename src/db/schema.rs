@@ -313,6 +313,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Login budgets per username, shared by every instance (migration
+    /// 000013); see `auth::login_guard`.
+    login_username_budgets (key) {
+        key -> Text,
+        tat -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Login budgets per client address (migration 000013).
+    login_address_budgets (key) {
+        key -> Text,
+        tat -> BigInt,
+        guessing_until -> BigInt,
+        was_guessing -> Bool,
+    }
+}
+
+diesel::table! {
     /// Places per shelter and category, kept by triggers (migration 000008).
     place_counts (shelter_id, category) {
         shelter_id -> Text,
