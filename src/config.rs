@@ -257,8 +257,9 @@ pub struct IdpSettings {
     pub max_token_lifetime_seconds: u64,
 }
 
-/// How many login attempts one username and one client address may make
-/// per window, per instance (the counts live in memory).
+/// How many login attempts without success one username and one client
+/// address may have per window (kept in the database, shared by every
+/// instance; see `auth::login_guard`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginLimits {
     pub per_username: u32,

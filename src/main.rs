@@ -239,6 +239,7 @@ fn add_user(
         password: SecretString::from(password),
         roles,
         shelter_ids: shelters,
+        external_sign_in: false,
     };
     let hash =
         nattplats::service::users::hash_password(&new).map_err(|e| anyhow::anyhow!("{e}"))?;

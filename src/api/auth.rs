@@ -1,9 +1,11 @@
 //! `POST /auth/token`: a username and password for a bearer token.
 //!
 //! Each attempt first takes from the login budgets of its username and its
-//! client address (429 `too-many-attempts` with `Retry-After` when one is
-//! spent, see `auth::login_guard`); an unknown user, an inactive user and a
-//! wrong password then get the same 401 after the same argon2 work.
+//! client address, kept in the database for every instance (429
+//! `too-many-attempts` with `Retry-After` when one is spent, see
+//! `auth::login_guard`); an unknown user, an inactive user and a wrong
+//! password then get the same 401 after the same argon2 work, and a
+//! successful login gives the attempt back.
 
 use actix_web::FromRequest;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -49,18 +51,27 @@ pub async fn issue_token(
             .map(|t| t.0)
             .unwrap_or_default();
     let address = state.tokens.client_address(&req);
-    state.tokens.login_attempt(&username, address)?;
+    let tokens = state.tokens.clone();
     let pool = state.pool.clone();
-    let user =
-        web::block(move || crate::service::users::login(&pool, &username, &password, request_id))
-            .await?
-            .inspect_err(|e| {
-                if matches!(e, AppError::Unauthorized(_)) {
-                    // Never the username: it is personal data, and a mistyped one
-                    // is often the password.
-                    tracing::info!("login refused");
-                }
-            })?;
+    let user = web::block(move || {
+        let attempt = tokens.login_attempt(&pool, &username, address)?;
+        let user = crate::service::users::login(&pool, &username, &password, request_id);
+        match &user {
+            Ok(_) => attempt.succeeded(&pool),
+            Err(AppError::Unauthorized(_)) => attempt.failed(&pool),
+            // Not a guess judged: the attempt stays taken, nothing more.
+            Err(_) => {}
+        }
+        user
+    })
+    .await?
+    .inspect_err(|e| {
+        if matches!(e, AppError::Unauthorized(_)) {
+            // Never the username: it is personal data, and a mistyped one
+            // is often the password.
+            tracing::info!("login refused");
+        }
+    })?;
     let token = state
         .tokens
         .issue(&user.user_id, user.roles, user.shelters)?;

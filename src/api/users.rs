@@ -28,6 +28,11 @@ pub struct CreateUser {
     #[serde(default)]
     #[schema(schema_with = crate::api::stays::id_list_schema)]
     shelter_ids: Vec<String>,
+    /// Whether the user signs in with a token of the city's identity
+    /// provider, whose `sub` must then be this username. A provider token
+    /// reaches no user without it. Default false.
+    #[serde(default)]
+    external_sign_in: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -38,6 +43,8 @@ pub struct UserOut {
     shelter_ids: Vec<String>,
     /// An inactive user cannot log in, and their tokens are refused.
     active: bool,
+    /// Signs in with a token of the city's identity provider.
+    external_sign_in: bool,
 }
 
 /// A change to a user; fields left out stay as they are.
@@ -54,6 +61,11 @@ pub struct ChangeUser {
     #[serde(default)]
     #[schema(schema_with = crate::api::stays::id_list_schema)]
     shelter_ids: Option<Vec<String>>,
+    /// Whether a token of the city's identity provider may sign in as
+    /// this user (its `sub` being the username).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    external_sign_in: Option<bool>,
 }
 
 /// Roles as given: known, each once, at least one.
@@ -75,10 +87,14 @@ fn parse_roles(given: &[String], errors: &mut Vec<FieldError>) -> Vec<Role> {
 impl ChangeUser {
     fn parse(self) -> Result<UserChange, AppError> {
         let mut errors = Vec::new();
-        if self.active.is_none() && self.roles.is_none() && self.shelter_ids.is_none() {
+        if self.active.is_none()
+            && self.roles.is_none()
+            && self.shelter_ids.is_none()
+            && self.external_sign_in.is_none()
+        {
             errors.push(FieldError::new(
                 "active",
-                "give at least one of active, roles, shelter_ids",
+                "give at least one of active, roles, shelter_ids, external_sign_in",
             ));
         }
         let roles = self.roles.map(|r| parse_roles(&r, &mut errors));
@@ -92,6 +108,7 @@ impl ChangeUser {
                 active: self.active,
                 roles,
                 shelter_ids,
+                external_sign_in: self.external_sign_in,
             })
         } else {
             Err(AppError::Validation(errors))
@@ -124,6 +141,7 @@ impl CreateUser {
                 password: self.password,
                 roles,
                 shelter_ids,
+                external_sign_in: self.external_sign_in,
             }),
             _ => Err(AppError::Validation(errors)),
         }
@@ -166,10 +184,12 @@ pub async fn create_user(
         roles: crate::db::users::split_roles(&row.roles),
         shelter_ids,
         active: row.active,
+        external_sign_in: row.external_sign_in,
     }))
 }
 
-/// Deactivates or reactivates a user, or changes their roles or shelters.
+/// Deactivates or reactivates a user, changes their roles or shelters, or
+/// marks whether they sign in through the city's identity provider.
 /// Holds from the user's next request on, for tokens already issued too.
 #[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The user")), request_body = ChangeUser, responses(
     (status = 200, body = UserOut),
@@ -199,12 +219,18 @@ pub async fn update_user(
         move |_| vec![Target::subject(subject)],
     )
     .await?;
-    tracing::info!(user_id = %view.id, active = view.active, "user changed");
+    tracing::info!(
+        user_id = %view.id,
+        active = view.active,
+        external_sign_in = view.external_sign_in,
+        "user changed"
+    );
     Ok(HttpResponse::Ok().json(UserOut {
         id: view.id,
         username: view.username,
         roles: view.roles,
         shelter_ids: view.shelter_ids,
         active: view.active,
+        external_sign_in: view.external_sign_in,
     }))
 }

@@ -1,39 +1,104 @@
-//! Limits on login attempts, per username and per client address, with
-//! `governor`'s keyed limiters. The counts live in the memory of one
-//! instance: behind a load balancer each instance counts its own, and a
-//! restart forgets them.
+//! Limits on login attempts, per username and per client address, kept in
+//! the database so that every instance shares them (migration 000013).
 //!
-//! Every attempt takes one cell from both budgets before the password is
-//! checked: an attempt over the limit is answered 429 without spending an
-//! argon2 verification and without saying whether its password was right.
-//! `governor` cannot look at a budget without taking from it, so a
-//! successful login costs a cell too; the budgets are sized for failures
-//! and ordinary use (a desk logging in a shift) stays far below them. A
-//! username's budget is shared by everyone who types that username: a
-//! person guessing someone's password from many addresses locks that
-//! username for the rest of the window. Other users are touched only when
-//! they share the guesser's address.
+//! Each budget is a GCRA bucket (the algorithm of a token bucket, stored
+//! as one instant): `tat` is when the bucket would be full again. Taking
+//! one pushes `tat` on by `window / budget`; a take is granted while `tat`
+//! stays within the window from now, so a full budget allows `budget`
+//! attempts at once and one more each `window / budget` after. Each take
+//! is one `INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING` statement:
+//! the database checks and takes in one step, so guesses fired at the
+//! same moment at several instances cannot take more than the budget.
+//!
+//! The policy:
+//!
+//! - Every attempt takes one from its **address**'s budget before the
+//!   password is checked; a successful login gives it back. A spent address
+//!   budget is 429 for every username from that address.
+//! - Every attempt takes one from its **username**'s budget, given back on
+//!   success: the budget counts failures only. While it lasts anyone may
+//!   try. When it is spent the username is slowed down, not locked: an
+//!   address that has been guessing (one with a failed attempt in the last
+//!   window) waits for the budget's next attempt (429 with `Retry-After`,
+//!   at most `window / budget` when nobody else took it), while an address
+//!   that has not been guessing still gets its password checked. If that
+//!   password is wrong, it is a failure like any other: the address now has
+//!   been guessing, and the username's wait grows (up to a window).
+//!
+//! So the real user, from an address of their own, gets in while someone
+//! elsewhere guesses at their username; a guesser from one address gets
+//! the username's budget, and a guesser with many addresses gets in
+//! addition one guess per address and window.
+//!
+//! Keys are HMAC-SHA256 digests (under a key derived from the token
+//! secret), so the table holds neither usernames (a mistyped one is often
+//! a password) nor addresses.
 
 use std::net::{IpAddr, Ipv6Addr};
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::config::LoginLimits;
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::AppError;
 
-/// Usernames longer than this share the budget of their first characters;
-/// it bounds the memory a key takes.
+/// Usernames longer than this share the budget of their first characters.
 const MAX_KEY_CHARS: usize = 128;
-/// Forgotten keys are swept after this many attempts.
-const SWEEP_EVERY: u64 = 1024;
+/// Full budgets are swept from the tables after this many attempts.
+const SWEEP_EVERY: u64 = 256;
+
+/// Which budget is spent, for the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spent {
+    Address,
+    Username,
+}
+
+/// One bucket's size: the step one attempt takes, and how far ahead of now
+/// its `tat` may go (`budget` steps), in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bucket {
+    step: i64,
+    limit: i64,
+}
+
+impl Bucket {
+    fn new(budget: u32, window_ms: i64) -> Self {
+        let budget = i64::from(budget.max(1));
+        let step = (window_ms / budget).max(1);
+        Self {
+            step,
+            limit: step * budget,
+        }
+    }
+
+    /// Whole seconds, at least one, until a bucket at `tat` grants a take.
+    fn retry_after(&self, tat: i64, now: i64) -> u64 {
+        let wait_ms = tat.saturating_add(self.step) - self.limit - now;
+        u64::try_from(wait_ms.max(0))
+            .unwrap_or(0)
+            .div_ceil(1000)
+            .max(1)
+    }
+}
+
+/// What a granted attempt took, to give back when the password was right.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    username: String,
+    address: String,
+    now: i64,
+    /// The address had not been guessing; this attempt marked it.
+    marked: bool,
+}
 
 pub struct LoginGuard {
-    by_username: DefaultKeyedRateLimiter<String>,
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
-    clock: DefaultClock,
+    username: Bucket,
+    address: Bucket,
+    window_ms: i64,
+    key: Vec<u8>,
     attempts: AtomicU64,
 }
 
@@ -43,54 +108,216 @@ impl std::fmt::Debug for LoginGuard {
     }
 }
 
-/// Which budget is spent, for the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Spent {
-    Address,
-    Username,
+#[derive(QueryableByName)]
+struct Tat {
+    #[diesel(sql_type = BigInt)]
+    tat: i64,
+}
+
+#[derive(QueryableByName)]
+struct AddressTake {
+    #[diesel(sql_type = Bool)]
+    was_guessing: bool,
+}
+
+/// Runs `$sql` (the SQLite or the PostgreSQL text) with `$bind`s, loading
+/// rows of `$row`.
+macro_rules! on_both {
+    ($conn:expr, $row:ty, ($sqlite:expr, $postgres:expr) $(, $ty:ty => $v:expr)* $(,)?) => {
+        match $conn {
+            DbConnection::Sqlite(c) => diesel::sql_query($sqlite)
+                $(.bind::<$ty, _>($v))*
+                .load::<$row>(c),
+            DbConnection::Postgres(c) => diesel::sql_query($postgres)
+                $(.bind::<$ty, _>($v))*
+                .load::<$row>(c),
+        }
+    };
+}
+
+/// Runs a statement that returns no rows on either backend.
+macro_rules! execute_on_both {
+    ($conn:expr, ($sqlite:expr, $postgres:expr) $(, $ty:ty => $v:expr)* $(,)?) => {
+        match $conn {
+            DbConnection::Sqlite(c) => diesel::sql_query($sqlite)
+                $(.bind::<$ty, _>($v))*
+                .execute(c),
+            DbConnection::Postgres(c) => diesel::sql_query($postgres)
+                $(.bind::<$ty, _>($v))*
+                .execute(c),
+        }
+    };
 }
 
 impl LoginGuard {
-    pub fn new(limits: LoginLimits) -> Self {
+    /// `secret`: the token secret, which every instance shares; the keys
+    /// of the budgets are digests under a key derived from it.
+    pub fn new(limits: LoginLimits, secret: &[u8]) -> Self {
+        let window_ms = i64::try_from(limits.window_seconds.max(1))
+            .unwrap_or(i64::MAX / 1000)
+            .saturating_mul(1000);
+        let key = crate::service::reports::hmac_sha256_hex(secret, b"nattplats login budgets");
         Self {
-            by_username: RateLimiter::keyed(quota(limits.per_username, limits.window_seconds)),
-            by_address: RateLimiter::keyed(quota(limits.per_address, limits.window_seconds)),
-            clock: DefaultClock::default(),
+            username: Bucket::new(limits.per_username, window_ms),
+            address: Bucket::new(limits.per_address, window_ms),
+            window_ms,
+            key: key.into_bytes(),
             attempts: AtomicU64::new(0),
         }
     }
 
-    /// Takes one attempt for `username` from `address`. `Err` names the
-    /// spent budget and the whole seconds until the next attempt may come.
-    pub fn attempt(&self, username: &str, address: IpAddr) -> Result<(), (Spent, u64)> {
+    fn digest(&self, kind: &str, text: &str) -> String {
+        crate::service::reports::hmac_sha256_hex(&self.key, format!("{kind}\n{text}").as_bytes())
+    }
+
+    /// Takes one attempt for `username` from `address` (see the module's
+    /// policy). `Ok(Err)` names the spent budget and the whole seconds
+    /// until the next attempt may come.
+    pub fn take(
+        &self,
+        pool: &DbPool,
+        username: &str,
+        address: IpAddr,
+    ) -> Result<Result<Ticket, (Spent, u64)>, AppError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let ticket = Ticket {
+            username: self.digest("username", &username_key(username)),
+            address: self.digest("address", &address_key(address).to_string()),
+            now,
+            marked: false,
+        };
+        let conn = &mut pool.get()?;
         if self.attempts.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            self.by_username.retain_recent();
-            self.by_address.retain_recent();
+            self.sweep(conn, now)?;
         }
-        self.by_address
-            .check_key(&address_key(address))
-            .map_err(|n| (Spent::Address, seconds(n.wait_time_from(self.clock.now()))))?;
-        self.by_username
-            .check_key(&username_key(username))
-            .map_err(|n| (Spent::Username, seconds(n.wait_time_from(self.clock.now()))))?;
+        let taken = db::write_tx(conn, |c| self.take_in(c, ticket))?;
+        Ok(taken)
+    }
+
+    fn take_in(
+        &self,
+        c: &mut DbConnection,
+        mut ticket: Ticket,
+    ) -> QueryResult<Result<Ticket, (Spent, u64)>> {
+        let (now, w) = (ticket.now, self.window_ms);
+        let a = self.address;
+        // The address: take one, and mark it as guessing from now on if it
+        // was not (a success takes the mark back).
+        let took: Vec<AddressTake> = on_both!(c, AddressTake, (
+            "INSERT INTO login_address_budgets (key, tat, guessing_until, was_guessing)
+             VALUES (?1, ?2 + ?3, ?2 + ?5, FALSE)
+             ON CONFLICT (key) DO UPDATE SET
+                 tat = MAX(login_address_budgets.tat, ?2) + ?3,
+                 guessing_until = CASE WHEN login_address_budgets.guessing_until > ?2
+                     THEN login_address_budgets.guessing_until ELSE ?2 + ?5 END,
+                 was_guessing = login_address_budgets.guessing_until > ?2
+             WHERE MAX(login_address_budgets.tat, ?2) + ?3 - ?2 <= ?4
+             RETURNING was_guessing",
+            "INSERT INTO login_address_budgets (key, tat, guessing_until, was_guessing)
+             VALUES ($1, $2 + $3, $2 + $5, FALSE)
+             ON CONFLICT (key) DO UPDATE SET
+                 tat = GREATEST(login_address_budgets.tat, $2) + $3,
+                 guessing_until = CASE WHEN login_address_budgets.guessing_until > $2
+                     THEN login_address_budgets.guessing_until ELSE $2 + $5 END,
+                 was_guessing = login_address_budgets.guessing_until > $2
+             WHERE GREATEST(login_address_budgets.tat, $2) + $3 - $2 <= $4
+             RETURNING was_guessing"),
+            Text => &ticket.address, BigInt => now, BigInt => a.step, BigInt => a.limit, BigInt => w)?;
+        let Some(took) = took.first() else {
+            let tat = self.tat(c, "login_address_budgets", &ticket.address)?;
+            return Ok(Err((Spent::Address, a.retry_after(tat, now))));
+        };
+        ticket.marked = !took.was_guessing;
+        let u = self.username;
+        let granted: Vec<Tat> = on_both!(c, Tat, (
+            "INSERT INTO login_username_budgets (key, tat) VALUES (?1, ?2 + ?3)
+             ON CONFLICT (key) DO UPDATE SET tat = MAX(login_username_budgets.tat, ?2) + ?3
+             WHERE MAX(login_username_budgets.tat, ?2) + ?3 - ?2 <= ?4
+             RETURNING tat",
+            "INSERT INTO login_username_budgets (key, tat) VALUES ($1, $2 + $3)
+             ON CONFLICT (key) DO UPDATE SET tat = GREATEST(login_username_budgets.tat, $2) + $3
+             WHERE GREATEST(login_username_budgets.tat, $2) + $3 - $2 <= $4
+             RETURNING tat"),
+            Text => &ticket.username, BigInt => now, BigInt => u.step, BigInt => u.limit)?;
+        if !granted.is_empty() {
+            return Ok(Ok(ticket));
+        }
+        if took.was_guessing {
+            let tat = self.tat(c, "login_username_budgets", &ticket.username)?;
+            return Ok(Err((Spent::Username, u.retry_after(tat, now))));
+        }
+        // Spent, but this address has not been guessing: its password is
+        // checked, and a failure counts, pushing the wait on (to a window
+        // past the budget at most).
+        execute_on_both!(c, (
+            "UPDATE login_username_budgets SET tat = MIN(MAX(tat, ?2) + ?3, ?2 + ?4 + ?4)
+             WHERE key = ?1",
+            "UPDATE login_username_budgets SET tat = LEAST(GREATEST(tat, $2) + $3, $2 + $4 + $4)
+             WHERE key = $1"),
+            Text => &ticket.username, BigInt => now, BigInt => u.step, BigInt => u.limit)?;
+        Ok(Ok(ticket))
+    }
+
+    fn tat(&self, c: &mut DbConnection, table: &str, key: &str) -> QueryResult<i64> {
+        let rows: Vec<Tat> = on_both!(c, Tat, (
+            format!("SELECT tat FROM {table} WHERE key = ?1"),
+            format!("SELECT tat FROM {table} WHERE key = $1")),
+            Text => key)?;
+        Ok(rows.first().map_or(0, |r| r.tat))
+    }
+
+    /// The password was right: both budgets get the attempt back, and an
+    /// address this attempt marked as guessing is unmarked (unless another
+    /// attempt from it has marked it since).
+    pub fn succeeded(&self, pool: &DbPool, ticket: &Ticket) -> Result<(), AppError> {
+        let conn = &mut pool.get()?;
+        db::write_tx(conn, |c| {
+            execute_on_both!(c, (
+                "UPDATE login_address_budgets SET tat = tat - ?2,
+                     guessing_until = CASE WHEN ?3 AND guessing_until = ?4 THEN 0 ELSE guessing_until END
+                 WHERE key = ?1",
+                "UPDATE login_address_budgets SET tat = tat - $2,
+                     guessing_until = CASE WHEN $3 AND guessing_until = $4 THEN 0 ELSE guessing_until END
+                 WHERE key = $1"),
+                Text => &ticket.address, BigInt => self.address.step, Bool => ticket.marked,
+                BigInt => ticket.now + self.window_ms)?;
+            execute_on_both!(c, (
+                "UPDATE login_username_budgets SET tat = tat - ?2 WHERE key = ?1",
+                "UPDATE login_username_budgets SET tat = tat - $2 WHERE key = $1"),
+                Text => &ticket.username, BigInt => self.username.step)?;
+            Ok::<_, AppError>(())
+        })
+    }
+
+    /// The password was wrong: the address has been guessing for a window
+    /// from now.
+    pub fn failed(&self, pool: &DbPool, ticket: &Ticket) -> Result<(), AppError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let conn = &mut pool.get()?;
+        db::write_tx(conn, |c| {
+            execute_on_both!(c, (
+                "UPDATE login_address_budgets SET guessing_until = MAX(guessing_until, ?2 + ?3)
+                 WHERE key = ?1",
+                "UPDATE login_address_budgets SET guessing_until = GREATEST(guessing_until, $2 + $3)
+                 WHERE key = $1"),
+                Text => &ticket.address, BigInt => now, BigInt => self.window_ms)?;
+            Ok::<_, AppError>(())
+        })
+    }
+
+    /// Deletes full budgets (a row whose `tat` has passed says nothing a
+    /// missing row does not), so guessed usernames do not pile up.
+    fn sweep(&self, conn: &mut DbConnection, now: i64) -> QueryResult<()> {
+        execute_on_both!(conn, (
+            "DELETE FROM login_username_budgets WHERE tat < ?1",
+            "DELETE FROM login_username_budgets WHERE tat < $1"),
+            BigInt => now)?;
+        execute_on_both!(conn, (
+            "DELETE FROM login_address_budgets WHERE tat < ?1 AND guessing_until < ?1",
+            "DELETE FROM login_address_budgets WHERE tat < $1 AND guessing_until < $1"),
+            BigInt => now)?;
         Ok(())
     }
-}
-
-/// `burst` attempts at once, then one more each `window / burst`: the whole
-/// budget comes back over one window.
-fn quota(burst: u32, window_seconds: u64) -> Quota {
-    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-    let period = Duration::from_secs(window_seconds.max(1)) / burst.get();
-    Quota::with_period(period.max(Duration::from_millis(1)))
-        .unwrap_or_else(|| Quota::per_second(burst))
-        .allow_burst(burst)
-}
-
-/// At least one second, rounded up.
-fn seconds(wait: Duration) -> u64 {
-    let s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    s.max(1)
 }
 
 /// Usernames are compared as login compares them: trimmed, and case does
@@ -119,60 +346,65 @@ fn address_key(address: IpAddr) -> IpAddr {
 mod tests {
     use super::*;
 
-    fn guard(per_username: u32, per_address: u32) -> LoginGuard {
-        LoginGuard::new(LoginLimits {
-            per_username,
-            per_address,
-            window_seconds: 900,
-        })
-    }
-
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
 
     #[test]
-    fn a_username_has_its_own_budget_across_addresses() {
-        let g = guard(3, 100);
-        for i in 0..3 {
-            assert!(g.attempt("desk.one", ip(&format!("10.0.0.{i}"))).is_ok());
-        }
-        let (spent, wait) = g.attempt("Desk.One ", ip("10.0.0.9")).unwrap_err();
-        assert_eq!(spent, Spent::Username);
-        assert!((1..=300).contains(&wait), "{wait}");
-        assert!(g.attempt("desk.two", ip("10.0.0.9")).is_ok());
-    }
-
-    #[test]
-    fn an_address_has_its_own_budget_across_usernames() {
-        let g = guard(100, 3);
-        for i in 0..3 {
-            assert!(g.attempt(&format!("user{i}"), ip("192.0.2.1")).is_ok());
-        }
-        let (spent, wait) = g.attempt("someone", ip("192.0.2.1")).unwrap_err();
-        assert_eq!(spent, Spent::Address);
-        assert!((1..=300).contains(&wait), "{wait}");
-        assert!(g.attempt("someone", ip("192.0.2.2")).is_ok());
+    fn usernames_are_trimmed_and_case_folded() {
+        assert_eq!(username_key(" Desk.One "), "desk.one");
+        assert_eq!(username_key(&"x".repeat(500)).len(), MAX_KEY_CHARS);
     }
 
     #[test]
     fn an_ipv6_slash_64_is_one_address() {
-        let g = guard(100, 2);
-        assert!(g.attempt("a", ip("2001:db8::1")).is_ok());
-        assert!(g.attempt("b", ip("2001:db8::ffff:2")).is_ok());
-        assert!(g.attempt("c", ip("2001:db8::3")).is_err());
-        assert!(g.attempt("c", ip("2001:db8:0:1::3")).is_ok());
+        assert_eq!(
+            address_key(ip("2001:db8::1")),
+            address_key(ip("2001:db8::ffff:2"))
+        );
+        assert_ne!(
+            address_key(ip("2001:db8::1")),
+            address_key(ip("2001:db8:0:1::3"))
+        );
         // An IPv4 address written as IPv6 is the IPv4 address.
-        assert!(g.attempt("a", ip("192.0.2.7")).is_ok());
-        assert!(g.attempt("b", ip("::ffff:192.0.2.7")).is_ok());
-        assert!(g.attempt("c", ip("192.0.2.7")).is_err());
+        assert_eq!(address_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+    }
+
+    #[test]
+    fn a_budget_is_whole_steps_within_its_window() {
+        let b = Bucket::new(10, 900_000);
+        assert_eq!(
+            b,
+            Bucket {
+                step: 90_000,
+                limit: 900_000
+            }
+        );
+        // A window that does not divide evenly never lets budget + 1 in.
+        let b = Bucket::new(10_000, 19_999);
+        assert_eq!((b.step, b.limit), (1, 10_000));
     }
 
     #[test]
     fn waits_are_whole_seconds_and_at_least_one() {
-        assert_eq!(seconds(Duration::from_millis(1)), 1);
-        assert_eq!(seconds(Duration::from_millis(1500)), 2);
-        assert_eq!(seconds(Duration::from_secs(90)), 90);
-        assert_eq!(seconds(Duration::ZERO), 1);
+        let b = Bucket::new(10, 900_000);
+        let now = 1_000_000;
+        // Spent exactly: the next step comes back in one step.
+        assert_eq!(b.retry_after(now + b.limit, now), 90);
+        assert_eq!(b.retry_after(now + b.limit - 89_500, now), 1);
+        assert_eq!(b.retry_after(now + b.limit - 88_500, now), 2);
+        assert_eq!(b.retry_after(now, now), 1);
+    }
+
+    #[test]
+    fn keys_are_digests_under_the_secret() {
+        let limits = LoginLimits::default();
+        let a = LoginGuard::new(limits, b"one-secret-one-secret-one-secret");
+        let b = LoginGuard::new(limits, b"two-secret-two-secret-two-secret");
+        let d = a.digest("username", "admin");
+        assert_eq!(d.len(), 64);
+        assert!(!d.contains("admin"));
+        assert_ne!(d, b.digest("username", "admin"));
+        assert_ne!(d, a.digest("address", "admin"));
     }
 }

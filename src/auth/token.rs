@@ -8,7 +8,8 @@
 //! needs. Everyone logs in again.
 //!
 //! [`TokenKeys`] also carries what else decides who a request is from: the
-//! identity provider's keys, the login limits and the trusted proxies
+//! identity provider's keys, the login limits (kept in the database) and
+//! the trusted proxies
 //! (the application state reaches them through its `tokens`).
 
 use std::net::IpAddr;
@@ -20,8 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use super::client_addr::TrustedProxies;
 use super::jwks::{IdpVerifier, LEEWAY_SECONDS, check_times};
-use super::login_guard::{LoginGuard, Spent};
+use super::login_guard::{LoginGuard, Spent, Ticket};
 use crate::config::{LoginLimits, Settings};
+use crate::db::DbPool;
 use crate::domain::Role;
 use crate::error::AppError;
 
@@ -46,6 +48,31 @@ pub enum Identity {
     UserId(String),
     /// The identity provider's token: `sub` is the user's username.
     Username(String),
+}
+
+/// A login attempt the budgets let through, to settle once the password
+/// has been checked.
+#[derive(Debug)]
+pub struct LoginAttempt {
+    guard: Arc<LoginGuard>,
+    ticket: Ticket,
+}
+
+impl LoginAttempt {
+    /// The password was right: the attempt is given back to the budgets.
+    /// A failure to do so is logged, not the login's failure.
+    pub fn succeeded(self, pool: &DbPool) {
+        if let Err(e) = self.guard.succeeded(pool, &self.ticket) {
+            tracing::warn!(error = %e, "a successful login could not be given back to its budgets");
+        }
+    }
+
+    /// The password was wrong (or the user unknown or inactive).
+    pub fn failed(self, pool: &DbPool) {
+        if let Err(e) = self.guard.failed(pool, &self.ticket) {
+            tracing::warn!(error = %e, "a failed login could not be recorded");
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -74,7 +101,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             ttl_seconds,
             idp: None,
-            login_guard: Arc::new(LoginGuard::new(LoginLimits::default())),
+            login_guard: Arc::new(LoginGuard::new(LoginLimits::default(), secret)),
             proxies: Arc::new(TrustedProxies::default()),
         }
     }
@@ -89,7 +116,7 @@ impl TokenKeys {
         };
         Ok(Self {
             idp,
-            login_guard: Arc::new(LoginGuard::new(settings.login_limits)),
+            login_guard: Arc::new(LoginGuard::new(settings.login_limits, secret)),
             proxies: Arc::new(TrustedProxies::new(settings.trusted_proxies.clone())),
             ..Self::from_secret(secret, settings.token_ttl_seconds)
         })
@@ -101,21 +128,31 @@ impl TokenKeys {
     }
 
     /// Takes one login attempt from the budgets of `username` and
-    /// `address`; 429 `too-many-attempts` when one is spent.
-    pub fn login_attempt(&self, username: &str, address: IpAddr) -> Result<(), AppError> {
-        self.login_guard
-            .attempt(username, address)
-            .map_err(|(spent, retry_after_seconds)| {
+    /// `address` (shared by every instance through the database); 429
+    /// `too-many-attempts` when one is spent. Call off the reactor.
+    pub fn login_attempt(
+        &self,
+        pool: &DbPool,
+        username: &str,
+        address: IpAddr,
+    ) -> Result<LoginAttempt, AppError> {
+        match self.login_guard.take(pool, username, address)? {
+            Ok(ticket) => Ok(LoginAttempt {
+                guard: self.login_guard.clone(),
+                ticket,
+            }),
+            Err((spent, retry_after_seconds)) => {
                 // Neither the username nor the address: both are personal.
                 let budget = match spent {
                     Spent::Address => "address",
                     Spent::Username => "username",
                 };
                 tracing::warn!(budget, retry_after_seconds, "login attempts limited");
-                AppError::TooManyAttempts {
+                Err(AppError::TooManyAttempts {
                     retry_after_seconds,
-                }
-            })
+                })
+            }
+        }
     }
 
     /// Whom a bearer token speaks for: our own HS256 token, or, when an

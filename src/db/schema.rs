@@ -97,6 +97,7 @@ diesel::table! {
         roles -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        external_sign_in -> Bool,
     }
 }
 
@@ -309,6 +310,25 @@ diesel::table! {
         chain -> Integer,
         link -> BigInt,
         hash -> Text,
+    }
+}
+
+diesel::table! {
+    /// Login budgets per username, shared by every instance (migration
+    /// 000013); see `auth::login_guard`.
+    login_username_budgets (key) {
+        key -> Text,
+        tat -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Login budgets per client address (migration 000013).
+    login_address_budgets (key) {
+        key -> Text,
+        tat -> BigInt,
+        guessing_until -> BigInt,
+        was_guessing -> Bool,
     }
 }
 

@@ -15,6 +15,9 @@ pub struct UserRow {
     pub roles: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// Signs in with a token of the city's identity provider (its `sub` is
+    /// the username); no provider token reaches a user without this mark.
+    pub external_sign_in: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -17,6 +17,8 @@ pub struct NewUser {
     pub password: SecretString,
     pub roles: Vec<Role>,
     pub shelter_ids: Vec<String>,
+    /// May sign in with a token of the city's identity provider.
+    pub external_sign_in: bool,
 }
 
 /// Checks a username: 3 to 64 characters of a-z, 0-9, `.`, `_`, `-`.
@@ -55,6 +57,7 @@ pub fn create(conn: &mut DbConnection, new: NewUser, hash: String) -> Result<Use
         roles: users::join_roles(&new.roles),
         active: true,
         created_at: chrono::Utc::now().naive_utc(),
+        external_sign_in: new.external_sign_in,
     };
     db::write_tx(conn, |c| {
         check_shelters(c, &new.shelter_ids)?;
@@ -94,6 +97,7 @@ pub fn bootstrap_admin(
         password: password.clone(),
         roles: vec![Role::Admin],
         shelter_ids: vec![],
+        external_sign_in: false,
     };
     let hash = hash_password(&new)?;
     create(conn, new, hash)
@@ -161,11 +165,14 @@ pub fn login(
 }
 
 /// The caller a verified token speaks for: an active user, with the roles
-/// and shelters the users table gives them now.
+/// and shelters the users table gives them now. A token of the identity
+/// provider speaks only for a user an admin marked as signing in through
+/// it (`external_sign_in`); for anyone else, the bootstrap admin and every
+/// local account, it names no user.
 pub fn caller(conn: &mut DbConnection, identity: &Identity) -> Result<Caller, AppError> {
     let user = match identity {
         Identity::UserId(id) => by_id(conn, id)?,
-        Identity::Username(name) => users::by_username(conn, name)?,
+        Identity::Username(name) => users::by_username(conn, name)?.filter(|u| u.external_sign_in),
     };
     let Some(user) = user else {
         return Err(AppError::Unauthorized(
@@ -210,6 +217,13 @@ fn set_roles(conn: &mut DbConnection, id: &str, roles: &[Role]) -> QueryResult<u
         .execute(conn)
 }
 
+fn set_external_sign_in(conn: &mut DbConnection, id: &str, on: bool) -> QueryResult<usize> {
+    use crate::db::schema::users::dsl;
+    diesel::update(dsl::users.find(id))
+        .set(dsl::external_sign_in.eq(on))
+        .execute(conn)
+}
+
 fn set_shelters(conn: &mut DbConnection, id: &str, shelter_ids: &[String]) -> QueryResult<()> {
     use crate::db::schema::user_shelters::dsl;
     diesel::delete(dsl::user_shelters.filter(dsl::user_id.eq(id))).execute(conn)?;
@@ -230,6 +244,7 @@ pub struct UserChange {
     pub active: Option<bool>,
     pub roles: Option<Vec<Role>>,
     pub shelter_ids: Option<Vec<String>>,
+    pub external_sign_in: Option<bool>,
 }
 
 /// A user as an admin sees it.
@@ -240,6 +255,7 @@ pub struct UserView {
     pub roles: Vec<Role>,
     pub shelter_ids: Vec<String>,
     pub active: bool,
+    pub external_sign_in: bool,
 }
 
 /// Changes a user. Takes effect on the user's next request: the caller
@@ -292,8 +308,12 @@ pub fn update(
         if let Some(s) = &change.shelter_ids {
             set_shelters(c, &user.id, s)?;
         }
+        if let Some(on) = change.external_sign_in {
+            set_external_sign_in(c, &user.id, on)?;
+        }
         Ok(UserView {
             active: change.active.unwrap_or(user.active),
+            external_sign_in: change.external_sign_in.unwrap_or(user.external_sign_in),
             id: user.id,
             username: user.username,
             roles,

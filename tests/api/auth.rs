@@ -242,21 +242,120 @@ backend_tests! {
         refused_at(&app, &rotated, &app.admin_token).await;
     }
 
-    async fn failed_logins_for_one_username_are_limited(b: Backend) {
+    async fn failed_logins_for_one_username_slow_down_the_guessers_only(b: Backend) {
         let app = spawn_with(b, Options::default()).await;
         app.user_token("bystander", &["coordinator"], &[]).await;
         let at = limited_instance(&app, true);
-        // One guesser, many addresses, one username.
+        // One guesser, many addresses, one username: its budget of 3.
         for i in 0..3 {
             let res = login_at(&app, &at, ADMIN, "guess-guess-guess", Some(&format!("198.51.100.{i}"))).await;
             assert_problem(res, 401, "unauthorized").await;
         }
-        limited(login_at(&app, &at, ADMIN, "guess-guess-guess", Some("198.51.100.9")).await).await;
-        // Now even the right password waits, so guessing cannot go on.
-        limited(login_at(&app, &at, ADMIN, ADMIN_PASSWORD, Some("203.0.113.1")).await).await;
+        // An address that has been guessing waits, even with the right
+        // password, so guessing cannot go on from it.
+        limited(login_at(&app, &at, ADMIN, "guess-guess-guess", Some("198.51.100.1")).await).await;
+        limited(login_at(&app, &at, ADMIN, ADMIN_PASSWORD, Some("198.51.100.2")).await).await;
+        // An address that has not been guessing gets in with the password ...
+        let res = login_at(&app, &at, ADMIN, ADMIN_PASSWORD, Some("203.0.113.1")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        // ... and gets one try, which then counts: after it, it waits too.
+        let res = login_at(&app, &at, ADMIN, "guess-guess-guess", Some("203.0.113.9")).await;
+        assert_problem(res, 401, "unauthorized").await;
+        limited(login_at(&app, &at, ADMIN, ADMIN_PASSWORD, Some("203.0.113.9")).await).await;
         // Someone else, elsewhere, is not touched.
         let res = login_at(&app, &at, "bystander", "a-long-password-1", Some("203.0.113.2")).await;
         assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    async fn two_instances_share_the_login_budgets(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let one = limited_instance(&app, true);
+        let two = limited_instance(&app, true);
+        // Sequential guesses from one address, alternating instances: the
+        // username's budget of 3 holds for both together (each instance
+        // counting its own would let 6 through).
+        let mut refused = 0;
+        for i in 0..8 {
+            let at = if i % 2 == 0 { &one } else { &two };
+            let res = login_at(&app, at, ADMIN, "guess-guess-guess", Some("198.51.100.7")).await;
+            match res.status().as_u16() {
+                401 => refused += 1,
+                429 => limited(res).await,
+                other => panic!("status {other}"),
+            }
+        }
+        assert_eq!(refused, 3, "wrong guesses judged");
+        // The address's budget of 5 is shared too: the answers 429 above
+        // were attempts from it, so it is spent at both instances, for any
+        // username.
+        for at in [&one, &two] {
+            limited(login_at(&app, at, "nobody", "guess-guess-guess", Some("198.51.100.7")).await).await;
+        }
+    }
+
+    async fn parallel_guesses_at_two_instances_stay_within_the_budget(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let wide = |s: &mut nattplats::config::Settings| {
+            s.login_limits = LoginLimits { per_username: 3, per_address: 1000, window_seconds: 900 };
+            s.trusted_proxies = vec![IpNet::parse("127.0.0.1").unwrap()];
+        };
+        let one = instance_with_settings(&app, wide);
+        let two = instance_with_settings(&app, wide);
+        // The address has been guessing already: its first try is spent.
+        let res = login_at(&app, &one, ADMIN, "guess-guess-guess", Some("198.51.100.7")).await;
+        assert_problem(res, 401, "unauthorized").await;
+        let guesses = (0..30).map(|i| {
+            let at = if i % 2 == 0 { one.clone() } else { two.clone() };
+            let app = &app;
+            async move { login_at(app, &at, ADMIN, &format!("guess-{i}-guess"), Some("198.51.100.7")).await.status().as_u16() }
+        });
+        let answers = futures_util::future::join_all(guesses).await;
+        let judged = answers.iter().filter(|s| **s == 401).count();
+        let limited = answers.iter().filter(|s| **s == 429).count();
+        assert_eq!(judged + limited, 30, "{answers:?}");
+        assert_eq!(judged + 1, 3, "wrong guesses judged in all: {answers:?}");
+    }
+
+    async fn the_admin_logs_in_from_a_fresh_address_while_the_username_is_hammered(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let one = limited_instance(&app, true);
+        let two = limited_instance(&app, true);
+        let hammer = {
+            let client = app.client.clone();
+            let (one, two) = (one.clone(), two.clone());
+            tokio::spawn(async move {
+                let mut answers = Vec::new();
+                for i in 0..40 {
+                    let at = if i % 2 == 0 { &one } else { &two };
+                    let res = client
+                        .post(format!("{at}/api/v1/auth/token"))
+                        .header("X-Forwarded-For", "198.51.100.66")
+                        .json(&json!({"username": ADMIN, "password": format!("guess-{i}")}))
+                        .send()
+                        .await
+                        .expect("request");
+                    answers.push(res.status().as_u16());
+                }
+                answers
+            })
+        };
+        // Meanwhile the admin logs in, at both instances, from addresses
+        // that have not been guessing.
+        for (i, at) in [&one, &two, &one, &two, &one].into_iter().enumerate() {
+            let res = login_at(&app, at, ADMIN, ADMIN_PASSWORD, Some(&format!("203.0.113.{i}"))).await;
+            assert_eq!(res.status(), StatusCode::OK, "the admin's login {i}");
+        }
+        let answers = hammer.await.unwrap();
+        // The guesser's wrong guesses judged: at most the budget (fewer when
+        // the admin's logins held a reservation at the moment it asked).
+        let judged = answers.iter().filter(|s| **s == 401).count();
+        assert!((1..=3).contains(&judged), "{answers:?}");
+        assert!(answers.iter().all(|s| *s == 401 || *s == 429), "{answers:?}");
+        // Once the hammering is over the admin still gets in, at both.
+        for (i, at) in [&one, &two].into_iter().enumerate() {
+            let res = login_at(&app, at, ADMIN, ADMIN_PASSWORD, Some(&format!("203.0.113.{}", 50 + i))).await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
     }
 
     async fn failed_logins_from_one_address_are_limited(b: Backend) {
@@ -290,11 +389,16 @@ backend_tests! {
     async fn the_default_limits_hold_on_a_plain_instance(b: Backend) {
         let app = spawn_with(b, Options::default()).await;
         let defaults = LoginLimits::default();
-        for _ in 0..defaults.per_username - 1 {
+        // Successful logins cost nothing: the admin's own at spawn, and more.
+        for _ in 0..defaults.per_username + 1 {
+            app.login(ADMIN, ADMIN_PASSWORD).await;
+        }
+        for _ in 0..defaults.per_username {
             let res = app.post("/api/v1/auth/token", None, &json!({"username": ADMIN, "password": "guess-guess-guess"})).await;
             assert_problem(res, 401, "unauthorized").await;
         }
-        // The admin's own login at spawn took one attempt already.
+        // This address has been guessing: it waits, with the right password too.
+        limited(app.post("/api/v1/auth/token", None, &json!({"username": ADMIN, "password": "guess-guess-guess"})).await).await;
         limited(app.post("/api/v1/auth/token", None, &json!({"username": ADMIN, "password": ADMIN_PASSWORD})).await).await;
     }
 

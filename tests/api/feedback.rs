@@ -136,4 +136,59 @@ backend_tests! {
         assert_eq!(safe["counts"], json!([1, 0, 1]));
         assert_eq!(safe["answered"], 2);
     }
+
+    async fn a_survey_answer_cannot_be_tied_to_the_check_in_before_it(b: Backend) {
+        let w = world(b).await;
+        let g = w.man().await;
+        let stay = w.stay(json!({"guest_id": g, "shelter_id": w.a.id})).await;
+        let stay_id = stay["id"].as_str().unwrap();
+        // The desk checks the guest in, then writes down the guest's answers.
+        let res = w.app.post(&format!("/api/v1/stays/{stay_id}/check-ins"), Some(&w.desk_a), &json!({})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = w.app.post("/api/v1/survey/responses", Some(&w.desk_a), &json!({"shelter_id": w.a.id, "safe": "no", "overall": 1})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let answer: Value = res.json().await.unwrap();
+        let answer_id = answer["id"].as_str().unwrap().to_owned();
+        // The answer names its shelter and night, nothing of when or by whom.
+        let mut keys: Vec<String> = answer.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["id", "night", "questionnaire", "shelter_id"]);
+        // The trail has the check-in, with its user and instant ...
+        let res = w.app.get("/api/v1/audit?limit=1000", Some(&w.app.admin_token)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let page: Value = res.json().await.unwrap();
+        let entries = page["entries"].as_array().unwrap();
+        let check_in = entries.iter().find(|e| e["action"] == "stay.check-in").expect("the check-in is on the trail");
+        let desk = check_in["user_id"].clone();
+        // ... and nothing of the answer: not its id, no survey entry, and
+        // nothing the desk did after the check-in.
+        assert!(!page.to_string().contains(&answer_id), "the answer's id is on the trail");
+        let survey: Vec<&Value> = entries.iter().filter(|e| e["action"].as_str().unwrap().starts_with("survey")).collect();
+        assert!(survey.is_empty(), "{survey:?}");
+        let later: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["user_id"] == desk && e["seq"].as_i64() > check_in["seq"].as_i64())
+            .collect();
+        assert!(later.is_empty(), "{later:?}");
+        // The stored answer has no column that holds a time of day.
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Column {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            kind: String,
+        }
+        let mut conn = w.app.conn();
+        let columns: Vec<Column> = match &mut *conn {
+            nattplats::db::DbConnection::Sqlite(c) => diesel::sql_query(
+                "SELECT type AS kind FROM pragma_table_info('survey_responses')").load(c),
+            nattplats::db::DbConnection::Postgres(c) => diesel::sql_query(
+                "SELECT data_type::text AS kind FROM information_schema.columns WHERE table_name = 'survey_responses'").load(c),
+        }
+        .unwrap();
+        assert!(columns.len() >= 5);
+        for c in &columns {
+            let kind = c.kind.to_lowercase();
+            assert!(!kind.contains("time"), "a column of type {kind}");
+        }
+    }
 }

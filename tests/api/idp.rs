@@ -162,13 +162,14 @@ pub async fn get_at(app: &TestApp, address: &str, path: &str, token: &str) -> re
         .expect("request")
 }
 
-/// A coordinator whose username is the provider's `sub`.
+/// A coordinator whose username is the provider's `sub`, marked as
+/// signing in through the provider.
 pub async fn idp_user(app: &TestApp, username: &str) -> String {
     let res = app
         .post(
             "/api/v1/users",
             Some(&app.admin_token),
-            &json!({"username": username, "password": "a-long-password-1", "roles": ["coordinator"]}),
+            &json!({"username": username, "password": "a-long-password-1", "roles": ["coordinator"], "external_sign_in": true}),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -400,6 +401,43 @@ backend_tests! {
         let res = patch_user(&app, &id, &json!({"active": false})).await;
         assert_eq!(res.status(), StatusCode::OK);
         refused_at(&app, &idp.address, &t).await;
+    }
+
+    async fn a_provider_token_reaches_only_users_marked_for_the_provider(b: Backend) {
+        let app = spawn_with(b, Options::default()).await;
+        let local = app.user_token("local.user", &["coordinator"], &[]).await;
+        let local_id = claims_of(&local)["sub"].as_str().unwrap().to_owned();
+        let idp = idp_instance(&app, &jwks_all());
+        // Local accounts, the bootstrap admin first, are out of its reach.
+        refused_at(&app, &idp.address, &rsa_token(&idp_claims(ADMIN))).await;
+        refused_at(&app, &idp.address, &rsa_token(&idp_claims("local.user"))).await;
+        // A user the admin creates as signing in through the provider.
+        let res = app
+            .post(
+                "/api/v1/users",
+                Some(&app.admin_token),
+                &json!({"username": "city.user", "password": "a-long-password-1", "roles": ["coordinator"], "external_sign_in": true}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["external_sign_in"], true);
+        let t = rsa_token(&idp_claims("city.user"));
+        assert_eq!(get_at(&app, &idp.address, "/api/v1/shelters", &t).await.status(), StatusCode::OK);
+        // A local user marked later, and unmarked again.
+        let res = patch_user(&app, &local_id, &json!({"external_sign_in": true})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().await.unwrap()["external_sign_in"], true);
+        let t = rsa_token(&idp_claims("local.user"));
+        assert_eq!(get_at(&app, &idp.address, "/api/v1/shelters", &t).await.status(), StatusCode::OK);
+        let res = patch_user(&app, &local_id, &json!({"external_sign_in": false})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        refused_at(&app, &idp.address, &t).await;
+        // Their own tokens are untouched by the mark.
+        assert_eq!(app.get("/api/v1/shelters", Some(&local)).await.status(), StatusCode::OK);
+        // Only an admin marks.
+        let res = patch_user_as(&app, &local, &local_id, &json!({"external_sign_in": true})).await;
+        assert_problem(res, 403, "forbidden").await;
     }
 
     async fn a_url_source_is_fetched_at_start_and_again_for_an_unknown_kid(b: Backend) {
