@@ -440,8 +440,10 @@ impl Settings {
                     raw.bind
                 ))
             })?;
+        // Empty is unset: what a compose file's `${NAME:-}` passes.
         let bootstrap_admin = match raw.bootstrap_admin {
             None => None,
+            Some(pair) if pair.expose_secret().is_empty() => None,
             Some(pair) => Some(parse_bootstrap_admin(pair.expose_secret())?),
         };
         if let Some(seed) = &raw.seed
@@ -930,6 +932,17 @@ mod tests {
             jail.set_env("NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS", "0");
             let e = Settings::load(None).unwrap_err().to_string();
             assert!(e.contains("NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_empty_bootstrap_admin_is_no_bootstrap_admin() {
+        // What `NAME: ${NAME:-}` in a compose file passes when NAME is unset.
+        Jail::expect_with(|jail| {
+            jail.set_env("NATTPLATS_BOOTSTRAP_ADMIN", "");
+            let s = Settings::load(None).unwrap();
+            assert!(s.bootstrap_admin.is_none());
             Ok(())
         });
     }

@@ -82,14 +82,22 @@ pub fn ensure_partnership(
     conn: &mut db::DbConnection,
     now: chrono::NaiveDateTime,
 ) -> anyhow::Result<db::partnerships::Partnership> {
-    db::write_tx(conn, |c| {
-        db::partnerships::ensure(
-            c,
-            "nattplats",
-            db::seed::stockholm_calendar(),
-            &RuleSet::defaults(db::seed::first_night_2019()),
-            now,
-        )
+    let ensure = |conn: &mut db::DbConnection| {
+        db::write_tx(conn, |c| {
+            db::partnerships::ensure(
+                c,
+                "nattplats",
+                db::seed::stockholm_calendar(),
+                &RuleSet::defaults(db::seed::first_night_2019()),
+                now,
+            )
+        })
+    };
+    // Instances started together on an empty database: the one that
+    // commits second finds the first one's partnership.
+    ensure(conn).or_else(|e| match e.downcast_ref::<diesel::result::Error>() {
+        Some(d) if db::is_unique_violation(d) => ensure(conn),
+        _ => Err(e),
     })
 }
 
@@ -127,8 +135,16 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         );
     }
     if let Some(admin) = &settings.bootstrap_admin {
-        let created =
-            crate::service::users::bootstrap_admin(&mut conn, &admin.username, &admin.password)?;
+        let created = match crate::service::users::bootstrap_admin(
+            &mut conn,
+            &admin.username,
+            &admin.password,
+        ) {
+            Ok(created) => created,
+            // Another instance made the first user at the same moment.
+            Err(_) if db::users::count(&mut conn)? > 0 => false,
+            Err(e) => return Err(e),
+        };
         if created {
             tracing::info!("created the bootstrap admin");
         }

@@ -19,6 +19,7 @@ pub mod users;
 pub mod feedback;
 pub mod report_formats;
 pub mod reports;
+pub mod response_descriptions;
 
 use serde::Serialize;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -133,11 +134,14 @@ pub fn openapi_base() -> OpenApiDoc {
 }
 
 /// The collected document, with the security scheme added once the
-/// components exist.
+/// components exist, and a description on every response (OpenAPI
+/// requires one).
 pub fn finish_openapi(mut doc: OpenApiDoc) -> OpenApiDoc {
     Security.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    describe_problems(doc)
+    let mut doc = describe_problems(doc);
+    response_descriptions::ResponseDescriptions.modify(&mut doc);
+    doc
 }
 
 /// Every error is `application/problem+json`, and every operation can

@@ -260,3 +260,37 @@ fn intake_queries_search_indexes_and_never_scan_the_archive() {
         );
     }
 }
+
+backend_tests! {
+    async fn instances_started_together_on_an_empty_database_all_start(b: Backend) {
+        // deploy/compose.yaml and deploy/k8s start two instances at once
+        // after the migration: both make the partnership and the first
+        // admin when none exist. Whichever commits second must find what
+        // the first made, not stop on the unique constraint.
+        for _round in 0..3 {
+            let (_db, url) = TestDb::new(b);
+            let mut settings = nattplats::config::Settings::for_database(url);
+            settings.bootstrap_admin = Some(nattplats::config::BootstrapAdmin {
+                username: ADMIN.to_owned(),
+                password: secrecy::SecretString::from(ADMIN_PASSWORD.to_owned()),
+            });
+            let mut conn = db::build_pool(&settings.database, 1).get().unwrap();
+            db::run_migrations(&mut conn).unwrap();
+            drop(conn);
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(3));
+            let handles: Vec<_> = (0..3)
+                .map(|_| {
+                    let settings = settings.clone();
+                    let barrier = barrier.clone();
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        nattplats::startup::prepare(&settings).map(|_| ()).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap().unwrap();
+            }
+        }
+    }
+}

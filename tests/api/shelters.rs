@@ -16,6 +16,9 @@ backend_tests! {
         for o in &orgs {
             assert!(["Convictus", "Frälsningsarmén", "Ny Gemenskap", "Stockholms stadsmission"].contains(o));
         }
+        // The decision of 2019-04-16: Stockholms stadsmission runs the night
+        // shelter Filadelfiaförsamlingen ran.
+        assert!(orgs.contains(&"Stockholms stadsmission"), "{orgs:?}");
         // Any role may list shelters and places.
         let outreach = app.user_token("eu.team", &["outreach"], &[]).await;
         let res = app.get("/api/v1/shelters", Some(&outreach)).await;

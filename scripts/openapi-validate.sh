@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The service's OpenAPI document is valid OpenAPI: builds the debug binary,
+# starts it on a throwaway SQLite database, fetches /openapi.json and checks
+# it with openapi-spec-validator (pinned, in a virtualenv of its own under
+# target/). Exits 1 naming every error.
+#
+#   scripts/openapi-validate.sh
+#   NATTPLATS_BIN=target/release/nattplats scripts/openapi-validate.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+VALIDATOR_VERSION=0.9.0
+VENV="$ROOT/target/openapi-venv"
+BIN="${NATTPLATS_BIN:-}"
+
+if [[ "$("$VENV/bin/pip" show openapi-spec-validator 2>/dev/null | sed -n 's/^Version: //p')" != "$VALIDATOR_VERSION" ]]; then
+  echo "openapi-validate: installing openapi-spec-validator $VALIDATOR_VERSION into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$VALIDATOR_VERSION"
+fi
+
+if [[ -z "$BIN" ]]; then
+  cargo build --locked --quiet --bin nattplats
+  BIN="$ROOT/target/debug/nattplats"
+fi
+[[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"
+
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+  if [[ -n "$SERVER_PID" ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+
+# In the temp dir, so that no nattplats.toml or secret file of the checkout
+# is picked up.
+(
+  cd "$WORK"
+  exec env -u NATTPLATS_CONFIG \
+    DATABASE_URL="sqlite://$WORK/v.db" \
+    NATTPLATS_BIND="127.0.0.1:$PORT" \
+    NATTPLATS_JWT_SECRET_FILE="$WORK/jwt.secret" \
+    NATTPLATS_REPORTS_PSEUDONYM_SECRET_FILE="$WORK/pseudonym.secret" \
+    RUST_LOG=warn \
+    "$BIN" serve
+) >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request; urllib.request.urlopen('$BASE/ready', timeout=1)" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "openapi-validate: the service did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+python3 -c "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen('$BASE/openapi.json', timeout=10).read())" >"$WORK/openapi.json"
+"$VENV/bin/openapi-spec-validator" --validation-errors all "$WORK/openapi.json"
