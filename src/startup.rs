@@ -238,11 +238,16 @@ fn check_private(_: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The label of every request no route matched. Each unknown address
+/// being a label of its own let anyone grow `/metrics` without bound.
+pub const UNMATCHED: &str = "unmatched";
+
 fn metrics() -> anyhow::Result<PrometheusMetrics> {
     // A private registry per application, so tests can build many.
     PrometheusMetricsBuilder::new("nattplats")
         .registry(prometheus::Registry::new())
         .endpoint("/metrics")
+        .mask_unmatched_patterns(UNMATCHED)
         .build()
         .map_err(|e| anyhow::anyhow!("cannot build metrics: {e}"))
 }
@@ -263,6 +268,7 @@ pub fn serve(
             .wrap(ErrorHandlers::new().default_handler(ensure_problem))
             .wrap(actix_web::middleware::from_fn(crate::api::access::enforce))
             .wrap(metrics.clone())
+            .wrap(actix_web::middleware::from_fn(standard_methods_only))
             .wrap(actix_web::middleware::from_fn(request_id_header))
             .wrap(actix_web::middleware::from_fn(mark_writes))
             .wrap(actix_web::middleware::from_fn(security_headers))
@@ -288,6 +294,35 @@ pub fn serve(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Answers a request with a method HTTP does not define (any token is a
+/// method to the parser) as no route would, 405 or 404, before the metrics
+/// see it: each such method would otherwise be a label of its own.
+async fn standard_methods_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<
+    ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    use actix_web::http::Method;
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    if STANDARD.contains(req.method()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let res = crate::api::ops::not_found(req.request().clone()).await;
+    Ok(req.into_response(res).map_into_right_body())
 }
 
 /// After any request that may have written, and before its answer leaves,

@@ -68,6 +68,50 @@ backend_tests! {
         assert!(!text.contains("Popescu"), "{text}");
     }
 
+    // Issue 14, item 4: 30,000 requests to random addresses made each its
+    // own label, and /metrics grew without bound. Unknown addresses share
+    // one label, unknown methods are answered before they are counted,
+    // and the docs page's assets are counted under their route pattern
+    // without a warning each.
+    async fn unknown_addresses_and_methods_do_not_grow_the_metrics(b: Backend) {
+        let app = spawn_app(b).await;
+        let before = app.get("/metrics", None).await.text().await.unwrap().len();
+        for i in 0..100 {
+            let tag = format!("zq{i}x{}", uuid::Uuid::new_v4().simple());
+            for path in [
+                format!("/{tag}"),
+                format!("/{tag}/{tag}"),
+                format!("/api/v1/{tag}"),
+                format!("/api/v1/guests/{tag}/{tag}"),
+                format!("/docs/{tag}"),
+            ] {
+                let res = app.get(&path, None).await;
+                assert!(res.status().is_client_error(), "{path}: {}", res.status());
+            }
+            let method = reqwest::Method::from_bytes(format!("ZQ{i}").as_bytes()).unwrap();
+            let res = app.client.request(method, app.url("/health")).send().await.unwrap();
+            assert!(res.status().is_client_error() || res.status() == StatusCode::NOT_IMPLEMENTED, "{}", res.status());
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+        }
+        for asset in ["/docs/", "/docs/swagger-ui.css", "/docs/swagger-initializer.js"] {
+            assert_eq!(app.get(asset, None).await.status(), StatusCode::OK, "{asset}");
+        }
+        let text = app.get("/metrics", None).await.text().await.unwrap();
+        assert!(!text.contains("zq") && !text.contains("ZQ"), "an address or method became a label");
+        let mut endpoints = std::collections::BTreeSet::new();
+        let mut methods = std::collections::BTreeSet::new();
+        for line in text.lines().filter(|l| l.starts_with("nattplats_http_requests_total{")) {
+            for (name, set) in [("endpoint=\"", &mut endpoints), ("method=\"", &mut methods)] {
+                let value = line.split(name).nth(1).and_then(|v| v.split('"').next()).unwrap();
+                set.insert(value.to_owned());
+            }
+        }
+        assert!(endpoints.len() <= 8, "{endpoints:?}");
+        assert!(methods.is_subset(&["GET", "POST"].iter().map(|m| (*m).to_owned()).collect()), "{methods:?}");
+        assert!(text.len() < before + 20_000, "/metrics grew from {before} to {} bytes", text.len());
+        assert!(!log_text().contains("mixed cardinality pattern"), "a warning for each docs asset");
+    }
+
     async fn the_openapi_document_lists_the_api(b: Backend) {
         let app = spawn_app(b).await;
         let res = app.get("/openapi.json", None).await;
