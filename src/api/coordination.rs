@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
-use crate::api::stays::{parse_night, parse_reason};
+use crate::api::stays::{parse_night, reason_field};
 use crate::audit::{Audit, RequestTag, Target};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -92,8 +92,12 @@ pub struct OpeningIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclareColdNight {
-    /// 1 to 500 characters besides white space.
-    #[schema(max_length = 500, pattern = r"\S")]
+    /// 1 to 500 characters besides white space; no control characters
+    /// but line breaks.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     reason: String,
     /// Degrees Celsius, -60 to 50.
     #[schema(minimum = -60, maximum = 50)]
@@ -126,9 +130,7 @@ pub async fn declare_cold_night(
     let night = path_night(&path.into_inner())?;
     let b = body.0;
     let mut errors = Vec::new();
-    let reason = parse_reason(&b.reason)
-        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
-        .ok();
+    let reason = reason_field(&b.reason, &mut errors);
     if b.forecast_min_c
         .is_some_and(|t| !(-60.0..=50.0).contains(&t))
     {
@@ -271,8 +273,12 @@ pub struct CreatePlacement {
     /// Defaults to the current night (the only night one can place for).
     #[schema(value_type = Option<String>, format = Date)]
     night: Option<String>,
-    /// 1 to 500 characters besides white space.
-    #[schema(max_length = 500, pattern = r"\S")]
+    /// 1 to 500 characters besides white space; no control characters
+    /// but line breaks.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     reason: String,
 }
 
@@ -324,9 +330,7 @@ pub async fn create_placement(
         errors.push(FieldError::new("place_id", "is not an id of this service"));
     }
     let night = parse_night("night", b.night.as_deref(), &mut errors);
-    let reason = parse_reason(&b.reason)
-        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
-        .ok();
+    let reason = reason_field(&b.reason, &mut errors);
     let (Some(kind), Some(reason)) = (kind, reason) else {
         return Err(AppError::Validation(errors));
     };

@@ -14,6 +14,7 @@ pub mod lottery;
 pub mod ops;
 pub mod shelters;
 pub mod stays;
+pub mod text;
 pub mod users;
 // reports (issue 7)
 pub mod feedback;
