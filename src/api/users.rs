@@ -200,6 +200,9 @@ pub async fn update_user(
     )
     .await?;
     tracing::info!(user_id = %view.id, active = view.active, "user changed");
+    // Open availability streams check their user again (a deactivated user
+    // or a role taken away ends them), on every instance.
+    state.changed().await;
     Ok(HttpResponse::Ok().json(UserOut {
         id: view.id,
         username: view.username,
