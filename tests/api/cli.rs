@@ -25,6 +25,43 @@ pub fn url_of(url: &nattplats::config::DatabaseUrl) -> String {
 }
 
 backend_tests! {
+    // Issue 14, item 17: the bootstrap admin's password could be 8
+    // characters while the API asked for 10. One rule for every door.
+    async fn every_door_refuses_a_nine_character_password(b: Backend) {
+        let (_db, url) = TestDb::new(b);
+        let url = url_of(&url);
+        let dir = tempfile::tempdir().unwrap();
+        let out = nattplats(dir.path(), &url)
+            .env("NATTPLATS_BOOTSTRAP_ADMIN", "root:123456789")
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("NATTPLATS_BOOTSTRAP_ADMIN") && err.contains("10 to 256"), "{err}");
+        assert!(!err.contains("123456789"), "the password is not repeated: {err}");
+        let out = nattplats(dir.path(), &url)
+            .args(["user", "add", "night.coord", "--role", "coordinator"])
+            .env("NATTPLATS_NEW_PASSWORD", "123456789")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("10 to 256"));
+        // Ten characters pass at both.
+        let out = nattplats(dir.path(), &url)
+            .env("NATTPLATS_BOOTSTRAP_ADMIN", "root:1234567890")
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = nattplats(dir.path(), &url)
+            .args(["user", "add", "night.coord", "--role", "coordinator"])
+            .env("NATTPLATS_NEW_PASSWORD", "1234567890")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
     async fn migrate_seed_and_add_a_user(b: Backend) {
         let (_db, url) = TestDb::new(b);
         let url = url_of(&url);
