@@ -115,16 +115,14 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         && db::users::count(&mut conn)? == 0
     {
         // A demo on an empty database: make an admin and say its login once,
-        // on the terminal only (never in the log).
+        // on standard output, in the format of the log lines around it.
         let password = random_password();
         crate::service::users::bootstrap_admin(
             &mut conn,
             "admin",
             &SecretString::from(password.clone()),
         )?;
-        println!(
-            "nattplats: demo admin created. Log in as \"admin\" with password \"{password}\" (shown only now)."
-        );
+        println!("{}", demo_admin_line(settings.log_format, &password));
     }
     if let Some(admin) = &settings.bootstrap_admin {
         let created =
@@ -164,6 +162,27 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         tokens,
         partnership: Arc::new(partnership),
     }))
+}
+
+/// The one line that tells the demo admin's password. With JSON logs it is
+/// a JSON object like the log's own lines (timestamp, level, fields,
+/// target), so a collector reading the stream can parse every line; it is
+/// printed directly, never through the log, so no log filter or layer
+/// sees the password.
+fn demo_admin_line(format: crate::config::LogFormat, password: &str) -> String {
+    let message = "demo admin created; log in as \"admin\" with this password (shown only now)";
+    match format {
+        crate::config::LogFormat::Text => format!(
+            "nattplats: demo admin created. Log in as \"admin\" with password \"{password}\" (shown only now)."
+        ),
+        crate::config::LogFormat::Json => serde_json::json!({
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "level": "INFO",
+            "fields": {"message": message, "username": "admin", "password": password},
+            "target": "nattplats::startup",
+        })
+        .to_string(),
+    }
 }
 
 fn random_password() -> String {
@@ -490,6 +509,19 @@ mod tests {
         let path = dir.path().join("s");
         write_private(&path, "short").unwrap();
         assert!(load_secret(&JwtSecretSource::File(path)).is_err());
+    }
+
+    #[test]
+    fn the_demo_admin_line_follows_the_log_format() {
+        let json = demo_admin_line(crate::config::LogFormat::Json, "pw-1234567890");
+        assert_eq!(json.lines().count(), 1);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["fields"]["password"], "pw-1234567890");
+        assert_eq!(v["fields"]["username"], "admin");
+        let text = demo_admin_line(crate::config::LogFormat::Text, "pw-1234567890");
+        assert!(
+            text.starts_with("nattplats: demo admin created") && text.contains("pw-1234567890")
+        );
     }
 
     #[test]
