@@ -2,7 +2,11 @@
 //!
 //! In training and test mode (`NATTPLATS_CLOCK=manual`) the clock starts at
 //! the real time and is then set through `PUT /admin/clock`; it stands still
-//! between settings, so a test sees exactly the instant it set.
+//! between settings, so a test sees exactly the instant it set. It can be
+//! set only to an instant whose night is one the service speaks of,
+//! 2000-01-01 to 2200-12-31 ([`crate::rules::night::FIRST_NIGHT`] to
+//! [`crate::rules::night::LAST_NIGHT`]); `PUT /admin/clock` refuses any
+//! other with 422.
 
 use std::sync::{Arc, RwLock};
 

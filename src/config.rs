@@ -689,16 +689,20 @@ fn check_idp(
     }))
 }
 
+/// `user:password`; the password by the rule every user's password
+/// follows ([`crate::service::users::check_password`]).
 fn parse_bootstrap_admin(pair: &str) -> Result<BootstrapAdmin, ConfigError> {
-    let bad = || {
-        ConfigError(
-            "NATTPLATS_BOOTSTRAP_ADMIN must be user:password with a password of at least 8 characters"
-                .to_owned(),
-        )
+    let bad = |rule: &str| {
+        ConfigError(format!(
+            "NATTPLATS_BOOTSTRAP_ADMIN must be user:password, the password {rule}"
+        ))
     };
-    let (user, password) = pair.split_once(':').ok_or_else(bad)?;
-    if user.trim().is_empty() || password.chars().count() < 8 {
-        return Err(bad());
+    let (user, password) = pair
+        .split_once(':')
+        .ok_or_else(|| bad("of 10 to 256 characters"))?;
+    crate::service::users::check_password(password).map_err(|m| bad(&m))?;
+    if user.trim().is_empty() {
+        return Err(bad("after a user name"));
     }
     Ok(BootstrapAdmin {
         username: user.trim().to_owned(),

@@ -123,16 +123,14 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         && db::users::count(&mut conn)? == 0
     {
         // A demo on an empty database: make an admin and say its login once,
-        // on the terminal only (never in the log).
+        // on standard output, in the format of the log lines around it.
         let password = random_password();
         crate::service::users::bootstrap_admin(
             &mut conn,
             "admin",
             &SecretString::from(password.clone()),
         )?;
-        println!(
-            "nattplats: demo admin created. Log in as \"admin\" with password \"{password}\" (shown only now)."
-        );
+        println!("{}", demo_admin_line(settings.log_format, &password));
     }
     if let Some(admin) = &settings.bootstrap_admin {
         let created = match crate::service::users::bootstrap_admin(
@@ -180,6 +178,27 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         tokens,
         partnership: Arc::new(partnership),
     }))
+}
+
+/// The one line that tells the demo admin's password. With JSON logs it is
+/// a JSON object like the log's own lines (timestamp, level, fields,
+/// target), so a collector reading the stream can parse every line; it is
+/// printed directly, never through the log, so no log filter or layer
+/// sees the password.
+fn demo_admin_line(format: crate::config::LogFormat, password: &str) -> String {
+    let message = "demo admin created; log in as \"admin\" with this password (shown only now)";
+    match format {
+        crate::config::LogFormat::Text => format!(
+            "nattplats: demo admin created. Log in as \"admin\" with password \"{password}\" (shown only now)."
+        ),
+        crate::config::LogFormat::Json => serde_json::json!({
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "level": "INFO",
+            "fields": {"message": message, "username": "admin", "password": password},
+            "target": "nattplats::startup",
+        })
+        .to_string(),
+    }
 }
 
 fn random_password() -> String {
@@ -254,11 +273,16 @@ fn check_private(_: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The label of every request no route matched. Each unknown address
+/// being a label of its own let anyone grow `/metrics` without bound.
+pub const UNMATCHED: &str = "unmatched";
+
 fn metrics() -> anyhow::Result<PrometheusMetrics> {
     // A private registry per application, so tests can build many.
     PrometheusMetricsBuilder::new("nattplats")
         .registry(prometheus::Registry::new())
         .endpoint("/metrics")
+        .mask_unmatched_patterns(UNMATCHED)
         .build()
         .map_err(|e| anyhow::anyhow!("cannot build metrics: {e}"))
 }
@@ -279,6 +303,7 @@ pub fn serve(
             .wrap(ErrorHandlers::new().default_handler(ensure_problem))
             .wrap(actix_web::middleware::from_fn(crate::api::access::enforce))
             .wrap(metrics.clone())
+            .wrap(actix_web::middleware::from_fn(standard_methods_only))
             .wrap(actix_web::middleware::from_fn(request_id_header))
             .wrap(actix_web::middleware::from_fn(mark_writes))
             .wrap(actix_web::middleware::from_fn(security_headers))
@@ -304,6 +329,35 @@ pub fn serve(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Answers a request with a method HTTP does not define (any token is a
+/// method to the parser) as no route would, 405 or 404, before the metrics
+/// see it: each such method would otherwise be a label of its own.
+async fn standard_methods_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<
+    ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    use actix_web::http::Method;
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    if STANDARD.contains(req.method()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let res = crate::api::ops::not_found(req.request().clone()).await;
+    Ok(req.into_response(res).map_into_right_body())
 }
 
 /// After any request that may have written, and before its answer leaves,
@@ -471,6 +525,19 @@ mod tests {
         let path = dir.path().join("s");
         write_private(&path, "short").unwrap();
         assert!(load_secret(&JwtSecretSource::File(path)).is_err());
+    }
+
+    #[test]
+    fn the_demo_admin_line_follows_the_log_format() {
+        let json = demo_admin_line(crate::config::LogFormat::Json, "pw-1234567890");
+        assert_eq!(json.lines().count(), 1);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["fields"]["password"], "pw-1234567890");
+        assert_eq!(v["fields"]["username"], "admin");
+        let text = demo_admin_line(crate::config::LogFormat::Text, "pw-1234567890");
+        assert!(
+            text.starts_with("nattplats: demo admin created") && text.contains("pw-1234567890")
+        );
     }
 
     #[test]

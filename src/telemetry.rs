@@ -16,6 +16,13 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber. `RUST_LOG` filters (default `info`).
 /// Safe to call more than once: later calls change nothing.
+///
+/// The metrics middleware warns on each request whose route has
+/// parameters but was answered before routing filled them in (a 401 or
+/// 403 of the access check): it then labels it with the route pattern,
+/// which is what it should do anyway. Those warnings are off unless
+/// `RUST_LOG` names `actix_web_prom`; otherwise anyone could add a warning
+/// to the log with every refused request.
 pub fn init(format: LogFormat) {
     init_with_writer(format, std::io::stdout);
 }
@@ -24,7 +31,13 @@ pub fn init_with_writer<W>(format: LogFormat, writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let given = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or_default();
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if !given.contains("actix_web_prom")
+        && let Ok(quiet) = "actix_web_prom=error".parse()
+    {
+        filter = filter.add_directive(quiet);
+    }
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
         LogFormat::Json => registry

@@ -10,12 +10,14 @@ use crate::auth::Caller;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::rules::Night;
+use crate::rules::night::{FIRST_NIGHT, LAST_NIGHT};
 use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetClock {
-    /// RFC 3339, with an offset.
+    /// RFC 3339, with an offset; its night must be from 2000-01-01 to
+    /// 2200-12-31.
     now: DateTime<Utc>,
 }
 
@@ -45,6 +47,14 @@ pub async fn set_clock(
         ));
     }
     caller.require_any(&[Role::Admin])?;
+    // Only a night the service speaks of: a clock in year 262142 was taken
+    // and then every request that needed tonight failed.
+    if !state.partnership.calendar.night_of(body.0.now).in_range() {
+        return Err(AppError::validation(
+            "now",
+            format!("must fall on a night from {FIRST_NIGHT} to {LAST_NIGHT}"),
+        ));
+    }
     state.clock.set(body.0.now);
     let now = state.clock.now();
     // The cutoff or a new night may have come: screens recompute.

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
-use crate::api::stays::parse_reason;
+use crate::api::stays::reason_field;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -32,8 +32,12 @@ pub struct CreateBan {
     /// Not before first_night.
     #[schema(value_type = String, format = Date)]
     last_night: String,
-    /// 1 to 500 characters besides white space.
-    #[schema(max_length = 500, pattern = r"\S")]
+    /// 1 to 500 characters besides white space; no control characters
+    /// but line breaks.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     reason: String,
     /// Incidents the ban rests on (each must involve the guest).
     #[serde(default)]
@@ -85,9 +89,7 @@ pub async fn create_ban(
             "must not be before first_night",
         ));
     }
-    let reason = parse_reason(&b.reason)
-        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
-        .ok();
+    let reason = reason_field(&b.reason, &mut errors);
     let (Some(first_night), Some(last_night), Some(reason)) = (first, last, reason) else {
         return Err(AppError::Validation(errors));
     };

@@ -1,11 +1,11 @@
 //! Availability, cold nights and single-night placements (API.md).
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
-use crate::api::stays::{parse_night, parse_reason};
+use crate::api::stays::{parse_night, reason_field};
 use crate::audit::{Audit, RequestTag, Target};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -92,8 +92,12 @@ pub struct OpeningIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclareColdNight {
-    /// 1 to 500 characters besides white space.
-    #[schema(max_length = 500, pattern = r"\S")]
+    /// 1 to 500 characters besides white space; no control characters
+    /// but line breaks.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     reason: String,
     /// Degrees Celsius, -60 to 50.
     #[schema(minimum = -60, maximum = 50)]
@@ -126,9 +130,7 @@ pub async fn declare_cold_night(
     let night = path_night(&path.into_inner())?;
     let b = body.0;
     let mut errors = Vec::new();
-    let reason = parse_reason(&b.reason)
-        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
-        .ok();
+    let reason = reason_field(&b.reason, &mut errors);
     if b.forecast_min_c
         .is_some_and(|t| !(-60.0..=50.0).contains(&t))
     {
@@ -271,8 +273,12 @@ pub struct CreatePlacement {
     /// Defaults to the current night (the only night one can place for).
     #[schema(value_type = Option<String>, format = Date)]
     night: Option<String>,
-    /// 1 to 500 characters besides white space.
-    #[schema(max_length = 500, pattern = r"\S")]
+    /// 1 to 500 characters besides white space; no control characters
+    /// but line breaks.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     reason: String,
 }
 
@@ -324,9 +330,7 @@ pub async fn create_placement(
         errors.push(FieldError::new("place_id", "is not an id of this service"));
     }
     let night = parse_night("night", b.night.as_deref(), &mut errors);
-    let reason = parse_reason(&b.reason)
-        .map_err(|_| errors.push(FieldError::new("reason", "must be 1 to 500 characters")))
-        .ok();
+    let reason = reason_field(&b.reason, &mut errors);
     let (Some(kind), Some(reason)) = (kind, reason) else {
         return Err(AppError::Validation(errors));
     };
@@ -406,19 +410,91 @@ struct StreamState {
     question: AvailabilityQuestion,
     last: String,
     pending: Option<String>,
+    holder: Holder,
+}
+
+/// Whom a stream was opened for. A stream outlives the request that
+/// opened it, so what the door checked once is checked again before every
+/// message: the stream ends when the token expires (at its `exp`), when
+/// the user is deactivated, and when they lose a role they held when it
+/// opened (a change of users is announced like a change of availability,
+/// so open streams check at once, on every instance).
+struct Holder {
+    token: String,
+    caller: Caller,
+    expires: tokio::time::Instant,
+}
+
+impl Holder {
+    /// The token of a request the access check has admitted.
+    fn of(req: &HttpRequest, caller: Caller) -> Result<Self, AppError> {
+        let unauthorized = || AppError::Unauthorized("A bearer token is required.".into());
+        let token = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.split_at_checked(7)?;
+                scheme
+                    .eq_ignore_ascii_case("bearer ")
+                    .then(|| rest.trim().to_owned())
+            })
+            .ok_or_else(unauthorized)?;
+        #[derive(Deserialize)]
+        struct Expiry {
+            exp: i64,
+        }
+        // Its signature and expiry were checked by the door just now; only
+        // the instant it expires is read here.
+        let exp = jsonwebtoken::dangerous::insecure_decode_claims::<Expiry>(&token)
+            .map_err(|_| unauthorized())?
+            .exp;
+        let left_ms = exp
+            .saturating_mul(1000)
+            .saturating_sub(chrono::Utc::now().timestamp_millis());
+        let left = std::time::Duration::from_millis(u64::try_from(left_ms).unwrap_or(0));
+        Ok(Self {
+            token,
+            caller,
+            expires: tokio::time::Instant::now() + left,
+        })
+    }
+
+    /// Whether the stream may go on: the token has not expired and is still
+    /// valid, its user is active and holds every role they held at the start.
+    async fn still_admitted(&self, state: &web::Data<AppState>) -> bool {
+        if tokio::time::Instant::now() >= self.expires {
+            return false;
+        }
+        let Ok(identity) = state.tokens.identify(&self.token).await else {
+            return false;
+        };
+        let now = crate::service::blocking(&state.pool, move |conn| {
+            crate::service::users::caller(conn, &identity)
+        })
+        .await;
+        match now {
+            Ok(now) => {
+                now.user_id == self.caller.user_id && self.caller.roles.iter().all(|r| now.has(*r))
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(AvailabilityQuery), responses(
-    (status = 200, content_type = "text/event-stream", description = "An `availability` event with the JSON of GET /availability at once, and again within a second of every change: an intake, a check-in, a release at the cutoff, a cold night. A comment line at least every 15 s keeps the connection open."),
+    (status = 200, content_type = "text/event-stream", description = "An `availability` event with the JSON of GET /availability at once, and again within a second of every change: an intake, a check-in, a release at the cutoff, a cold night. A comment line at least every 15 s keeps the connection open. The stream ends when the token expires, when the user is deactivated and when they lose a role they held when it opened."),
     (status = 401, body = crate::api::Problem),
     (status = 422, body = crate::api::Problem)
 ))]
 #[get("/availability/stream")]
 pub async fn availability_stream(
     state: web::Data<AppState>,
-    _caller: Caller,
+    req: HttpRequest,
+    caller: Caller,
     query: ApiQuery<AvailabilityQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let holder = Holder::of(&req, caller)?;
     let question = query.0.question()?;
     let rx = state.changes.subscribe();
     let first = availability_event(&state, &question).await?;
@@ -428,12 +504,17 @@ pub async fn availability_stream(
         question,
         last: first.clone(),
         pending: Some(first),
+        holder,
     };
     let stream = futures_util::stream::unfold(start, |mut s| async move {
         if let Some(event) = s.pending.take() {
             return Some((Ok::<_, actix_web::Error>(web::Bytes::from(event)), s));
         }
-        let wait = until_boundary(&s.state);
+        let wait = until_boundary(&s.state).min(
+            s.holder
+                .expires
+                .saturating_duration_since(tokio::time::Instant::now()),
+        );
         tokio::select! {
             heard = s.rx.recv() => {
                 if let Err(tokio::sync::broadcast::error::RecvError::Closed) = heard {
@@ -443,6 +524,9 @@ pub async fn availability_stream(
                 while s.rx.try_recv().is_ok() {}
             }
             () = tokio::time::sleep(wait) => {}
+        }
+        if !s.holder.still_admitted(&s.state).await {
+            return None;
         }
         let message = match availability_event(&s.state, &s.question).await {
             Ok(event) if event != s.last => {

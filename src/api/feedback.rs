@@ -48,17 +48,11 @@ fn one_of(field: &str, value: &str, allowed: &[&str], errors: &mut Vec<FieldErro
     }
 }
 
-/// Free text: trimmed, 1 to `max` characters, no control characters but
-/// line breaks.
+/// Free text ([`crate::api::text`]); its error joins the others.
 fn text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
-    let t = value.trim();
-    if t.is_empty() || t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n') {
-        errors.push(FieldError::new(
-            field,
-            format!("must be 1 to {max} characters of text"),
-        ));
-    }
-    t.to_owned()
+    crate::api::text::free_text(value, max)
+        .map_err(|m| errors.push(FieldError::new(field, m)))
+        .unwrap_or_default()
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -19,16 +19,10 @@ use crate::startup::AppState;
 pub const INBOX_ROLES: &[Role] = &[Role::SocialEmergency, Role::Outreach, Role::Coordinator];
 
 fn note(value: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
-    let v = value?;
-    let t = v.trim();
-    if t.chars().count() > 2000 || t.chars().any(|c| c.is_control() && c != '\n') {
-        errors.push(FieldError::new(
-            "note",
-            "must be at most 2000 characters of text",
-        ));
-        return None;
-    }
-    (!t.is_empty()).then(|| t.to_owned())
+    crate::api::text::optional_free_text(&value?, 2000)
+        .map_err(|m| errors.push(FieldError::new("note", m)))
+        .ok()
+        .flatten()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -229,8 +223,12 @@ pub struct CreateIncident {
     night: Option<String>,
     #[schema(schema_with = incident_kind_schema)]
     kind: String,
-    /// 1 to 4000 characters besides white space.
-    #[schema(max_length = 4000, pattern = r"\S")]
+    /// 1 to 4000 characters besides white space; no control characters
+    /// but line breaks.
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     description: String,
     #[serde(default)]
     #[schema(schema_with = crate::api::stays::id_list_schema)]
@@ -264,13 +262,9 @@ pub async fn create_incident(
     if !["threat", "violence"].contains(&b.kind.as_str()) {
         errors.push(FieldError::new("kind", "must be one of: threat, violence"));
     }
-    let description = b.description.trim().to_owned();
-    if description.is_empty() || description.chars().count() > 4000 {
-        errors.push(FieldError::new(
-            "description",
-            "must be 1 to 4000 characters",
-        ));
-    }
+    let description = crate::api::text::free_text(&b.description, 4000)
+        .map_err(|m| errors.push(FieldError::new("description", m)))
+        .unwrap_or_default();
     for (i, g) in b.guest_ids.iter().enumerate() {
         if !is_id(g) {
             errors.push(FieldError::new(

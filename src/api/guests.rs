@@ -224,9 +224,7 @@ pub async fn register_guest(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(GUEST_ROLES)?;
     let now = state.clock.now();
-    let today = now
-        .with_timezone(&state.partnership.calendar.zone)
-        .date_naive();
+    let today = state.partnership.calendar.local(now).date();
     let new = body.0.parse(today)?;
     let audit = Audit::new(&caller, &tag, "guest.register", Target::default());
     let (guest, duplicates) = audited(

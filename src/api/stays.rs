@@ -78,8 +78,12 @@ pub struct CheckIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
-    /// 1 to 500 characters besides white space.
-    #[schema(max_length = 500, pattern = r"\S")]
+    /// 1 to 500 characters besides white space; no control characters
+    /// but line breaks.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+    )]
     reason: String,
 }
 
@@ -108,16 +112,16 @@ pub fn parse_night(
     }
 }
 
-/// A reason: trimmed, 1 to 500 characters.
+/// A reason: free text of 1 to 500 characters ([`crate::api::text`]).
 pub fn parse_reason(reason: &str) -> Result<String, AppError> {
-    let r = reason.trim();
-    if r.is_empty() || r.chars().count() > 500 {
-        return Err(AppError::validation(
-            "reason",
-            "must be 1 to 500 characters",
-        ));
-    }
-    Ok(r.to_owned())
+    crate::api::text::free_text(reason, 500).map_err(|m| AppError::validation("reason", m))
+}
+
+/// A reason among other fields: its error joins theirs.
+pub fn reason_field(reason: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    crate::api::text::free_text(reason, 500)
+        .map_err(|m| errors.push(FieldError::new("reason", m)))
+        .ok()
 }
 
 impl CreateStay {

@@ -225,6 +225,9 @@ pub async fn update_user(
         external_sign_in = view.external_sign_in,
         "user changed"
     );
+    // Open availability streams check their user again (a deactivated user
+    // or a role taken away ends them), on every instance.
+    state.changed().await;
     Ok(HttpResponse::Ok().json(UserOut {
         id: view.id,
         username: view.username,

@@ -553,9 +553,23 @@ pub fn pieces(from: NaiveDate, to: NaiveDate) -> Vec<Piece> {
     merged
 }
 
-fn lit(d: NaiveDate) -> String {
-    // A date formatted by chrono: digits and dashes only.
-    format!("'{}'", d.format("%Y-%m-%d"))
+/// The dates of a query written as text, each a bound parameter: `?` on
+/// SQLite, `$n` on PostgreSQL. A date never goes into SQL as text (a year
+/// 0 or before written out was an error of PostgreSQL's, a 500).
+struct Params {
+    sqlite: bool,
+    dates: Vec<NaiveDate>,
+}
+
+impl Params {
+    fn date(&mut self, d: NaiveDate) -> String {
+        self.dates.push(d);
+        if self.sqlite {
+            "?".to_owned()
+        } else {
+            format!("${}", self.dates.len())
+        }
+    }
 }
 
 /// Unique guests and bed nights of the period per organisation and
@@ -567,6 +581,10 @@ pub fn guest_groups(
 ) -> QueryResult<Vec<GuestGroup>> {
     let pieces = pieces(from, to);
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    let mut params = Params {
+        sqlite,
+        dates: Vec::new(),
+    };
     let sql = if let [one] = pieces.as_slice()
         && !matches!(one, Piece::Nights(..))
     {
@@ -581,7 +599,7 @@ pub fn guest_groups(
              CAST(SUM(bed_nights) AS BIGINT) AS bed_nights FROM report_guest_spans \
              WHERE span = '{span}' AND starts = {} AND bed_nights > 0 \
              GROUP BY organization_id, gender, citizenship, born",
-            lit(starts)
+            params.date(starts)
         )
     } else {
         // Several pieces: one row per guest and organisation first.
@@ -602,19 +620,18 @@ pub fn guest_groups(
                     parts.push(format!(
                         "SELECT organization_id AS org, guest_id, gender, citizenship, born, bed_nights AS n \
                          FROM report_guest_spans WHERE span = '{span}' AND starts = {} AND bed_nights > 0",
-                        lit(*d)
+                        params.date(*d)
                     ));
                 }
                 Piece::Nights(a, b) => {
                     for everyone in [false, true] {
                         let org = if everyone { "''" } else { "s.organization_id" };
+                        let (a, b) = (params.date(*a), params.date(*b));
                         parts.push(format!(
                             "SELECT {org} AS org, b.guest_id, g.gender, g.citizenship, {born} AS born, 1 AS n \
                              FROM bookings b JOIN shelters s ON s.id = b.shelter_id JOIN guests g ON g.id = b.guest_id \
-                             WHERE b.night BETWEEN {} AND {} AND NOT b.released \
-                             AND (b.kind <> 'stay' OR b.checked_in_at IS NOT NULL)",
-                            lit(*a),
-                            lit(*b)
+                             WHERE b.night BETWEEN {a} AND {b} AND NOT b.released \
+                             AND (b.kind <> 'stay' OR b.checked_in_at IS NOT NULL)"
                         ));
                     }
                 }
@@ -630,12 +647,22 @@ pub fn guest_groups(
         )
     };
     match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(sql).load(c),
+        DbConnection::Sqlite(c) => {
+            let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            for d in params.dates {
+                query = query.bind::<Date, _>(d);
+            }
+            query.load(c)
+        }
         DbConnection::Postgres(c) => {
             // Counting a million guests once each is a hash of a million
             // keys: let it stay in memory for this transaction.
             diesel::sql_query("SET LOCAL work_mem = '256MB'").execute(c)?;
-            diesel::sql_query(sql).load(c)
+            let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+            for d in params.dates {
+                query = query.bind::<Date, _>(d);
+            }
+            query.load(c)
         }
     }
 }

@@ -8,7 +8,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +18,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Night(NaiveDate);
+
+/// The first night this service speaks of.
+pub const FIRST_NIGHT: Night = Night(match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+});
+/// The last night this service speaks of.
+pub const LAST_NIGHT: Night = Night(match NaiveDate::from_ymd_opt(2200, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+});
 
 impl Night {
     pub const fn new(date: NaiveDate) -> Self {
@@ -41,6 +54,14 @@ impl Night {
         }))
     }
 
+    /// Whether this is a night the service speaks of, [`FIRST_NIGHT`] to
+    /// [`LAST_NIGHT`]: no shelter night lies outside, and the databases'
+    /// date functions (SQLite's end at year 9999, PostgreSQL has no year 0)
+    /// and chrono's calendar end long before the dates outside would.
+    pub fn in_range(self) -> bool {
+        (FIRST_NIGHT..=LAST_NIGHT).contains(&self)
+    }
+
     /// Nights from `self` to `other`: `other - self`.
     pub fn nights_until(self, other: Night) -> i64 {
         (other.0 - self.0).num_days()
@@ -55,7 +76,7 @@ impl fmt::Display for Night {
 
 /// The error of a string that is not a night.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a night is a date written YYYY-MM-DD, got {0:?}")]
+#[error("a night is a date written YYYY-MM-DD, from 2000-01-01 to 2200-12-31, got {0:?}")]
 pub struct BadNight(pub String);
 
 impl FromStr for Night {
@@ -68,7 +89,9 @@ impl FromStr for Night {
         }
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Night)
-            .map_err(|_| BadNight(s.to_owned()))
+            .ok()
+            .filter(|n| n.in_range())
+            .ok_or_else(|| BadNight(s.to_owned()))
     }
 }
 
@@ -88,9 +111,18 @@ impl Calendar {
         }
     }
 
+    /// The local wall-clock time of an instant. Never panics: at the ends
+    /// of chrono's calendar, where the local time cannot be written, the
+    /// UTC time stands in for it.
+    pub fn local(&self, instant: DateTime<Utc>) -> NaiveDateTime {
+        let utc = instant.naive_utc();
+        let offset = self.zone.offset_from_utc_datetime(&utc).fix();
+        utc.checked_add_offset(offset).unwrap_or(utc)
+    }
+
     /// The night an instant belongs to.
     pub fn night_of(&self, instant: DateTime<Utc>) -> Night {
-        let local = instant.with_timezone(&self.zone).naive_local();
+        let local = self.local(instant);
         let date = local.date();
         if local.time() >= self.night_starts_at {
             Night(date)
@@ -127,7 +159,10 @@ impl Calendar {
                 // Gaps are at most a few hours; step forward a minute at a time.
                 let mut probe = local;
                 for _ in 0..(24 * 60) {
-                    probe += chrono::Duration::minutes(1);
+                    let Some(next) = probe.checked_add_signed(chrono::Duration::minutes(1)) else {
+                        break;
+                    };
+                    probe = next;
                     if let Some(t) = self.zone.from_local_datetime(&probe).earliest() {
                         return t.with_timezone(&Utc);
                     }
@@ -193,6 +228,21 @@ mod tests {
         assert_eq!(cal.night_of(utc("2019-10-27T02:30:00+01:00")), n);
         assert_eq!(cal.night_of(utc("2019-10-27T11:59:00+01:00")), n);
         assert_eq!(cal.night_of(utc("2019-10-27T12:00:00+01:00")), n.plus(1));
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_do_not_panic() {
+        // Issue 14, item 8: a clock at the end of chrono's range panicked
+        // every request that asked for tonight.
+        let cal = stockholm();
+        for instant in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+            let night = cal.night_of(instant);
+            for n in [night, night.plus(1), night.plus(-1)] {
+                let _ = cal.night_begins(n);
+                let _ = cal.during(n, NaiveTime::from_hms_opt(1, 0, 0).unwrap());
+                let _ = cal.during(n, NaiveTime::from_hms_opt(18, 0, 0).unwrap());
+            }
+        }
     }
 
     #[test]
@@ -265,12 +315,20 @@ mod tests {
     #[test]
     fn night_parsing_is_strict() {
         assert!("2019-12-01".parse::<Night>().is_ok());
+        assert_eq!("2000-01-01".parse::<Night>(), Ok(FIRST_NIGHT));
+        assert_eq!("2200-12-31".parse::<Night>(), Ok(LAST_NIGHT));
         for bad in [
             "2019-1-2",
             "2019-02-30",
             "yesterday",
             "",
             "2019-12-01T00:00",
+            // Outside the service's nights (issue 14, item 7).
+            "-001-01-01",
+            "0000-01-01",
+            "1999-12-31",
+            "2201-01-01",
+            "+10000-01-0",
         ] {
             assert_eq!(bad.parse::<Night>(), Err(BadNight(bad.to_owned())));
         }

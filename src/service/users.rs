@@ -33,6 +33,8 @@ pub fn check_username(name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// The one password rule, for every door: the API, `nattplats user add`
+/// and the bootstrap admin (`NATTPLATS_BOOTSTRAP_ADMIN`).
 pub fn check_password(pw: &str) -> Result<(), String> {
     let n = pw.chars().count();
     if !(10..=256).contains(&n) {

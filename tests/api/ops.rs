@@ -68,6 +68,53 @@ backend_tests! {
         assert!(!text.contains("Popescu"), "{text}");
     }
 
+    // Issue 14, item 4: 30,000 requests to random addresses made each its
+    // own label, and /metrics grew without bound. Unknown addresses share
+    // one label, unknown methods are answered before they are counted,
+    // and the docs page's assets are counted under their route pattern
+    // without a warning each.
+    async fn unknown_addresses_and_methods_do_not_grow_the_metrics(b: Backend) {
+        let app = spawn_app(b).await;
+        let before = app.get("/metrics", None).await.text().await.unwrap().len();
+        for i in 0..100 {
+            let tag = format!("zq{i}x{}", uuid::Uuid::new_v4().simple());
+            for path in [
+                format!("/{tag}"),
+                format!("/{tag}/{tag}"),
+                format!("/api/v1/{tag}"),
+                format!("/api/v1/guests/{tag}/{tag}"),
+                format!("/docs/{tag}"),
+            ] {
+                let res = app.get(&path, None).await;
+                assert!(res.status().is_client_error(), "{path}: {}", res.status());
+            }
+            let method = reqwest::Method::from_bytes(format!("ZQ{i}").as_bytes()).unwrap();
+            let res = app.client.request(method, app.url("/health")).send().await.unwrap();
+            assert!(res.status().is_client_error() || res.status() == StatusCode::NOT_IMPLEMENTED, "{}", res.status());
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+        }
+        for asset in ["/docs/", "/docs/swagger-ui.css", "/docs/swagger-initializer.js"] {
+            assert_eq!(app.get(asset, None).await.status(), StatusCode::OK, "{asset}");
+        }
+        // Refused before routing: the route's parameters are not filled in.
+        let stay = format!("/api/v1/stays/{}", uuid::Uuid::new_v4());
+        assert_eq!(app.get(&stay, None).await.status(), StatusCode::UNAUTHORIZED);
+        let text = app.get("/metrics", None).await.text().await.unwrap();
+        assert!(!text.contains("zq") && !text.contains("ZQ"), "an address or method became a label");
+        let mut endpoints = std::collections::BTreeSet::new();
+        let mut methods = std::collections::BTreeSet::new();
+        for line in text.lines().filter(|l| l.starts_with("nattplats_http_requests_total{")) {
+            for (name, set) in [("endpoint=\"", &mut endpoints), ("method=\"", &mut methods)] {
+                let value = line.split(name).nth(1).and_then(|v| v.split('"').next()).unwrap();
+                set.insert(value.to_owned());
+            }
+        }
+        assert!(endpoints.len() <= 8, "{endpoints:?}");
+        assert!(methods.is_subset(&["GET", "POST"].iter().map(|m| (*m).to_owned()).collect()), "{methods:?}");
+        assert!(text.len() < before + 20_000, "/metrics grew from {before} to {} bytes", text.len());
+        assert!(!log_text().contains("mixed cardinality pattern"), "a warning for each request");
+    }
+
     async fn the_openapi_document_lists_the_api(b: Backend) {
         let app = spawn_app(b).await;
         let res = app.get("/openapi.json", None).await;
@@ -246,6 +293,31 @@ backend_tests! {
             .await;
         let p = assert_problem(res, 422, "validation-failed").await;
         assert_eq!(error_fields(&p), vec!["now"]);
+    }
+
+    // Issue 14, item 8: a clock of year 262142 was taken, and then every
+    // request that needed tonight panicked.
+    async fn a_clock_outside_the_service_years_is_refused_and_nothing_panics(b: Backend) {
+        let app = spawn_app(b).await;
+        app.set_clock("2019-12-01T18:00:00+01:00").await;
+        for now in ["+262142-12-31T23:59:59Z", "-262143-01-01T00:00:00Z", "1999-12-31T10:00:00Z", "2201-01-01T12:00:00Z", "0000-01-01T00:00:00Z"] {
+            let res = app.put("/api/v1/admin/clock", Some(&app.admin_token), &serde_json::json!({"now": now})).await;
+            let p = assert_problem(res, 422, "validation-failed").await;
+            assert_eq!(error_fields(&p), vec!["now"], "{now}");
+        }
+        // The clock did not move, and the service answers.
+        let res = app.get("/api/v1/availability", Some(&app.admin_token)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().await.unwrap()["night"], "2019-12-01");
+        // The first and last nights of the range are fine.
+        assert_eq!(app.set_clock("2000-01-01T12:00:00+01:00").await["night"], "2000-01-01");
+        assert_eq!(app.get("/api/v1/availability", Some(&app.admin_token)).await.status(), StatusCode::OK);
+        assert_eq!(app.set_clock("2200-12-31T23:00:00+01:00").await["night"], "2200-12-31");
+        let coord = app.user_token("coord", &["coordinator"], &[]).await;
+        for path in ["/api/v1/availability", "/api/v1/cold-nights", "/api/v1/reports/follow-up?preset=half-year"] {
+            let res = app.get(path, Some(&coord)).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+        }
     }
 
     async fn the_system_clock_cannot_be_set(b: Backend) {

@@ -96,3 +96,83 @@ backend_tests! {
         }
     }
 }
+
+backend_tests! {
+    // Issue 14, item 7: a NUL in free text gave 500 on PostgreSQL, which
+    // cannot store one, and was stored on SQLite. Every reason and the
+    // incident description follow the complaint texts' rule: 422 naming
+    // the field, on both backends, and nothing written.
+    async fn a_nul_in_free_text_is_refused_on_both_backends(b: Backend) {
+        let w = crate::world::world(b).await;
+        let man = w.man().await;
+        let stay = w.stay(json!({"guest_id": man, "shelter_id": w.a.id})).await;
+        let stay_id = stay["id"].as_str().unwrap().to_owned();
+        for bad in ["left\u{0}early", "\u{0}", "bell\u{7}", "tab\tbed"] {
+            let coord = Some(w.coordinator.as_str());
+            let cases = [
+                ("end", w.act(&stay_id, "end", json!({"reason": bad})).await, "reason"),
+                ("void", w.act(&stay_id, "void", json!({"reason": bad})).await, "reason"),
+                ("cold night", w.app.put("/api/v1/cold-nights/2019-12-01", coord,
+                    &json!({"reason": bad, "overflow": [{"shelter_id": w.b.id, "places": 1}]})).await, "reason"),
+                ("placement", w.app.post("/api/v1/placements", coord,
+                    &json!({"guest_id": w.man().await, "kind": "emergency", "reason": bad})).await, "reason"),
+                ("ban", w.app.post("/api/v1/bans", coord, &json!({"guest_id": man, "shelter_id": w.b.id,
+                    "first_night": "2019-12-01", "last_night": "2019-12-31", "reason": bad})).await, "reason"),
+                ("incident", w.app.post("/api/v1/incidents", coord,
+                    &json!({"shelter_id": w.a.id, "kind": "threat", "description": bad})).await, "description"),
+            ];
+            for (what, res, field) in cases {
+                let p = assert_problem(res, 422, "validation-failed").await;
+                assert_eq!(error_fields(&p), vec![field], "{what} with {bad:?}");
+            }
+        }
+        // Nothing was written: the stay runs, no cold night, no ban.
+        assert_eq!(w.get_stay(&stay_id).await["status"], "active");
+        let cold: Vec<serde_json::Value> = w.app.get("/api/v1/cold-nights?from=2019-12-01&to=2019-12-01", Some(&w.coordinator)).await.json().await.unwrap();
+        assert!(cold.iter().all(|c| c["declared"] == false), "{cold:?}");
+        // A line break is text.
+        let res = w.act(&stay_id, "end", json!({"reason": "left\nearly"})).await;
+        assert_eq!(res.status(), 200);
+    }
+
+    // Issue 14, item 7: `from=-001-01-01` gave 500 on PostgreSQL (the date
+    // was written into the SQL as text). Nights outside 2000-01-01 to
+    // 2200-12-31 are 422 wherever a night is read.
+    async fn report_periods_outside_the_service_nights_are_422(b: Backend) {
+        let app = spawn_app(b).await;
+        app.set_clock("2019-12-01T18:00:00+01:00").await;
+        let coord = app.user_token("coord", &["coordinator"], &[]).await;
+        for (from, to) in [("-001-01-01", "-001-01-02"), ("0000-01-01", "0000-01-02"), ("1999-12-30", "1999-12-31"), ("2019-11-01", "2201-01-01")] {
+            for report in ["follow-up", "follow-up.csv", "follow-up.html", "occupancy", "bed-nights.csv"] {
+                let res = app.client.get(app.url(&format!("/api/v1/reports/{report}")))
+                    .query(&[("from", from), ("to", to)]).bearer_auth(&coord).send().await.unwrap();
+                let p = assert_problem(res, 422, "validation-failed").await;
+                let fields = error_fields(&p);
+                assert!(fields == ["from"] || fields == ["to"] || fields == ["from", "to"], "{report} {from}..{to}: {p}");
+            }
+        }
+        let res = app.get("/api/v1/reports/follow-up?preset=half-year&of=-001-06-01", Some(&coord)).await;
+        assert_eq!(error_fields(&assert_problem(res, 422, "validation-failed").await), ["of"]);
+        for path in ["/api/v1/availability?night=0000-01-01", "/api/v1/cold-nights?from=-001-01-01&to=2019-12-01", "/api/v1/incidents?from=-001-01-01&to=2019-12-01"] {
+            assert_problem(app.get(path, Some(&coord)).await, 422, "validation-failed").await;
+        }
+        let res = app.put("/api/v1/cold-nights/-001-12-01", Some(&coord), &json!({"reason": "cold"})).await;
+        assert_problem(res, 422, "validation-failed").await;
+        // The service still answers a good period.
+        let res = app.get("/api/v1/reports/follow-up?from=2019-11-01&to=2019-11-30", Some(&coord)).await;
+        assert_eq!(res.status(), 200);
+    }
+
+    // Issue 14, item 7: the report's query takes its dates as bound
+    // parameters, so even a date PostgreSQL cannot read as text is only a
+    // date that matches nothing.
+    async fn report_queries_take_dates_as_parameters(b: Backend) {
+        let app = spawn_app(b).await;
+        let mut conn = app.conn();
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        for (from, to) in [("0000-01-01", "0000-01-31"), ("-0001-01-05", "0000-02-10"), ("2019-11-20", "2020-01-10")] {
+            let rows = nattplats::db::reports::guest_groups(&mut conn, d(from), d(to));
+            assert!(rows.is_ok(), "{from}..{to}: {:?}", rows.err());
+        }
+    }
+}

@@ -39,6 +39,20 @@ backend_tests! {
         assert!(claims["exp"].as_i64().unwrap() > claims["iat"].as_i64().unwrap());
     }
 
+    // Issue 14, item 17: one password rule for the API and the bootstrap
+    // admin (tests/api/cli.rs tries the other doors).
+    async fn a_nine_character_password_is_refused(b: Backend) {
+        let app = spawn_app(b).await;
+        let res = app.post("/api/v1/users", Some(&app.admin_token),
+            &json!({"username": "nine", "password": "123456789", "roles": ["outreach"]})).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["password"]);
+        assert!(p["errors"][0]["message"].as_str().unwrap().contains("10 to 256"), "{p}");
+        let res = app.post("/api/v1/users", Some(&app.admin_token),
+            &json!({"username": "ten", "password": "1234567890", "roles": ["outreach"]})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+
     async fn only_an_admin_creates_users(b: Backend) {
         let app = spawn_app(b).await;
         let coordinator = app.user_token("coord", &["coordinator"], &[]).await;
