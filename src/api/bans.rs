@@ -36,7 +36,7 @@ pub struct CreateBan {
     /// but line breaks.
     #[schema(
         max_length = 500,
-        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
     )]
     reason: String,
     /// Incidents the ban rests on (each must involve the guest).

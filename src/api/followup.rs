@@ -37,7 +37,10 @@ pub struct CreateReferral {
     #[serde(default)]
     acute: bool,
     /// At most 2000 characters; no control characters but line breaks.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     note: Option<String>,
 }
 
@@ -163,7 +166,10 @@ pub struct UpdateReferral {
     #[schema(schema_with = referral_status_schema)]
     status: String,
     /// At most 2000 characters; no control characters but line breaks.
-    #[schema(max_length = 2000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     note: Option<String>,
 }
 
@@ -227,7 +233,7 @@ pub struct CreateIncident {
     /// but line breaks.
     #[schema(
         max_length = 4000,
-        pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b-\x1f\x7f-\x9f]*$"
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
     )]
     description: String,
     #[serde(default)]

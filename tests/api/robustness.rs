@@ -107,7 +107,7 @@ backend_tests! {
         let man = w.man().await;
         let stay = w.stay(json!({"guest_id": man, "shelter_id": w.a.id})).await;
         let stay_id = stay["id"].as_str().unwrap().to_owned();
-        for bad in ["left\u{0}early", "\u{0}", "bell\u{7}", "tab\tbed"] {
+        for bad in ["left\u{0}early", "\u{0}", "bell\u{7}", "escape\u{1b}[2J"] {
             let coord = Some(w.coordinator.as_str());
             let cases = [
                 ("end", w.act(&stay_id, "end", json!({"reason": bad})).await, "reason"),
@@ -130,7 +130,12 @@ backend_tests! {
         assert_eq!(w.get_stay(&stay_id).await["status"], "active");
         let cold: Vec<serde_json::Value> = w.app.get("/api/v1/cold-nights?from=2019-12-01&to=2019-12-01", Some(&w.coordinator)).await.json().await.unwrap();
         assert!(cold.iter().all(|c| c["declared"] == false), "{cold:?}");
-        // A line break is text.
+        // Line breaks and tabs are text; a browser's form sends a
+        // textarea's line breaks as CR LF, kept as LF.
+        let res = w.app.post("/api/v1/bans", Some(&w.coordinator), &json!({"guest_id": man, "shelter_id": w.b.id,
+            "first_night": "2019-12-01", "last_night": "2019-12-02", "reason": "threats\r\nat the door\twith a knife"})).await;
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.json::<serde_json::Value>().await.unwrap()["reason"], "threats\nat the door\twith a knife");
         let res = w.act(&stay_id, "end", json!({"reason": "left\nearly"})).await;
         assert_eq!(res.status(), 200);
     }
