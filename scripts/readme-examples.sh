@@ -30,24 +30,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [[ -z "$BIN" ]]; then
-  cargo build --locked --quiet --bin nattplats
-  BIN="$ROOT/target/debug/nattplats"
-fi
-[[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"
-
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-  if [[ -n "$SERVER_PID" ]]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# shellcheck source=scripts/service-lib.sh
+source "$ROOT/scripts/service-lib.sh"
+service_bin
+service_workdir
+PORT=$(free_port)
 mkdir "$WORK/run"
 (
   cd "$WORK/run"

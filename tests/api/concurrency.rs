@@ -186,69 +186,86 @@ fn held_overflow(conn: &mut DbConnection, night: &str) -> usize {
         .unwrap() as usize
 }
 
+/// How a coordinator closes a cold night's overflow place.
+#[derive(Clone, Copy)]
+enum Closing {
+    /// `DELETE /cold-nights/N`: then a placement is `not-a-cold-night`.
+    Withdraw,
+    /// Narrowed to no places: then a placement is `no-free-place`.
+    Narrow,
+}
+
+/// A cold night with one overflow place and no standing places, closed
+/// while a guest is placed on it, `ROUNDS` times: never both.
+async fn race_closing_overflow(b: Backend, closing: Closing) {
+    let w = world_with(b, &[], &[]).await;
+    for i in 0..ROUNDS {
+        let (night, evening) = round_night(i);
+        w.app.set_clock(&evening).await;
+        let url = format!("/api/v1/cold-nights/{night}");
+        let res = w
+            .app
+            .put(
+                &url,
+                Some(&w.coordinator),
+                &json!({
+            "reason": "cold", "overflow": [{"shelter_id": w.a.id, "places": 1}]}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let cold = json!({"guest_id": w.man().await, "kind": "cold_night", "reason": "cold"});
+        let milder = json!({"reason": "milder", "overflow": [{"shelter_id": w.a.id, "places": 0}]});
+        let close = async {
+            match closing {
+                Closing::Withdraw => w
+                    .app
+                    .client
+                    .delete(w.app.url(&url))
+                    .bearer_auth(&w.coordinator)
+                    .send()
+                    .await
+                    .unwrap(),
+                Closing::Narrow => w.app.put(&url, Some(&w.coordinator), &milder).await,
+            }
+        };
+        let placement = w
+            .app
+            .post("/api/v1/placements", Some(&w.coordinator), &cold);
+        let (closed, placed) = futures_util::join!(close, placement);
+        let held = held_overflow(&mut w.app.conn(), &night);
+        let (closed_ok, refused) = match closing {
+            Closing::Withdraw => (StatusCode::NO_CONTENT, "not-a-cold-night"),
+            Closing::Narrow => (StatusCode::OK, "no-free-place"),
+        };
+        match (closed.status(), placed.status()) {
+            (s, _) if s == closed_ok => {
+                assert_problem(placed, 409, refused).await;
+                assert_eq!(
+                    held, 0,
+                    "round {i}: a guest holds an overflow place that was closed"
+                );
+            }
+            (_, StatusCode::CREATED) => {
+                assert_problem(closed, 409, "overflow-place-held").await;
+                assert_eq!(held, 1);
+            }
+            (c, p) => panic!("round {i}: closing {c}, placement {p}"),
+        }
+    }
+    assert!(
+        nattplats::db::invariants::check(&mut w.app.conn())
+            .unwrap()
+            .holds()
+    );
+}
+
 backend_tests! {
     async fn withdrawing_a_cold_night_and_a_placement_on_its_overflow_place_never_both_succeed(b: Backend) {
-        // No standing places: a cold-night placement can only be overflow.
-        let w = world_with(b, &[], &[]).await;
-        for i in 0..ROUNDS {
-            let (night, evening) = round_night(i);
-            w.app.set_clock(&evening).await;
-            let res = w.app.put(&format!("/api/v1/cold-nights/{night}"), Some(&w.coordinator), &json!({
-                "reason": "cold", "overflow": [{"shelter_id": w.a.id, "places": 1}]})).await;
-            assert_eq!(res.status(), StatusCode::OK);
-            let g = w.man().await;
-            let cold = json!({"guest_id": g, "kind": "cold_night", "reason": "cold"});
-            let withdraw = w.app.client.delete(w.app.url(&format!("/api/v1/cold-nights/{night}"))).bearer_auth(&w.coordinator).send();
-            let placement = w.app.post("/api/v1/placements", Some(&w.coordinator), &cold);
-            let (withdrawn, placed) = futures_util::join!(withdraw, placement);
-            let withdrawn = withdrawn.unwrap();
-            let held = held_overflow(&mut w.app.conn(), &night);
-            match (withdrawn.status(), placed.status()) {
-                (StatusCode::NO_CONTENT, _) => {
-                    assert_problem(placed, 409, "not-a-cold-night").await;
-                    assert_eq!(held, 0, "round {i}: a guest holds an overflow place of a withdrawn night");
-                }
-                (_, StatusCode::CREATED) => {
-                    assert_problem(withdrawn, 409, "overflow-place-held").await;
-                    assert_eq!(held, 1);
-                }
-                (w_, p_) => panic!("round {i}: withdraw {w_}, placement {p_}"),
-            }
-        }
-        assert!(nattplats::db::invariants::check(&mut w.app.conn()).unwrap().holds());
+        race_closing_overflow(b, Closing::Withdraw).await;
     }
 
     async fn narrowing_a_cold_night_and_a_placement_on_its_overflow_place_never_both_succeed(b: Backend) {
-        let w = world_with(b, &[], &[]).await;
-        for i in 0..ROUNDS {
-            let (night, evening) = round_night(i);
-            w.app.set_clock(&evening).await;
-            let res = w.app.put(&format!("/api/v1/cold-nights/{night}"), Some(&w.coordinator), &json!({
-                "reason": "cold", "overflow": [{"shelter_id": w.a.id, "places": 1}]})).await;
-            assert_eq!(res.status(), StatusCode::OK);
-            let g = w.man().await;
-            let (milder, cold) = (
-                json!({"reason": "milder", "overflow": [{"shelter_id": w.a.id, "places": 0}]}),
-                json!({"guest_id": g, "kind": "cold_night", "reason": "cold"}),
-            );
-            let url = format!("/api/v1/cold-nights/{night}");
-            let narrow = w.app.put(&url, Some(&w.coordinator), &milder);
-            let placement = w.app.post("/api/v1/placements", Some(&w.coordinator), &cold);
-            let (narrowed, placed) = futures_util::join!(narrow, placement);
-            let held = held_overflow(&mut w.app.conn(), &night);
-            match (narrowed.status(), placed.status()) {
-                (StatusCode::OK, _) => {
-                    assert_problem(placed, 409, "no-free-place").await;
-                    assert_eq!(held, 0, "round {i}: a guest holds an overflow place that was closed");
-                }
-                (_, StatusCode::CREATED) => {
-                    assert_problem(narrowed, 409, "overflow-place-held").await;
-                    assert_eq!(held, 1);
-                }
-                (n, p) => panic!("round {i}: narrowing {n}, placement {p}"),
-            }
-        }
-        assert!(nattplats::db::invariants::check(&mut w.app.conn()).unwrap().holds());
+        race_closing_overflow(b, Closing::Narrow).await;
     }
 
     async fn taking_a_place_out_of_service_and_an_intake_on_it_never_both_succeed(b: Backend) {

@@ -161,6 +161,19 @@ fn write(
     .unwrap()
 }
 
+/// Tonight's lapse, by the rule.
+fn lapsed(b: &BookingRow, now: &Now) -> bool {
+    checkin::lapsed(
+        &checkin::NightFacts {
+            night: Night::new(b.night),
+            checked_in: b.checked_in_at.is_some(),
+            released: b.released,
+            created_at: b.created_at.and_utc(),
+        },
+        now,
+    )
+}
+
 enum Undo {
     Answer(Vec<String>, BTreeSet<String>),
     Db(diesel::result::Error),
@@ -274,17 +287,7 @@ fn check(
                     now,
                 )
             })
-            .filter(|b| {
-                !checkin::lapsed(
-                    &checkin::NightFacts {
-                        night: Night::new(b.night),
-                        checked_in: b.checked_in_at.is_some(),
-                        released: b.released,
-                        created_at: b.created_at.and_utc(),
-                    },
-                    now,
-                )
-            })
+            .filter(|b| !lapsed(b, now))
             .filter_map(|b| b.stay_id.clone())
             .collect();
         prop_assert_eq!(
@@ -298,17 +301,10 @@ fn check(
             .iter()
             .filter(|b| &b.place_id == id && still.contains(&b.id))
         {
-            let lapsed = b.kind == "stay"
-                && checkin::lapsed(
-                    &checkin::NightFacts {
-                        night: Night::new(b.night),
-                        checked_in: b.checked_in_at.is_some(),
-                        released: b.released,
-                        created_at: b.created_at.and_utc(),
-                    },
-                    now,
-                );
-            prop_assert!(!lapsed, "a lapsed reservation left held");
+            prop_assert!(
+                !(b.kind == "stay" && lapsed(b, now)),
+                "a lapsed reservation left held"
+            );
         }
     }
     Ok(())

@@ -1,0 +1,35 @@
+# Sourced by the scripts that run the service on a throwaway database
+# (schemathesis.sh, openapi-validate.sh, readme-examples.sh): the binary,
+# a temporary directory removed at exit together with the server started
+# in it, and a free port. The caller sets ROOT (the checkout) and BIN
+# (empty: build and use the debug binary).
+
+# Sets BIN to an absolute path, building the debug binary when none is named.
+service_bin() {
+  if [[ -z "$BIN" ]]; then
+    cargo build --locked --quiet --bin nattplats
+    BIN="$ROOT/target/debug/nattplats"
+  fi
+  [[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"
+}
+
+# Makes WORK; at exit the server whose pid is in SERVER_PID is stopped and
+# WORK removed.
+service_workdir() {
+  WORK=$(mktemp -d)
+  SERVER_PID=
+  trap service_cleanup EXIT INT TERM
+}
+
+service_cleanup() {
+  if [[ -n "$SERVER_PID" ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+
+# A port on 127.0.0.1 that nothing listens on.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
