@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::pseudonym::pseudonym;
+use super::pseudonym::{keyed, pseudonym};
 use crate::db::DbConnection;
 use crate::db::reports as q;
 use crate::error::AppError;
@@ -13,10 +13,11 @@ pub fn export_night(
     secret: &[u8],
     night: NaiveDate,
 ) -> Result<String, AppError> {
+    let secret = keyed(secret).map_err(|e| AppError::Internal(e.into()))?;
     let rows = q::bed_nights_of(conn, night)?;
     let mut out = String::with_capacity(rows.len() * 100);
     for r in rows {
-        out.push_str(&pseudonym(secret, &r.guest_id));
+        out.push_str(&pseudonym(&secret, &r.guest_id));
         out.push(',');
         out.push_str(&r.night.format("%Y-%m-%d").to_string());
         out.push(',');
