@@ -277,12 +277,12 @@ impl Default for LoginLimits {
     }
 }
 
-/// One address or network (`10.0.0.0/8`, `fd00::/8`), for trusted proxies.
+/// One address or network (`10.0.0.0/8`, `fd00::/8`), for trusted proxies;
+/// the matching is the `ipnet` crate's. An IPv4 address mapped into IPv6
+/// (`::ffff:10.0.0.1`) stands for the IPv4 address, as a network and as a
+/// peer; host bits after the prefix are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpNet {
-    addr: std::net::IpAddr,
-    prefix: u8,
-}
+pub struct IpNet(ipnet::IpNet);
 
 impl IpNet {
     pub fn parse(text: &str) -> Option<Self> {
@@ -292,31 +292,16 @@ impl IpNet {
         };
         let addr: std::net::IpAddr = addr.trim().parse().ok()?;
         let addr = addr.to_canonical();
-        let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p.trim().parse::<u8>().ok().filter(|p| *p <= max)?,
-            None => max,
+            Some(p) => p.trim().parse::<u8>().ok()?,
+            None if addr.is_ipv4() => 32,
+            None => 128,
         };
-        Some(Self { addr, prefix })
+        ipnet::IpNet::new(addr, prefix).ok().map(Self)
     }
 
     pub fn contains(&self, ip: std::net::IpAddr) -> bool {
-        use std::net::IpAddr;
-        match (self.addr, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&ip.to_canonical())
     }
 }
 
@@ -716,6 +701,57 @@ fn parse_bootstrap_admin(pair: &str) -> Result<BootstrapAdmin, ConfigError> {
 mod tests {
     use super::*;
     use figment::Jail;
+
+    #[test]
+    fn trusted_networks_match_as_written() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let net = |s: &str| IpNet::parse(s).unwrap();
+        let cases: &[(&str, &str, bool)] = &[
+            ("10.0.0.0/8", "10.255.1.2", true),
+            ("10.0.0.0/8", "11.0.0.1", false),
+            ("10.1.2.3/8", "10.9.9.9", true),
+            ("127.0.0.1", "127.0.0.1", true),
+            ("127.0.0.1", "127.0.0.2", false),
+            ("192.168.1.0/24", "192.168.1.255", true),
+            ("192.168.1.0/24", "192.168.2.0", false),
+            ("192.168.1.7/32", "192.168.1.7", true),
+            ("192.168.1.7/32", "192.168.1.6", false),
+            ("0.0.0.0/0", "203.0.113.9", true),
+            ("0.0.0.0/0", "::1", false),
+            ("fd00::/8", "fd12::1", true),
+            ("fd00::/8", "fe80::1", false),
+            ("::1", "::1", true),
+            ("::1/128", "::2", false),
+            ("::/0", "2001:db8::1", true),
+            ("::/0", "10.0.0.1", false),
+            // An IPv4 address mapped into IPv6 is the IPv4 address, both as
+            // a network and as a peer.
+            ("10.0.0.0/8", "::ffff:10.2.3.4", true),
+            ("10.0.0.0/8", "::ffff:11.2.3.4", false),
+            ("::ffff:10.0.0.0/8", "10.2.3.4", true),
+            ("::ffff:10.0.0.0/8", "::ffff:10.2.3.4", true),
+            ("::/0", "::ffff:10.2.3.4", false),
+            (" 10.0.0.0 / 8 ", "10.1.1.1", true),
+            ("10.0.0.0/+8", "10.1.1.1", true),
+        ];
+        for (n, a, expected) in cases {
+            assert_eq!(net(n).contains(ip(a)), *expected, "{n} contains {a}");
+        }
+        for bad in [
+            "",
+            "10.0.0.0/",
+            "10.0.0.0/33",
+            "10.0.0.0/x",
+            "10.0.0.0/-1",
+            "fd00::/129",
+            "::ffff:10.0.0.0/104",
+            "10.0.0",
+            "example.org",
+        ] {
+            assert_eq!(IpNet::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(net("::ffff:10.0.0.0/8"), net("10.0.0.0/8"));
+    }
 
     #[test]
     fn defaults_are_the_embedded_database_on_localhost() {

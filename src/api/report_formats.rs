@@ -10,19 +10,28 @@ use chrono::NaiveDate;
 use crate::service::reports::{FollowUpReport, Table, Use};
 use crate::service::suppression::Figure;
 
-/// A CSV field, quoted when it must be (RFC 4180).
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
+/// One line of CSV, written by the `csv` crate (RFC 4180: a field is
+/// quoted when it holds a comma, a quote or a line break; CRLF at the end).
 fn line(out: &mut String, fields: &[&str]) {
-    let f: Vec<String> = fields.iter().map(|s| field(s)).collect();
-    out.push_str(&f.join(","));
-    out.push_str("\r\n");
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .buffer_capacity(256)
+        .from_writer(Vec::new());
+    let written = w.write_record(fields).is_ok();
+    match w.into_inner().ok().and_then(|b| String::from_utf8(b).ok()) {
+        Some(text) if written => out.push_str(&text),
+        // Writing into memory does not fail; should it, every field is
+        // quoted, which is never wrong.
+        _ => {
+            let quoted: Vec<String> = fields
+                .iter()
+                .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+                .collect();
+            out.push_str(&quoted.join(","));
+            out.push_str("\r\n");
+        }
+    }
 }
 
 fn table_csv(out: &mut String, section: &str, name: &str, t: &Table) {
@@ -517,11 +526,38 @@ pub fn follow_up_html(r: &FollowUpReport, turnaways_per_night: &[(NaiveDate, i64
 mod tests {
     use super::*;
 
+    /// One field as `line` writes it among others.
+    fn field(s: &str) -> String {
+        let mut out = String::new();
+        line(&mut out, &[s, ""]);
+        out.strip_suffix(",\r\n").unwrap_or(&out).to_owned()
+    }
+
     #[test]
     fn csv_fields_are_quoted_when_they_must_be() {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn csv_lines_keep_their_bytes() {
+        let mut out = String::new();
+        line(
+            &mut out,
+            &["plain", "", "a,b", "say \"hi\"", "two\nlines", "cr\rlf\r\n"],
+        );
+        line(
+            &mut out,
+            &["=1+1", "+46", "-5", "@sum", " padded ", "tab\there"],
+        );
+        line(&mut out, &["Örebro", "'quote", ";", "", "", ""]);
+        assert_eq!(
+            out,
+            "plain,,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rlf\r\n\"\r\n\
+             =1+1,+46,-5,@sum, padded ,tab\there\r\n\
+             Örebro,'quote,;,,,\r\n"
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use crate::config::LoginLimits;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
+use crate::service::reports::{HmacSha256, hex_of, hmac_sha256_hex, keyed};
 
 /// Usernames longer than this share the budget of their first characters.
 const MAX_KEY_CHARS: usize = 128;
@@ -98,7 +99,8 @@ pub struct LoginGuard {
     username: Bucket,
     address: Bucket,
     window_ms: i64,
-    key: Vec<u8>,
+    /// HMAC-SHA256 keyed with a key derived from the token secret.
+    key: HmacSha256,
     attempts: AtomicU64,
 }
 
@@ -156,18 +158,21 @@ impl LoginGuard {
         let window_ms = i64::try_from(limits.window_seconds.max(1))
             .unwrap_or(i64::MAX / 1000)
             .saturating_mul(1000);
-        let key = crate::service::reports::hmac_sha256_hex(secret, b"nattplats login budgets");
+        // At start-up. HMAC takes a key of any length: this never fails.
+        let key = hmac_sha256_hex(secret, b"nattplats login budgets")
+            .and_then(|derived| keyed(derived.as_bytes()))
+            .expect("HMAC takes a key of any length");
         Self {
             username: Bucket::new(limits.per_username, window_ms),
             address: Bucket::new(limits.per_address, window_ms),
             window_ms,
-            key: key.into_bytes(),
+            key,
             attempts: AtomicU64::new(0),
         }
     }
 
     fn digest(&self, kind: &str, text: &str) -> String {
-        crate::service::reports::hmac_sha256_hex(&self.key, format!("{kind}\n{text}").as_bytes())
+        hex_of(&self.key, format!("{kind}\n{text}").as_bytes())
     }
 
     /// Takes one attempt for `username` from `address` (see the module's
@@ -406,5 +411,15 @@ mod tests {
         assert!(!d.contains("admin"));
         assert_ne!(d, b.digest("username", "admin"));
         assert_ne!(d, a.digest("address", "admin"));
+    }
+
+    #[test]
+    fn digests_stay_what_they_were() {
+        // The budgets kept in the database are found again after an upgrade.
+        let g = LoginGuard::new(LoginLimits::default(), b"one-secret-one-secret-one-secret");
+        assert_eq!(
+            g.digest("username", "admin"),
+            "71a61bd62db1a5ed6cc2ebc9e5a62120d47563a8c4d69f6845a2aa751dffbca1"
+        );
     }
 }
