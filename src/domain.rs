@@ -8,52 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 
-macro_rules! kebab_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-        pub enum $name {
-            $(#[serde(rename = $text)] #[schema(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "must be one of: {}",
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
-}
-
-kebab_enum!(
-    /// A guest's recorded gender. Only `woman` gives access to women's places.
-    Gender { Woman => "woman", Man => "man", Other => "other", Unknown => "unknown" }
-);
-
-kebab_enum!(
-    /// A place's category (RULES.md §2).
-    PlaceCategory { Regular => "regular", Women => "women", Overflow => "overflow" }
-);
+use crate::rules::kinds::kebab_enum;
+pub use crate::rules::kinds::{Gender, PlaceCategory};
 
 kebab_enum!(
     /// Acute needs that open a referral (RULES.md §7).

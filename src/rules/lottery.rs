@@ -8,7 +8,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Gender, PlaceCategory};
+use super::kinds::{Gender, PlaceCategory};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applicant {

@@ -7,6 +7,7 @@
 
 pub mod checkin;
 pub mod eligibility;
+pub mod kinds;
 pub mod lottery;
 mod model;
 pub mod night;
@@ -14,6 +15,7 @@ pub mod refusal;
 pub mod ruleset;
 pub mod stay;
 
+pub use kinds::{Gender, PlaceCategory};
 pub use night::{Calendar, Night};
 pub use refusal::{Alternative, FreePlace, Refusal};
 pub use ruleset::RuleSet;

@@ -14,9 +14,9 @@ use proptest::prelude::*;
 
 use super::checkin::{self, NightFacts, Now};
 use super::eligibility::{self, GuestFacts, LatestStay, StayStatus};
+use super::kinds::{Gender, PlaceCategory};
 use super::stay::{self, Period};
 use super::{Calendar, Night, RuleSet};
-use crate::domain::{Gender, PlaceCategory};
 
 const PLACES: [(usize, PlaceCategory); 4] = [
     (0, PlaceCategory::Regular),

@@ -1,6 +1,6 @@
 //! Stays: their length by category, their period and karenstid (RULES.md §3).
 
-use crate::domain::{Gender, PlaceCategory};
+use super::kinds::{Gender, PlaceCategory};
 
 use super::{Night, RuleSet};
 

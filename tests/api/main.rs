@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod architecture;
 mod audit;
 mod auth;
 mod browser;
