@@ -41,13 +41,7 @@ BASE="http://127.0.0.1:$PORT"
 ) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 
-for _ in $(seq 1 100); do
-  if python3 -c "import urllib.request; urllib.request.urlopen('$BASE/ready', timeout=1)" 2>/dev/null; then
-    break
-  fi
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "openapi-validate: the service did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_ready "$BASE" openapi-validate
 
 python3 -c "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen('$BASE/openapi.json', timeout=10).read())" >"$WORK/openapi.json"
 "$VENV/bin/openapi-spec-validator" --validation-errors all "$WORK/openapi.json"

@@ -55,13 +55,7 @@ PASSWORD="fuzz-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
 ) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 
-for _ in $(seq 1 100); do
-  if python3 -c "import urllib.request, sys; urllib.request.urlopen('$BASE/ready', timeout=1)" 2>/dev/null; then
-    break
-  fi
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "schemathesis: the service did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_ready "$BASE" schemathesis
 
 # An admin token; the admin is then given every role at every shelter, so
 # that no route answers only 403 (roles are read from the database on every

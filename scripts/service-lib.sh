@@ -33,3 +33,16 @@ service_cleanup() {
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Waits until the service at $1 answers /ready (20 s at most); fails,
+# showing its log, if the server (SERVER_PID) stops first. $2 names the
+# script in the message.
+wait_ready() {
+  for _ in $(seq 1 100); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('$1/ready', timeout=1)" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$2: the service did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
+    sleep 0.2
+  done
+}
