@@ -14,14 +14,9 @@ VALIDATOR_VERSION=0.9.0
 VENV="$ROOT/target/openapi-venv"
 BIN="${NATTPLATS_BIN:-}"
 
-if [[ "$("$VENV/bin/pip" show openapi-spec-validator 2>/dev/null | sed -n 's/^Version: //p')" != "$VALIDATOR_VERSION" ]]; then
-  echo "openapi-validate: installing openapi-spec-validator $VALIDATOR_VERSION into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$VALIDATOR_VERSION"
-fi
-
 # shellcheck source=scripts/service-lib.sh
 source "$ROOT/scripts/service-lib.sh"
+pinned_venv "$VENV" "openapi-spec-validator==$VALIDATOR_VERSION"
 service_bin
 service_workdir
 PORT=$(free_port)

@@ -21,15 +21,10 @@ MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-100}"
 SEED="${SCHEMATHESIS_SEED:-20191201}"
 BIN="${NATTPLATS_BIN:-}"
 
-# schemathesis, pinned, in a virtualenv of its own under target/.
-if [[ "$("$VENV/bin/schemathesis" --version 2>/dev/null || true)" != *" $SCHEMATHESIS_VERSION" ]]; then
-  echo "schemathesis: installing $SCHEMATHESIS_VERSION into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-fi
-
 # shellcheck source=scripts/service-lib.sh
 source "$ROOT/scripts/service-lib.sh"
+# schemathesis, pinned, in a virtualenv of its own under target/.
+pinned_venv "$VENV" "schemathesis==$SCHEMATHESIS_VERSION"
 service_bin
 service_workdir
 PORT=$(free_port)

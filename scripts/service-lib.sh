@@ -46,3 +46,19 @@ wait_ready() {
     sleep 0.2
   done
 }
+
+# Makes the virtualenv $1 hold the pinned packages that follow (pip's
+# NAME==VERSION), installing them when one is missing or of another version.
+pinned_venv() {
+  local venv=$1 want installed
+  shift
+  installed=$("$venv/bin/pip" freeze 2>/dev/null || true)
+  for want in "$@"; do
+    if ! grep -qixF "$want" <<<"$installed"; then
+      echo "installing $* into $venv"
+      python3 -m venv "$venv"
+      "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+      return
+    fi
+  done
+}
