@@ -45,6 +45,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The narrow context the service's acts take.
+    pub fn service(&self) -> crate::service::Context {
+        crate::service::Context {
+            pool: self.pool.clone(),
+            clock: self.clock.clone(),
+            partnership: self.partnership.clone(),
+        }
+    }
+
     /// Announces a change of availability after it has been committed.
     pub async fn changed(&self) {
         self.changes.announce(&self.pool).await;

@@ -3,6 +3,7 @@
 //! never reach back into the database.
 
 pub mod availability_cache;
+pub mod context;
 pub mod coordination;
 pub mod followup;
 pub mod guests;
@@ -16,6 +17,8 @@ pub mod users;
 pub mod feedback;
 pub mod reports;
 pub mod suppression;
+
+pub use context::Context;
 
 use crate::db::{DbPool, PooledConn};
 use crate::error::AppError;
