@@ -316,6 +316,21 @@ pub fn record(
     Ok(())
 }
 
+/// Appends an act's entries, in the act's transaction: one per target,
+/// each under `action` unless the target names its own.
+pub fn append(
+    conn: &mut DbConnection,
+    who: &Who,
+    action: &str,
+    targets: &[Target],
+) -> QueryResult<()> {
+    let at = now();
+    for target in targets {
+        record(conn, who, target.action.unwrap_or(action), target, at)?;
+    }
+    Ok(())
+}
+
 fn now() -> NaiveDateTime {
     // The real time, also in training mode with its manual clock.
     chrono::Utc::now().naive_utc()

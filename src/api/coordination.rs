@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::stays::{parse_night, reason_field};
-use crate::audit::{Audit, RequestTag, Target};
+use crate::audit::RequestTag;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -15,7 +15,6 @@ use crate::service::coordination::{
     self as svc, AvailabilityQuestion, AvailabilityView, ColdNightView, Declaration, Opening,
     PlacementKind, PlacementRequest, PlacementView,
 };
-use crate::service::idempotency;
 use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -353,17 +352,19 @@ pub async fn create_placement(
         night,
         reason,
     };
-    let hash = idempotency::fingerprint("POST /placements", &body.0);
+    let keyed = key.keyed(&caller, "POST /placements", &body.0);
     // An emergency placement passes over the karenstid: a rule override.
     let action = match kind {
         PlacementKind::Emergency => "placement.emergency",
         PlacementKind::ColdNight => "placement.cold-night",
     };
-    let audit = Audit::new(&caller, &tag, action, Target::guest(&b.guest_id));
-    crate::api::stays::created_once(&state, audit, key, hash, move |c, p, now| {
-        svc::place(c, p, &req, &caller.scope(), &caller.user_id, now)
-    })
-    .await
+    let actor = crate::api::extract::actor(&caller, &tag);
+    let (status, placement) = state
+        .service()
+        .run(move |ctx| svc::place(ctx, &actor, &keyed, action, &req))
+        .await?;
+    state.changed().await;
+    Ok(crate::api::stays::answer(status, placement))
 }
 
 /// At most this long between two messages on a stream.
@@ -389,7 +390,7 @@ fn until_boundary(state: &AppState) -> std::time::Duration {
     let now = state.clock.now();
     let cal = state.partnership.calendar;
     let night = cal.night_of(now);
-    let cutoff = crate::service::stays::rules_for(&state.partnership, night)
+    let cutoff = crate::service::beds::rules_for(&state.partnership, night)
         .map(|r| cal.during(night, r.no_show_cutoff))
         .unwrap_or_else(|_| cal.night_begins(night.plus(1)));
     let next = [cutoff, cal.night_begins(night.plus(1))]

@@ -12,7 +12,20 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
+use crate::audit::{RequestTag, Who};
+use crate::auth::Caller;
 use crate::error::{AppError, FieldError};
+use crate::service::act::Actor;
+use crate::service::idempotency::{Keyed, fingerprint};
+
+/// Who acts, for the service: the caller as the audit records them, and
+/// the shelters they may act on.
+pub fn actor(caller: &Caller, tag: &RequestTag) -> Actor {
+    Actor {
+        who: Who::new(caller, tag),
+        scope: caller.scope(),
+    }
+}
 
 /// A JSON body, deserialized strictly.
 #[derive(Debug)]
@@ -131,6 +144,18 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey(pub Option<String>);
+
+impl IdempotencyKey {
+    /// The key as the service claims it: the caller's, with the
+    /// fingerprint of the request (its route and its body).
+    pub fn keyed(self, caller: &Caller, route: &str, body: &impl serde::Serialize) -> Keyed {
+        Keyed {
+            user_id: caller.user_id.clone(),
+            key: self.0,
+            fingerprint: fingerprint(route, body),
+        }
+    }
+}
 
 impl FromRequest for IdempotencyKey {
     type Error = AppError;

@@ -148,30 +148,11 @@ pub async fn draw(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(INTAKE_ROLES)?;
     let id = path.into_inner();
-    let now = state.clock.now();
-    let st = state.clone();
-    let audit = Audit::new(&caller, &tag, "lottery.draw", Target::subject(&id));
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| {
-            svc::draw(
-                conn,
-                &st.partnership,
-                &id,
-                &caller.scope(),
-                &caller.user_id,
-                now,
-            )
-        },
-        |s: &svc::SessionView| {
-            s.applicants
-                .iter()
-                .map(|a| Target::both(&a.guest_id, &s.id))
-                .collect()
-        },
-    )
-    .await?;
+    let actor = crate::api::extract::actor(&caller, &tag);
+    let view = state
+        .service()
+        .run(move |ctx| svc::draw(ctx, &actor, &id))
+        .await?;
     state.changed().await;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -5,18 +5,15 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson};
-use crate::audit::{Audit, RequestTag, Target, audited};
+use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson, actor};
+use crate::audit::RequestTag;
 use crate::auth::Caller;
-use crate::db::DbConnection;
-use crate::db::partnerships::Partnership;
 use crate::domain::{PlaceCategory, Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
-use crate::service::idempotency::{self, Answer};
+use crate::service::idempotency::Answer;
 use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
 use crate::startup::AppState;
-use chrono::{DateTime, Utc};
 
 /// The document's form of an id of this service: a UUID in its 36
 /// characters (`is_id`). A list of them, for `schema_with`.
@@ -177,65 +174,6 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Answer, AppError> {
     ))
 }
 
-/// Runs an act on a stay with its audit entry, answers with the stay, and
-/// tells the screens.
-async fn stay_act<F>(
-    state: &web::Data<AppState>,
-    audit: Audit,
-    act: F,
-) -> Result<HttpResponse, AppError>
-where
-    F: FnOnce(&mut DbConnection, &Partnership, DateTime<Utc>) -> Result<StayView, AppError>
-        + Send
-        + 'static,
-{
-    let now = state.clock.now();
-    let st = state.clone();
-    let stay = audited(
-        &state.pool,
-        audit,
-        move |conn| act(conn, &st.partnership, now),
-        |stay: &StayView| vec![Target::both(&stay.guest_id, &stay.id)],
-    )
-    .await?;
-    state.changed().await;
-    Ok(HttpResponse::Ok().json(stay))
-}
-
-/// Runs an act that creates something, once per `Idempotency-Key`, with
-/// its audit entry, answers 201 (or the first answer again), and tells the
-/// screens.
-pub async fn created_once<T, F>(
-    state: &web::Data<AppState>,
-    audit: Audit,
-    key: IdempotencyKey,
-    fingerprint: String,
-    act: F,
-) -> Result<HttpResponse, AppError>
-where
-    T: Serialize,
-    F: FnOnce(&mut DbConnection, &Partnership, DateTime<Utc>) -> Result<T, AppError>
-        + Send
-        + 'static,
-{
-    let now = state.clock.now();
-    let st = state.clone();
-    let user_id = audit.who.user_id.clone();
-    let (status, body) = audited(
-        &state.pool,
-        audit,
-        move |conn| {
-            idempotency::run(conn, &user_id, key.0.as_deref(), &fingerprint, |c| {
-                json(201, &act(c, &st.partnership, now)?)
-            })
-        },
-        |(_, body): &Answer| vec![Target::of_answer(body)],
-    )
-    .await?;
-    state.changed().await;
-    Ok(answer(status, body))
-}
-
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(
     ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
 ), request_body = CreateStay, responses(
@@ -256,12 +194,14 @@ pub async fn create_stay(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
     let req = body.0.parse()?;
-    let hash = idempotency::fingerprint("POST /stays", &body.0);
-    let audit = Audit::new(&caller, &tag, "stay.create", Target::guest(&req.guest_id));
-    created_once(&state, audit, key, hash, move |c, p, now| {
-        svc::grant(c, p, &req, &caller.scope(), &caller.user_id, now)
-    })
-    .await
+    let keyed = key.keyed(&caller, "POST /stays", &body.0);
+    let actor = actor(&caller, &tag);
+    let (status, stay) = state
+        .service()
+        .run(move |ctx| svc::take_stay(ctx, &actor, &keyed, &req))
+        .await?;
+    state.changed().await;
+    Ok(answer(status, stay))
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), responses(
@@ -279,16 +219,11 @@ pub async fn get_stay(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
     let id = path.into_inner();
-    let now = state.clock.now();
-    let st = state.clone();
-    let audit = Audit::new(&caller, &tag, "stay.read", Target::subject(&id));
-    let stay = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::get(conn, &st.partnership, &id, &caller.scope(), now),
-        |stay: &StayView| vec![Target::both(&stay.guest_id, &stay.id)],
-    )
-    .await?;
+    let actor = actor(&caller, &tag);
+    let stay = state
+        .service()
+        .run(move |ctx| svc::get(ctx, &actor, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(stay))
 }
 
@@ -320,12 +255,14 @@ pub async fn check_in(
         return Err(AppError::Validation(errors));
     }
     let id = path.into_inner();
-    let hash = idempotency::fingerprint(&format!("POST /stays/{id}/check-ins"), &body);
-    let audit = Audit::new(&caller, &tag, "stay.check-in", Target::stay(&id));
-    created_once(&state, audit, key, hash, move |c, p, now| {
-        svc::check_in(c, p, &id, night, &caller.scope(), now)
-    })
-    .await
+    let keyed = key.keyed(&caller, &format!("POST /stays/{id}/check-ins"), &body);
+    let actor = actor(&caller, &tag);
+    let (status, checked_in) = state
+        .service()
+        .run(move |ctx| svc::check_in(ctx, &actor, &keyed, &id, night))
+        .await?;
+    state.changed().await;
+    Ok(answer(status, checked_in))
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = Reason, responses(
@@ -347,11 +284,13 @@ pub async fn end_stay(
     caller.require_any(STAY_ROLES)?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "stay.end", Target::stay(&id));
-    stay_act(&state, audit, move |c, p, now| {
-        svc::end(c, p, &id, &reason, &caller.scope(), now)
-    })
-    .await
+    let actor = actor(&caller, &tag);
+    let stay = state
+        .service()
+        .run(move |ctx| svc::end(ctx, &actor, &id, &reason))
+        .await?;
+    state.changed().await;
+    Ok(HttpResponse::Ok().json(stay))
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = MoveStay, responses(
@@ -379,11 +318,13 @@ pub async fn move_stay(
         ));
     }
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "stay.move", Target::stay(&id));
-    stay_act(&state, audit, move |c, p, now| {
-        svc::move_to(c, p, &id, &place_id, &caller.scope(), now)
-    })
-    .await
+    let actor = actor(&caller, &tag);
+    let stay = state
+        .service()
+        .run(move |ctx| svc::move_to(ctx, &actor, &id, &place_id))
+        .await?;
+    state.changed().await;
+    Ok(HttpResponse::Ok().json(stay))
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = Reason, responses(
@@ -405,9 +346,11 @@ pub async fn void_stay(
     caller.require_any(&[Role::Coordinator])?;
     let reason = parse_reason(&body.0.reason)?;
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "stay.void", Target::stay(&id));
-    stay_act(&state, audit, move |c, p, now| {
-        svc::void(c, p, &id, &reason, &caller.scope(), now)
-    })
-    .await
+    let actor = actor(&caller, &tag);
+    let stay = state
+        .service()
+        .run(move |ctx| svc::void(ctx, &actor, &id, &reason))
+        .await?;
+    state.changed().await;
+    Ok(HttpResponse::Ok().json(stay))
 }

@@ -36,6 +36,20 @@ pub fn insert(conn: &mut DbConnection, row: &StoredResponse) -> QueryResult<()> 
         .map(drop)
 }
 
+/// Claims a key for a request about to be answered; `false` when a row
+/// for it is there already (on PostgreSQL, after waiting for the
+/// transaction that wrote it to end).
+pub fn claim(conn: &mut DbConnection, row: &StoredResponse) -> QueryResult<bool> {
+    let query = diesel::insert_into(idempotency_keys::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => query.execute(c)?,
+        DbConnection::Postgres(c) => query.execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
 pub fn finish(
     conn: &mut DbConnection,
     user_id: &str,

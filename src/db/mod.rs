@@ -184,42 +184,133 @@ pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<String> 
     Ok(reverted.to_string())
 }
 
-/// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so the
-/// write lock is taken before the first read and two writers queue on the
-/// busy timeout instead of one failing on upgrade.
+/// An open write transaction, read top to bottom by the act that holds
+/// it: `Tx::begin`, the act's statements on `&mut tx` (it is a
+/// connection), then `tx.commit()`. Dropped without a commit, it rolls
+/// back, so an early return or `?` never leaves half an act behind.
+///
+/// On SQLite it begins `IMMEDIATE`, so the write lock is taken before the
+/// first read and two writers queue instead of one failing on upgrade;
+/// the writers of this process queue on their own lock first (see
+/// `sqlite_writers`).
+pub struct Tx<'c> {
+    conn: &'c mut DbConnection,
+    open: bool,
+    _turn: Option<sqlite_writers::Turn>,
+}
+
+impl<'c> Tx<'c> {
+    /// Begins a write transaction on a connection that has none open.
+    pub fn begin(conn: &'c mut DbConnection) -> diesel::QueryResult<Self> {
+        let turn = match conn {
+            DbConnection::Sqlite(c) => {
+                let turn = sqlite_writers::gate_of(c).and_then(sqlite_writers::wait_for_turn);
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+                turn
+            }
+            DbConnection::Postgres(c) => {
+                AnsiTransactionManager::begin_transaction(c)?;
+                None
+            }
+        };
+        Ok(Self {
+            conn,
+            open: true,
+            _turn: turn,
+        })
+    }
+
+    /// Runs `f` in a savepoint: what it wrote is undone when it fails,
+    /// and the transaction goes on (a refusal keeps the turn-away it
+    /// records after the savepoint).
+    pub fn savepoint<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        self.conn.transaction(f)
+    }
+
+    /// Commits; a failed commit is rolled back, so the connection can be
+    /// used again.
+    pub fn commit(mut self) -> diesel::QueryResult<()> {
+        type Tm = <DbConnection as Connection>::TransactionManager;
+        self.open = false;
+        let result = Tm::commit_transaction(self.conn);
+        if result.is_err() {
+            let _ = Tm::rollback_transaction(self.conn);
+        }
+        COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        result
+    }
+
+    /// Rolls back and tells why it could not.
+    pub fn rollback(mut self) -> diesel::QueryResult<()> {
+        type Tm = <DbConnection as Connection>::TransactionManager;
+        self.open = false;
+        let result = Tm::rollback_transaction(self.conn);
+        COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        result
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            type Tm = <DbConnection as Connection>::TransactionManager;
+            // A failed rollback leaves the connection broken; the pool
+            // then drops it (`has_broken`).
+            let _ = Tm::rollback_transaction(self.conn);
+            // Counting one too many is harmless.
+            COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
+/// Whether a transaction is open on the connection.
+fn in_transaction(conn: &mut DbConnection) -> diesel::QueryResult<bool> {
+    Ok(match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConnection::Postgres(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    }?
+    .is_some())
+}
+
+/// Runs `f` in a write transaction ([`Tx`]), or in a savepoint when one is
+/// already open: for the small writes of the command line, the seed and
+/// the storage's own helpers. An act of the service opens its [`Tx`]
+/// itself, so its steps read in order.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let depth = match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-        DbConnection::Postgres(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-    }
-    .map_err(E::from)?;
-    if depth.is_some() {
-        // Already inside a write transaction: a savepoint.
+    if in_transaction(conn)? {
         return conn.transaction(f);
     }
-    let result = match conn {
-        DbConnection::Sqlite(c) => {
-            let gate = sqlite_writers::gate_of(c);
-            let _turn = gate.as_deref().and_then(sqlite_writers::wait_for_turn);
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            finish_tx(conn, f)
-        }
-        DbConnection::Postgres(c) => {
-            AnsiTransactionManager::begin_transaction(c)?;
-            finish_tx(conn, f)
-        }
-    };
-    // After the commit (or the rollback: counting one too many is harmless).
-    COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    result
+    let mut tx = Tx::begin(conn)?;
+    let value = f(&mut tx)?;
+    tx.commit()?;
+    Ok(value)
 }
 
 /// Write transactions finished in this process, whichever request opened
@@ -246,7 +337,10 @@ mod sqlite_writers {
 
     use diesel::prelude::*;
     use diesel::sql_types::Text;
-    use parking_lot::{Mutex, MutexGuard};
+    use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
+
+    /// This process's turn to write, held until the transaction ends.
+    pub(crate) type Turn = ArcMutexGuard<RawMutex, ()>;
 
     /// As long as a writer waits for SQLite itself (`busy_timeout`); past
     /// that it goes on to SQLite's own queue rather than wait for ever.
@@ -274,8 +368,8 @@ mod sqlite_writers {
 
     /// Waits for this process's turn to write; `None` when it waited
     /// [`PATIENCE`] in vain (SQLite's busy timeout then decides).
-    pub(super) fn wait_for_turn(gate: &Mutex<()>) -> Option<MutexGuard<'_, ()>> {
-        let turn = gate.try_lock_for(PATIENCE);
+    pub(super) fn wait_for_turn(gate: Arc<Mutex<()>>) -> Option<Turn> {
+        let turn = gate.try_lock_arc_for(PATIENCE);
         if turn.is_none() {
             tracing::warn!(
                 "an SQLite writer waited 10 s for its turn; going on to the busy timeout"
@@ -293,17 +387,7 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let nested = match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-        DbConnection::Postgres(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-    }
-    .map_err(E::from)?
-    .is_some();
-    if nested {
+    if in_transaction(conn)? {
         return conn.transaction(f);
     }
     match conn {
@@ -376,7 +460,7 @@ mod tests {
 
         // While one writer of a.db has its turn, another of a.db has none,
         // and a writer of b.db is not held up.
-        let turn = wait_for_turn(&ga1).expect("a free gate is taken");
+        let turn = wait_for_turn(ga1.clone()).expect("a free gate is taken");
         assert!(ga2.try_lock().is_none());
         assert!(gb.try_lock().is_some());
         drop(turn);

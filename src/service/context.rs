@@ -8,8 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
-use crate::db::DbPool;
 use crate::db::partnerships::Partnership;
+use crate::db::{DbPool, PooledConn};
+use crate::error::AppError;
+use crate::rules::checkin::Now;
 
 #[derive(Clone)]
 pub struct Context {
@@ -22,5 +24,33 @@ impl Context {
     /// The instant of the service's one clock (RULES.md §1).
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The clock as the rules see it: the instant, tonight and tonight's
+    /// cutoff, by the partnership's calendar and rule set.
+    pub fn rules_now(&self) -> Result<Now, AppError> {
+        crate::service::beds::now_for(&self.partnership, self.now())
+    }
+
+    /// A connection of the pool for one act.
+    pub fn connection(&self) -> Result<PooledConn, AppError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs an act, which blocks on the database, off the async reactor,
+    /// in the request's tracing span.
+    pub async fn run<T, F>(&self, act: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&Context) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let ctx = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            act(&ctx)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("an act stopped unfinished: {e}")))?
     }
 }

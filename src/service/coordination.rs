@@ -2,12 +2,14 @@
 //! cold nights with their overflow places, and single-night placements
 //! (RULES.md §5, §6).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::audit::{self, Target};
 use crate::auth::Scope;
+use crate::db::Tx;
 use crate::db::coldnights::{self, ColdNightRow, OpeningRow, PlacementRow};
 use crate::db::partnerships::Partnership;
 use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow};
@@ -17,44 +19,13 @@ use crate::error::AppError;
 use crate::rules::checkin::Now;
 use crate::rules::eligibility::{self, GuestFacts};
 use crate::rules::{Night, Refusal};
-use crate::service::stays::{now_for, record_refusal};
+use crate::service::Context;
+use crate::service::act::{Actor, Step, retrying};
+pub use crate::service::beds::FreeCounts;
+use crate::service::beds::{TurnAway, now_for, record_refusal};
+use crate::service::idempotency::{self, Answer, Claim, Keyed};
 
 // ------------------------------------------------------------ availability
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FreeCounts {
-    pub regular: u32,
-    pub women: u32,
-    pub overflow: u32,
-}
-
-impl FreeCounts {
-    /// Every shelter's counts out of `db::counts::free_counts`, in one
-    /// pass (a lookup per shelter and category built a key of two new
-    /// strings each time: 3,000 of them per answer at the large size).
-    pub(crate) fn per_shelter(counts: &db::counts::FreeByShelter) -> HashMap<&str, Self> {
-        let mut out: HashMap<&str, Self> = HashMap::new();
-        for ((shelter_id, category), n) in counts {
-            let n = u32::try_from(*n).unwrap_or(0);
-            let entry = out.entry(shelter_id.as_str()).or_default();
-            match category.as_str() {
-                "regular" => entry.regular = n,
-                "women" => entry.women = n,
-                "overflow" => entry.overflow = n,
-                _ => {}
-            }
-        }
-        out
-    }
-
-    fn add(&mut self, category: &str) {
-        match category {
-            "women" => self.women += 1,
-            "overflow" => self.overflow += 1,
-            _ => self.regular += 1,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FreePlaceView {
@@ -394,7 +365,7 @@ pub fn list(
         }),
     };
     let suggests = |night: Night, minimum: Option<f64>| -> Result<bool, AppError> {
-        let threshold = crate::service::stays::rules_for(p, night)?.cold_night_threshold_c;
+        let threshold = crate::service::beds::rules_for(p, night)?.cold_night_threshold_c;
         Ok(minimum.is_some_and(|m| m <= threshold))
     };
     db::read_tx(conn, |c| {
@@ -495,35 +466,74 @@ pub fn placement_order(kind: PlacementKind, gender: Gender) -> Vec<PlaceCategory
     }
 }
 
-/// Places a guest for tonight (RULES.md §5). Karenstid does not stop it;
-/// bans, categories, the target group and age do.
+/// `POST /placements`: places a guest for one night (RULES.md §5), once
+/// per idempotency key. Karenstid does not stop it; bans, categories, the
+/// target group and age do. A refusal is kept as a turn-away (§8) and
+/// audited as `ACTION.refused`.
 pub fn place(
-    conn: &mut DbConnection,
-    p: &Partnership,
+    ctx: &Context,
+    actor: &Actor,
+    keyed: &Keyed,
+    action: &str,
     req: &PlacementRequest,
-    scope: &Scope,
-    user_id: &str,
-    instant: DateTime<Utc>,
-) -> Result<PlacementView, AppError> {
+) -> Result<Answer, AppError> {
     if let Some(s) = &req.shelter_id {
-        scope.require(s)?;
+        actor.scope.require(s)?;
     }
-    let now = now_for(p, instant)?;
-    let result =
-        crate::service::stays::retrying(conn, |c| place_once(c, p, req, scope, user_id, &now));
-    if let Err(AppError::Refused(refusal)) = &result {
-        record_refusal(
-            conn,
-            &req.guest_id,
-            req.shelter_id.as_deref(),
-            "placement",
-            req.night.unwrap_or(now.night),
-            refusal,
-            user_id,
-            instant,
-        )?;
-    }
-    result
+    let now = ctx.rules_now()?;
+    let mut conn = ctx.connection()?;
+    retrying(&mut conn, |conn| {
+        let mut tx = Tx::begin(conn)?;
+        let ticket = match idempotency::claim(&mut tx, keyed)? {
+            Claim::Answered(first) => return Ok(first),
+            Claim::Ours(ticket) => ticket,
+        };
+        let placed = tx.savepoint(|c| {
+            place_once(
+                c,
+                &ctx.partnership,
+                req,
+                &actor.scope,
+                actor.user_id(),
+                &now,
+            )
+        });
+        match placed {
+            Ok(placement) => {
+                let answer = idempotency::answer(201, &placement)?;
+                audit::append(&mut tx, &actor.who, action, &[Target::of_answer(&answer.1)])?;
+                ticket.save(&mut tx, &answer)?;
+                tx.commit()?;
+                Ok(answer)
+            }
+            Err(Step::Failed(AppError::Refused(refusal))) => {
+                let turned_away = TurnAway {
+                    guest_id: &req.guest_id,
+                    shelter_id: req.shelter_id.as_deref(),
+                    kind: "placement",
+                    night: req.night.unwrap_or(now.night),
+                };
+                record_refusal(
+                    &mut tx,
+                    &turned_away,
+                    &refusal,
+                    actor.user_id(),
+                    now.instant,
+                )?;
+                let attempted = Target::guest(&req.guest_id);
+                audit::append(
+                    &mut tx,
+                    &actor.who,
+                    &format!("{action}.refused"),
+                    &[attempted],
+                )?;
+                ticket.forget(&mut tx)?;
+                tx.commit()?;
+                Err(AppError::Refused(refusal).into())
+            }
+            Err(other) => Err(other),
+        }
+    })
 }
 
 fn place_once(
@@ -533,7 +543,7 @@ fn place_once(
     scope: &Scope,
     user_id: &str,
     now: &crate::rules::checkin::Now,
-) -> Result<PlacementView, crate::service::stays::Step> {
+) -> Result<PlacementView, Step> {
     let guest = guests::get(c, &req.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
     db_stays::lock_guest(c, &guest.id)?;
     let night = req.night.unwrap_or(now.night);
@@ -565,7 +575,7 @@ fn place_once(
             Some((category, named.shelter_id))
         }
     };
-    let rules = crate::service::stays::rules_for(p, night)?;
+    let rules = crate::service::beds::rules_for(p, night)?;
     let facts = GuestFacts {
         birth_date: guest.birth_date,
         birth_year: guest.birth_year,
@@ -642,7 +652,7 @@ fn place_once(
         if req.kind == PlacementKind::ColdNight && coldnights::get(c, night.date())?.is_none() {
             return Err(Refusal::NotAColdNight.into());
         }
-        let alternatives = crate::service::stays::alternatives(
+        let alternatives = crate::service::beds::alternatives(
             c,
             night,
             now,
@@ -658,9 +668,9 @@ fn place_once(
         .iter()
         .any(|f| f.id == chosen.id)
     {
-        return Err(crate::service::stays::Step::Retry);
+        return Err(Step::Retry);
     }
-    crate::service::stays::clear_way(c, now, Some(&chosen.id), Some(&guest.id), night, night)?;
+    crate::service::beds::clear_way(c, now, Some(&chosen.id), Some(&guest.id), night, night)?;
     let at = now.instant.naive_utc();
     let booking = BookingRow {
         id: db::new_id(),
@@ -676,7 +686,7 @@ fn place_once(
         created_at: at,
         no_show_end: None,
     };
-    crate::service::stays::placed(db_stays::insert_booking(c, &booking))?;
+    crate::service::act::placed(db_stays::insert_booking(c, &booking))?;
     let row = PlacementRow {
         id: db::new_id(),
         booking_id: booking.id.clone(),

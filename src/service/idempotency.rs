@@ -5,12 +5,19 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::db::DbConnection;
 use crate::db::idempotency::{self as store, StoredResponse};
-use crate::db::{self, DbConnection};
 use crate::error::AppError;
 
 /// A successful answer: status and JSON body.
 pub type Answer = (u16, serde_json::Value);
+
+/// An answer to store for `Idempotency-Key`: the status and the value as
+/// JSON.
+pub fn answer<T: serde::Serialize>(status: u16, value: &T) -> Result<Answer, AppError> {
+    let body = serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))?;
+    Ok((status, body))
+}
 
 /// A fingerprint of a request: its route and its canonical body.
 pub fn fingerprint(route: &str, body: &impl serde::Serialize) -> String {
@@ -50,49 +57,86 @@ fn replay(stored: StoredResponse, hash: &str) -> Result<Answer, AppError> {
     Ok((status, body))
 }
 
-/// Runs `act` once per key. Without a key it simply runs.
-pub fn run(
-    conn: &mut DbConnection,
-    user_id: &str,
-    key: Option<&str>,
-    hash: &str,
-    act: impl FnOnce(&mut DbConnection) -> Result<Answer, AppError>,
-) -> Result<Answer, AppError> {
-    let Some(key) = key else {
-        return act(conn);
-    };
+/// A request's `Idempotency-Key`, if it came with one: whose it is, the
+/// key, and the fingerprint of the request ([`fingerprint`]).
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    pub user_id: String,
+    pub key: Option<String>,
+    pub fingerprint: String,
+}
 
-    db::write_tx(conn, |c| -> Result<Result<Answer, AppError>, AppError> {
-        if let Some(stored) = store::get(c, user_id, key)? {
-            return Ok(replay(stored, hash));
+/// What claiming a key found.
+pub enum Claim {
+    /// The request was answered before: this is its answer, to give again.
+    Answered(Answer),
+    /// The request is this act's to answer; the claim is held to the
+    /// commit.
+    Ours(Ticket),
+}
+
+/// The claim of a key this act answers: saved with the answer, or
+/// forgotten when the act is refused (so the key may be sent again).
+#[must_use]
+pub struct Ticket {
+    user_id: String,
+    key: Option<String>,
+}
+
+impl Ticket {
+    /// Saves the answer under the key, in the act's transaction.
+    pub fn save(self, conn: &mut DbConnection, answer: &Answer) -> Result<(), AppError> {
+        if let Some(key) = &self.key {
+            store::finish(
+                conn,
+                &self.user_id,
+                key,
+                i32::from(answer.0),
+                &answer.1.to_string(),
+            )?;
         }
-        let claim = StoredResponse {
-            user_id: user_id.to_owned(),
-            key: key.to_owned(),
-            request_hash: hash.to_owned(),
-            status: 0,
-            body: String::new(),
-            created_at: chrono::Utc::now().naive_utc(),
-        };
-        let claimed = db::write_tx(c, |c2| store::insert(c2, &claim));
-        match claimed {
-            Ok(()) => {}
-            Err(e) if db::is_unique_violation(&e) => {
-                // Another request with this key committed while we waited.
-                return Ok(match store::get(c, user_id, key)? {
-                    Some(stored) => replay(stored, hash),
-                    None => Err(in_progress()),
-                });
-            }
-            Err(e) => return Err(e.into()),
+        Ok(())
+    }
+
+    /// Lets go of the key: the request was refused and may be sent again.
+    pub fn forget(self, conn: &mut DbConnection) -> Result<(), AppError> {
+        if let Some(key) = &self.key {
+            store::forget(conn, &self.user_id, key)?;
         }
-        let result = act(c);
-        match &result {
-            Ok((status, body)) => {
-                store::finish(c, user_id, key, i32::from(*status), &body.to_string())?
-            }
-            Err(_) => store::forget(c, user_id, key)?,
-        }
-        Ok(result)
-    })?
+        Ok(())
+    }
+}
+
+/// Claims the request's key in the act's transaction, or finds its first
+/// answer. A second request with the same key waits for the first one's
+/// transaction (the key's row is unique) and then reads its answer.
+pub fn claim(conn: &mut DbConnection, keyed: &Keyed) -> Result<Claim, AppError> {
+    let Some(key) = &keyed.key else {
+        return Ok(Claim::Ours(Ticket {
+            user_id: keyed.user_id.clone(),
+            key: None,
+        }));
+    };
+    if let Some(stored) = store::get(conn, &keyed.user_id, key)? {
+        return replay(stored, &keyed.fingerprint).map(Claim::Answered);
+    }
+    let row = StoredResponse {
+        user_id: keyed.user_id.clone(),
+        key: key.clone(),
+        request_hash: keyed.fingerprint.clone(),
+        status: 0,
+        body: String::new(),
+        created_at: chrono::Utc::now().naive_utc(),
+    };
+    if store::claim(conn, &row)? {
+        return Ok(Claim::Ours(Ticket {
+            user_id: keyed.user_id.clone(),
+            key: Some(key.clone()),
+        }));
+    }
+    // Another request with this key committed while we waited.
+    match store::get(conn, &keyed.user_id, key)? {
+        Some(stored) => replay(stored, &keyed.fingerprint).map(Claim::Answered),
+        None => Err(in_progress()),
+    }
 }

@@ -6,18 +6,24 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::Serialize;
 
+use crate::audit::{self, Target};
 use crate::auth::Scope;
+use crate::db::Tx;
 use crate::db::lottery::{self as store, ApplicantRow, SessionRow};
 use crate::db::partnerships::Partnership;
 use crate::db::stays as db_stays;
 use crate::db::{self, DbConnection, guests, places};
 use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
+use crate::rules::checkin::Now;
 use crate::rules::eligibility::{self, Ban, GuestFacts};
 use crate::rules::lottery::{self, Applicant, Outcome};
 use crate::rules::stay::Period;
 use crate::rules::{Night, Refusal};
-use crate::service::stays::{self as stays, now_for, record_refusal, rules_for};
+use crate::service::Context;
+use crate::service::act::{Actor, Step, retrying};
+use crate::service::beds::{TurnAway, now_for, record_refusal, rules_for};
+use crate::service::stays::{self as stays};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicantView {
@@ -196,206 +202,241 @@ fn applicant(a: &ApplicantRow, eligible: bool) -> Applicant {
     }
 }
 
-/// Closes the session and draws: eligibility is judged now, the free
-/// places of the session's shelters are counted, winners get stays and
-/// everyone else is recorded as turned away.
-pub fn draw(
-    conn: &mut DbConnection,
+/// `POST /intake-sessions/{id}/draw`: closes the session and draws:
+/// eligibility is judged now, the free places of the session's shelters
+/// are counted, winners get stays and everyone else is recorded as turned
+/// away (RULES.md §9), in one transaction with the audit entries.
+pub fn draw(ctx: &Context, actor: &Actor, session_id: &str) -> Result<SessionView, AppError> {
+    let now = ctx.rules_now()?;
+    let mut seed_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut seed_bytes);
+    let seed = hex::encode(seed_bytes);
+    let mut conn = ctx.connection()?;
+    retrying(&mut conn, |conn| {
+        let mut tx = Tx::begin(conn)?;
+        let drawn = tx.savepoint(|c| {
+            draw_once(
+                c,
+                &ctx.partnership,
+                session_id,
+                &actor.scope,
+                actor.user_id(),
+                &seed,
+                &now,
+            )
+        });
+        match drawn {
+            Ok((view, turned_away)) => {
+                for (guest_id, refusal) in &turned_away {
+                    let turned_away = TurnAway {
+                        guest_id,
+                        shelter_id: view.shelter_ids.first().map(String::as_str),
+                        kind: "lottery",
+                        night: view.first_night,
+                    };
+                    record_refusal(&mut tx, &turned_away, refusal, actor.user_id(), now.instant)?;
+                }
+                let read: Vec<Target> = view
+                    .applicants
+                    .iter()
+                    .map(|a| Target::both(&a.guest_id, &view.id))
+                    .collect();
+                audit::append(&mut tx, &actor.who, "lottery.draw", &read)?;
+                tx.commit()?;
+                Ok(view)
+            }
+            Err(Step::Failed(AppError::Refused(refusal))) => {
+                let attempted = Target::subject(session_id);
+                audit::append(&mut tx, &actor.who, "lottery.draw.refused", &[attempted])?;
+                tx.commit()?;
+                Err(AppError::Refused(refusal).into())
+            }
+            Err(other) => Err(other),
+        }
+    })
+}
+
+/// One attempt of the draw: the session, the judged applicants, the free
+/// places, the outcomes written; returns who was turned away and why.
+fn draw_once(
+    c: &mut DbConnection,
     p: &Partnership,
     session_id: &str,
     scope: &Scope,
     user_id: &str,
-    instant: DateTime<Utc>,
-) -> Result<SessionView, AppError> {
-    let now = now_for(p, instant)?;
-    let mut seed_bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut seed_bytes);
-    let seed = hex::encode(seed_bytes);
+    seed: &str,
+    now: &Now,
+) -> Result<(SessionView, Vec<(String, Refusal)>), Step> {
     let mut turned_away: Vec<(String, Refusal)> = Vec::new();
-    let view = stays::retrying(conn, |c| {
-        turned_away.clear();
-        let session = load(c, session_id, scope)?;
-        if session.status != "open" {
-            return Err(closed().into());
-        }
-        let first = Night::new(session.first_night);
-        let rules = rules_for(p, first)?;
-        let shelters = shelters_of(&session);
-        db_stays::lock_shelters(c, &shelters)?;
-        let applicants = store::applicants(c, session_id)?;
-        let mut judged = Vec::with_capacity(applicants.len());
-        for a in &applicants {
-            let guest = guests::get(c, &a.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
-            let facts = GuestFacts {
-                birth_date: guest.birth_date,
-                birth_year: guest.birth_year,
-                citizenship: guest.citizenship.clone(),
-                residence_permit_country: guest.residence_permit_country.clone(),
-            };
-            let gender: Gender = guest.gender.parse().unwrap_or(Gender::Unknown);
-            let category = if gender == Gender::Woman {
-                PlaceCategory::Women
-            } else {
-                PlaceCategory::Regular
-            };
-            let period = Period::granted(first, category, rules);
-            let history = stays::latest_for(c, &guest.id, &now)?;
-            let bans: Vec<Ban> = db::bans::bans_of(c, &guest.id, first.date())?
-                .into_iter()
-                .map(|b| Ban {
-                    shelter_id: b.shelter_id,
-                    first_night: Night::new(b.first_night),
-                    last_night: Night::new(b.last_night),
-                })
-                .collect();
-            let already_placed = !db_stays::guest_held_nights(
-                c,
-                &guest.id,
-                first.date(),
-                period.last_night().date(),
-                &now,
-            )?
-            .is_empty();
-            // Banned at any shelter of the session counts as banned: the
-            // winner's shelter is drawn afterwards.
-            let banned_at = shelters
-                .iter()
-                .find(|s| eligibility::check_bans(&bans, s, first, period.last_night()).is_err())
-                .map_or("", String::as_str);
-            let decision = eligibility::may_start_stay(
-                &eligibility::StayCase {
-                    guest: &facts,
-                    latest: history.as_ref(),
-                    already_placed,
-                    bans: &bans,
-                    shelter_id: banned_at,
-                    period,
-                    current: now.night,
-                    category_fits: true,
-                },
-                rules,
-            );
-            judged.push(decision);
-        }
-        let free = |c: &mut DbConnection,
-                    cat: PlaceCategory|
-         -> Result<Vec<db_stays::FreePlaceRow>, AppError> {
-            let last = Period::granted(first, cat, rules).last_night();
-            let mut out = Vec::new();
-            for s in &shelters {
-                out.extend(db_stays::free_places(
-                    c,
-                    Some(s),
-                    &[cat.as_str()],
-                    first.date(),
-                    last.date(),
-                    &now,
-                )?);
-            }
-            Ok(out)
-        };
-        let women_free = free(c, PlaceCategory::Women)?;
-        let regular_free = free(c, PlaceCategory::Regular)?;
-        let people: Vec<Applicant> = applicants
-            .iter()
-            .zip(&judged)
-            .map(|(a, d)| applicant(a, d.is_ok()))
-            .collect();
-        let outcomes = lottery::draw(&seed, &people, women_free.len(), regular_free.len());
-        // Places go to the winners in ticket order.
-        let mut order: Vec<usize> = (0..applicants.len()).collect();
-        order.sort_by_key(|&i| lottery::ticket(&seed, &applicants[i].guest_id));
-        let (mut women, mut regular) = (women_free.iter(), regular_free.iter());
-        for i in order {
-            let a = &applicants[i];
-            match (&outcomes[i], &judged[i]) {
-                (Outcome::Won(cat), _) => {
-                    let place = match cat {
-                        PlaceCategory::Women => women.next(),
-                        _ => regular.next(),
-                    }
-                    .ok_or_else(|| {
-                        AppError::Internal(anyhow::anyhow!(
-                            "the draw gave out more places than were free"
-                        ))
-                    })?;
-                    let period = Period::granted(first, *cat, rules);
-                    stays::clear_way(
-                        c,
-                        &now,
-                        Some(&place.id),
-                        Some(&a.guest_id),
-                        first,
-                        period.last_night(),
-                    )?;
-                    let stay = stays::insert_stay_on(
-                        c,
-                        &a.guest_id,
-                        &place.shelter_id,
-                        &place.id,
-                        *cat,
-                        &period,
-                        rules,
-                        user_id,
-                        &now,
-                    )?;
-                    store::record_outcome(
-                        c,
-                        session_id,
-                        &a.guest_id,
-                        true,
-                        None,
-                        "won",
-                        Some(&stay.id),
-                    )?;
-                }
-                (_, Err(refusal)) => {
-                    store::record_outcome(
-                        c,
-                        session_id,
-                        &a.guest_id,
-                        false,
-                        Some(refusal.code()),
-                        "ineligible",
-                        None,
-                    )?;
-                    turned_away.push((a.guest_id.clone(), refusal.clone()));
-                }
-                (_, Ok(())) => {
-                    store::record_outcome(c, session_id, &a.guest_id, true, None, "lost", None)?;
-                    turned_away.push((a.guest_id.clone(), Refusal::LostDraw));
-                }
-            }
-        }
-        let count = |n: usize| i32::try_from(n).map_err(|e| AppError::Internal(e.into()));
-        store::mark_drawn(
-            c,
-            session_id,
-            &seed,
-            count(women_free.len())?,
-            count(regular_free.len())?,
-            user_id,
-            instant.naive_utc(),
-        )?;
-        let session =
-            store::session(c, session_id)?.ok_or_else(|| AppError::not_found("intake session"))?;
-        Ok(session_view(session, store::applicants(c, session_id)?))
-    })?;
-    let first = view.first_night;
-    let shelter = view.shelter_ids.first().cloned();
-    for (guest, refusal) in &turned_away {
-        record_refusal(
-            conn,
-            guest,
-            shelter.as_deref(),
-            "lottery",
-            first,
-            refusal,
-            user_id,
-            instant,
-        )?;
+    let session = load(c, session_id, scope)?;
+    if session.status != "open" {
+        return Err(closed().into());
     }
-    Ok(view)
+    let first = Night::new(session.first_night);
+    let rules = rules_for(p, first)?;
+    let shelters = shelters_of(&session);
+    db_stays::lock_shelters(c, &shelters)?;
+    let applicants = store::applicants(c, session_id)?;
+    let mut judged = Vec::with_capacity(applicants.len());
+    for a in &applicants {
+        let guest = guests::get(c, &a.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
+        let facts = GuestFacts {
+            birth_date: guest.birth_date,
+            birth_year: guest.birth_year,
+            citizenship: guest.citizenship.clone(),
+            residence_permit_country: guest.residence_permit_country.clone(),
+        };
+        let gender: Gender = guest.gender.parse().unwrap_or(Gender::Unknown);
+        let category = if gender == Gender::Woman {
+            PlaceCategory::Women
+        } else {
+            PlaceCategory::Regular
+        };
+        let period = Period::granted(first, category, rules);
+        let history = crate::service::beds::latest_for(c, &guest.id, now)?;
+        let bans: Vec<Ban> = db::bans::bans_of(c, &guest.id, first.date())?
+            .into_iter()
+            .map(|b| Ban {
+                shelter_id: b.shelter_id,
+                first_night: Night::new(b.first_night),
+                last_night: Night::new(b.last_night),
+            })
+            .collect();
+        let already_placed = !db_stays::guest_held_nights(
+            c,
+            &guest.id,
+            first.date(),
+            period.last_night().date(),
+            now,
+        )?
+        .is_empty();
+        // Banned at any shelter of the session counts as banned: the
+        // winner's shelter is drawn afterwards.
+        let banned_at = shelters
+            .iter()
+            .find(|s| eligibility::check_bans(&bans, s, first, period.last_night()).is_err())
+            .map_or("", String::as_str);
+        let decision = eligibility::may_start_stay(
+            &eligibility::StayCase {
+                guest: &facts,
+                latest: history.as_ref(),
+                already_placed,
+                bans: &bans,
+                shelter_id: banned_at,
+                period,
+                current: now.night,
+                category_fits: true,
+            },
+            rules,
+        );
+        judged.push(decision);
+    }
+    let free = |c: &mut DbConnection,
+                cat: PlaceCategory|
+     -> Result<Vec<db_stays::FreePlaceRow>, AppError> {
+        let last = Period::granted(first, cat, rules).last_night();
+        let mut out = Vec::new();
+        for s in &shelters {
+            out.extend(db_stays::free_places(
+                c,
+                Some(s),
+                &[cat.as_str()],
+                first.date(),
+                last.date(),
+                now,
+            )?);
+        }
+        Ok(out)
+    };
+    let women_free = free(c, PlaceCategory::Women)?;
+    let regular_free = free(c, PlaceCategory::Regular)?;
+    let people: Vec<Applicant> = applicants
+        .iter()
+        .zip(&judged)
+        .map(|(a, d)| applicant(a, d.is_ok()))
+        .collect();
+    let outcomes = lottery::draw(seed, &people, women_free.len(), regular_free.len());
+    // Places go to the winners in ticket order.
+    let mut order: Vec<usize> = (0..applicants.len()).collect();
+    order.sort_by_key(|&i| lottery::ticket(seed, &applicants[i].guest_id));
+    let (mut women, mut regular) = (women_free.iter(), regular_free.iter());
+    for i in order {
+        let a = &applicants[i];
+        match (&outcomes[i], &judged[i]) {
+            (Outcome::Won(cat), _) => {
+                let place = match cat {
+                    PlaceCategory::Women => women.next(),
+                    _ => regular.next(),
+                }
+                .ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!(
+                        "the draw gave out more places than were free"
+                    ))
+                })?;
+                let period = Period::granted(first, *cat, rules);
+                crate::service::beds::clear_way(
+                    c,
+                    now,
+                    Some(&place.id),
+                    Some(&a.guest_id),
+                    first,
+                    period.last_night(),
+                )?;
+                let stay = stays::insert_stay_on(
+                    c,
+                    &a.guest_id,
+                    &place.shelter_id,
+                    &place.id,
+                    *cat,
+                    &period,
+                    rules,
+                    user_id,
+                    now,
+                )?;
+                store::record_outcome(
+                    c,
+                    session_id,
+                    &a.guest_id,
+                    true,
+                    None,
+                    "won",
+                    Some(&stay.id),
+                )?;
+            }
+            (_, Err(refusal)) => {
+                store::record_outcome(
+                    c,
+                    session_id,
+                    &a.guest_id,
+                    false,
+                    Some(refusal.code()),
+                    "ineligible",
+                    None,
+                )?;
+                turned_away.push((a.guest_id.clone(), refusal.clone()));
+            }
+            (_, Ok(())) => {
+                store::record_outcome(c, session_id, &a.guest_id, true, None, "lost", None)?;
+                turned_away.push((a.guest_id.clone(), Refusal::LostDraw));
+            }
+        }
+    }
+    let count = |n: usize| i32::try_from(n).map_err(|e| AppError::Internal(e.into()));
+    store::mark_drawn(
+        c,
+        session_id,
+        &seed,
+        count(women_free.len())?,
+        count(regular_free.len())?,
+        user_id,
+        now.instant.naive_utc(),
+    )?;
+    let session =
+        store::session(c, session_id)?.ok_or_else(|| AppError::not_found("intake session"))?;
+    Ok((
+        session_view(session, store::applicants(c, session_id)?),
+        turned_away,
+    ))
 }
 
 pub fn get(

@@ -2,7 +2,9 @@
 //! rules need, decides, writes and returns. Handlers call these; the rules
 //! never reach back into the database.
 
+pub mod act;
 pub mod availability_cache;
+pub mod beds;
 pub mod context;
 pub mod coordination;
 pub mod followup;

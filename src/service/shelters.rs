@@ -95,7 +95,7 @@ pub fn take_out_of_service(
     reason: &str,
     instant: chrono::DateTime<Utc>,
 ) -> Result<places::OutageRow, AppError> {
-    let now = crate::service::stays::now_for(p, instant)?;
+    let now = crate::service::beds::now_for(p, instant)?;
     db::write_tx(conn, |c| {
         let place = places::place(c, place_id)?
             .filter(|p| p.shelter_id == shelter_id)

@@ -1,0 +1,181 @@
+//! What every act of the service is made of, so each act can read top to
+//! bottom: who acts and where they may ([`Actor`]), one attempt of the
+//! whole act in its own transaction ([`retrying`] begins again while other
+//! desks take the places tried), and how a write that took a place tells
+//! "try again" from "refused" ([`placed`]).
+
+use crate::audit::Who;
+use crate::auth::Scope;
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::rules::Refusal;
+
+/// How often an act is tried again when another desk took the chosen
+/// place between its read and its write.
+const ATTEMPTS: usize = 8;
+
+/// Who acts, as the audit records them, and the shelters they may act on.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub who: Who,
+    pub scope: Scope,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> &str {
+        &self.who.user_id
+    }
+}
+
+/// Why one attempt of an act stopped: a real error (a refusal among
+/// them), or "another desk took the place; roll back and try the whole
+/// act again".
+pub enum Step {
+    Failed(AppError),
+    Retry,
+}
+
+impl From<AppError> for Step {
+    fn from(e: AppError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<diesel::result::Error> for Step {
+    fn from(e: diesel::result::Error) -> Self {
+        // A deadlock or serialization failure undid the whole attempt:
+        // the next one starts afresh. A lost database is not retried here.
+        let transient = matches!(
+            &e,
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                _
+            )
+        ) || matches!(&e, diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("deadlock detected"));
+        if transient {
+            Self::Retry
+        } else {
+            Self::Failed(e.into())
+        }
+    }
+}
+
+impl From<Refusal> for Step {
+    fn from(r: Refusal) -> Self {
+        Self::Failed(r.into())
+    }
+}
+
+/// Runs `attempt`, the whole act from its `Tx::begin` to its commit,
+/// again while it asks to ([`Step::Retry`], its transaction rolled back),
+/// up to [`ATTEMPTS`] times.
+pub fn retrying<T>(
+    conn: &mut DbConnection,
+    mut attempt: impl FnMut(&mut DbConnection) -> Result<T, Step>,
+) -> Result<T, AppError> {
+    for _ in 0..ATTEMPTS {
+        match attempt(conn) {
+            Ok(v) => return Ok(v),
+            Err(Step::Retry) => continue,
+            Err(Step::Failed(e)) => return Err(e),
+        }
+    }
+    Err(AppError::Conflict {
+        code: "busy",
+        detail: "Other desks took the places tried, again and again; try once more.".into(),
+    })
+}
+
+/// Which invariant a unique violation broke.
+fn guest_conflict(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let text = format!(
+                "{} {}",
+                info.message(),
+                info.constraint_name().unwrap_or_default()
+            );
+            text.contains("per_guest_night") || text.contains("bookings.guest_id")
+        }
+        _ => false,
+    }
+}
+
+/// A write that took a place: another desk holding it asks for another
+/// attempt (the transaction is rolled back first); a guest who already
+/// holds one of the nights is `already-placed`.
+pub fn placed(result: diesel::QueryResult<()>) -> Result<(), Step> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if db::is_unique_violation(&e) && guest_conflict(&e) => {
+            Err(Refusal::AlreadyPlaced.into())
+        }
+        Err(e) if db::is_unique_violation(&e) => Err(Step::Retry),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::{ATTEMPTS, AppError, DbConnection, Step, retrying};
+    use diesel::Connection;
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+
+    fn db_error(kind: K, message: &str) -> E {
+        E::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn deadlocks_and_serialization_failures_are_tried_again() {
+        for again in [
+            db_error(K::Unknown, "deadlock detected"),
+            db_error(K::SerializationFailure, "could not serialize access"),
+        ] {
+            assert!(matches!(Step::from(again), Step::Retry));
+        }
+        for fails in [
+            db_error(K::UniqueViolation, "duplicate key"),
+            db_error(K::Unknown, "syntax error"),
+        ] {
+            assert!(matches!(Step::from(fails), Step::Failed(_)));
+        }
+    }
+
+    fn memory() -> DbConnection {
+        match diesel::SqliteConnection::establish(":memory:") {
+            Ok(c) => DbConnection::Sqlite(c),
+            Err(e) => panic!("in-memory SQLite: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_place_lost_again_and_again_ends_as_busy_after_the_last_attempt() {
+        let mut conn = memory();
+        let mut tries = 0;
+        let result: Result<(), AppError> = retrying(&mut conn, |_| {
+            tries += 1;
+            Err(Step::Retry)
+        });
+        assert_eq!(tries, ATTEMPTS);
+        match result {
+            Err(AppError::Conflict { code, .. }) => assert_eq!(code, "busy"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_place_won_on_a_later_attempt_is_kept() {
+        let mut conn = memory();
+        let mut tries = 0;
+        let result = retrying(&mut conn, |_| {
+            tries += 1;
+            if tries < ATTEMPTS {
+                Err(Step::Retry)
+            } else {
+                Ok(tries)
+            }
+        });
+        assert_eq!(result.ok(), Some(ATTEMPTS));
+    }
+}
