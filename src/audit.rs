@@ -16,19 +16,13 @@
 //! chain, with their hashes of then. [`verify`] walks every chain and names
 //! every entry that was edited, removed or re-ordered since it was written.
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Caller;
+use crate::db::DbConnection;
 use crate::db::schema::{audit_chains, audit_entries};
-use crate::db::{self, DbConnection, DbPool};
-use crate::error::AppError;
 
 /// Who acts, as the audit records it.
 #[derive(Debug, Clone)]
@@ -38,37 +32,7 @@ pub struct Who {
     pub request_id: Option<String>,
 }
 
-/// The request id of the request being served, for the audit.
-#[derive(Debug, Clone)]
-pub struct RequestTag(pub Option<String>);
-
-impl FromRequest for RequestTag {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let id = req
-            .extensions()
-            .get::<tracing_actix_web::RequestId>()
-            .map(|id| id.to_string());
-        ready(Ok(Self(id)))
-    }
-}
-
 impl Who {
-    pub fn new(caller: &Caller, tag: &RequestTag) -> Self {
-        Self {
-            user_id: caller.user_id.clone(),
-            roles: caller
-                .roles
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            request_id: tag.0.clone(),
-        }
-    }
-
     /// The service itself or an operator at the command line.
     pub fn system(name: &str) -> Self {
         Self {
@@ -98,16 +62,6 @@ pub struct Audit {
     pub who: Who,
     pub action: &'static str,
     pub attempted: Target,
-}
-
-impl Audit {
-    pub fn new(caller: &Caller, tag: &RequestTag, action: &'static str, attempted: Target) -> Self {
-        Self {
-            who: Who::new(caller, tag),
-            action,
-            attempted,
-        }
-    }
 }
 
 impl Target {
@@ -334,49 +288,6 @@ pub fn append(
 fn now() -> NaiveDateTime {
     // The real time, also in training mode with its manual clock.
     chrono::Utc::now().naive_utc()
-}
-
-/// Runs an act and its audit entries in one write transaction, on a
-/// pooled connection off the reactor.
-///
-/// `targets` names what a successful act touched (each entry under the
-/// act's action unless the target names its own). A refused act (a bed
-/// rule said no) is audited too, as `ACTION.refused` about `attempted`,
-/// and what the refusal itself wrote (the turn-away) is kept. Any other
-/// error rolls everything back and is not audited.
-pub async fn audited<T, F, G>(
-    pool: &DbPool,
-    audit: Audit,
-    act: F,
-    targets: G,
-) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
-    G: FnOnce(&T) -> Vec<Target> + Send + 'static,
-    T: Send + 'static,
-{
-    let Audit {
-        who,
-        action,
-        attempted,
-    } = audit;
-    crate::service::blocking(pool, move |conn| {
-        db::write_tx(conn, |c| match act(c) {
-            Ok(value) => {
-                let at = now();
-                for target in targets(&value) {
-                    record(c, &who, target.action.unwrap_or(action), &target, at)?;
-                }
-                Ok(Ok(value))
-            }
-            Err(AppError::Refused(refusal)) => {
-                record(c, &who, &format!("{action}.refused"), &attempted, now())?;
-                Ok(Err(AppError::Refused(refusal)))
-            }
-            Err(e) => Err(e),
-        })?
-    })
-    .await
 }
 
 /// What [`verify`] found.

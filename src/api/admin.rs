@@ -89,7 +89,7 @@ pub struct RetentionOut {
 pub async fn run_retention(
     state: web::Data<AppState>,
     caller: Caller,
-    tag: crate::audit::RequestTag,
+    tag: crate::api::extract::RequestTag,
     body: crate::api::extract::OptionalJson<Retention>,
 ) -> Result<HttpResponse, AppError> {
     let months = body
@@ -99,7 +99,7 @@ pub async fn run_retention(
     if !(1..=600).contains(&months) {
         return Err(AppError::validation("months", "must be 1 to 600"));
     }
-    let who = crate::audit::Who::new(&caller, &tag);
+    let who = crate::api::extract::who(&caller, &tag);
     // The service's clock, so training mode can try the rule.
     let now = state.clock.now().naive_utc();
     let pseudonymised = crate::service::blocking(&state.pool, move |conn| {

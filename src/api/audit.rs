@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::ApiQuery;
-use crate::audit::{self, Audit, Entry, Filter, RequestTag, Target, audited};
+use crate::api::extract::RequestTag;
+use crate::audit::{self, Entry, Filter, Target};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -117,20 +118,21 @@ pub async fn list_audit(
     };
     // Looking up what was done to a guest is itself a read about them.
     let about = q.guest_id.map(Target::guest).unwrap_or_default();
-    let audit = Audit::new(&caller, &tag, "audit.read", about.clone());
-    let entries = audited(
-        &state.pool,
-        audit,
-        move |conn| Ok(audit::query(conn, &filter, limit)?),
-        move |_| {
-            if about.guest_id.is_some() {
-                vec![about]
-            } else {
-                vec![]
-            }
-        },
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "audit.read", about.clone());
+    let entries = state
+        .service()
+        .audited(
+            audit,
+            move |conn| Ok(audit::query(conn, &filter, limit)?),
+            move |_| {
+                if about.guest_id.is_some() {
+                    vec![about]
+                } else {
+                    vec![]
+                }
+            },
+        )
+        .await?;
     let next_before = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.seq))
         .flatten();

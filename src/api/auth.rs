@@ -46,7 +46,7 @@ pub async fn issue_token(
 ) -> Result<HttpResponse, AppError> {
     let TokenRequest { username, password } = body.0;
     let request_id =
-        crate::audit::RequestTag::from_request(&req, &mut actix_web::dev::Payload::None)
+        crate::api::extract::RequestTag::from_request(&req, &mut actix_web::dev::Payload::None)
             .await
             .map(|t| t.0)
             .unwrap_or_default();

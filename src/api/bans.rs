@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::extract::RequestTag;
 use crate::api::stays::reason_field;
-use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -107,16 +107,11 @@ pub async fn create_ban(
         last_night,
         reason,
     };
-    let now = state.clock.now();
-    let st = state.clone();
-    let audit = Audit::new(&caller, &tag, "ban.create", Target::guest(&new.guest_id));
-    let ban = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::ban(conn, &st.partnership, &new, &caller.user_id, now),
-        |b: &crate::service::stays::BanView| vec![Target::both(&b.guest_id, &b.id)],
-    )
-    .await?;
+    let actor = crate::api::extract::actor(&caller, &tag);
+    let ban = state
+        .service()
+        .run(move |ctx| svc::ban(ctx, &actor, &new))
+        .await?;
     state.changed().await;
     Ok(HttpResponse::Created().json(ban))
 }

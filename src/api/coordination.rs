@@ -4,9 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::stays::{parse_night, reason_field};
-use crate::audit::RequestTag;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};

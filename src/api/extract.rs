@@ -12,17 +12,59 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
-use crate::audit::{RequestTag, Who};
+use crate::audit::{Audit, Target, Who};
 use crate::auth::Caller;
 use crate::error::{AppError, FieldError};
 use crate::service::act::Actor;
 use crate::service::idempotency::{Keyed, fingerprint};
 
+/// The request id of the request being served, for the audit.
+#[derive(Debug, Clone)]
+pub struct RequestTag(pub Option<String>);
+
+impl FromRequest for RequestTag {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        use actix_web::HttpMessage;
+        let id = req
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| id.to_string());
+        std::future::ready(Ok(Self(id)))
+    }
+}
+
+/// The caller as the audit records them.
+pub fn who(caller: &Caller, tag: &RequestTag) -> Who {
+    Who {
+        user_id: caller.user_id.clone(),
+        roles: caller
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        request_id: tag.0.clone(),
+    }
+}
+
+/// An act to audit: the caller, the action, and about whom it was
+/// attempted.
+pub fn audit(caller: &Caller, tag: &RequestTag, action: &'static str, attempted: Target) -> Audit {
+    Audit {
+        who: who(caller, tag),
+        action,
+        attempted,
+    }
+}
+
 /// Who acts, for the service: the caller as the audit records them, and
 /// the shelters they may act on.
 pub fn actor(caller: &Caller, tag: &RequestTag) -> Actor {
     Actor {
-        who: Who::new(caller, tag),
+        who: who(caller, tag),
         scope: caller.scope(),
     }
 }

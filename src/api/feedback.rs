@@ -10,9 +10,10 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::stays::{enum_schema, parse_night};
-use crate::audit::{Audit, RequestTag, Target, audited};
+use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -121,14 +122,15 @@ pub async fn create_complaint(
         category: b.category,
         text,
     };
-    let audit = Audit::new(&caller, &tag, "complaint.create", Target::default());
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::record_complaint(conn, &new, &caller.scope(), &caller.user_id, now),
-        |c: &ComplaintView| vec![Target::subject(&c.id)],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "complaint.create", Target::default());
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| svc::record_complaint(conn, &new, &caller.scope(), &caller.user_id, now),
+            |c: &ComplaintView| vec![Target::subject(&c.id)],
+        )
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -182,14 +184,15 @@ pub async fn list_complaints(
     }
     let status = q.status;
     // The texts may name people: each complaint read is an entry.
-    let audit = Audit::new(&caller, &tag, "complaint.list", Target::default());
-    let list = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::list_complaints(conn, from.date(), to.date(), status.as_deref()),
-        |list: &Vec<ComplaintView>| list.iter().map(|c| Target::subject(&c.id)).collect(),
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "complaint.list", Target::default());
+    let list = state
+        .service()
+        .audited(
+            audit,
+            move |conn| svc::list_complaints(conn, from.date(), to.date(), status.as_deref()),
+            |list: &Vec<ComplaintView>| list.iter().map(|c| Target::subject(&c.id)).collect(),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -232,23 +235,24 @@ pub async fn update_complaint(
     }
     let id = path.into_inner();
     let now = state.clock.now();
-    let audit = Audit::new(&caller, &tag, "complaint.update", Target::subject(&id));
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| {
-            svc::update_complaint(
-                conn,
-                &id,
-                &b.status,
-                response.as_deref(),
-                &caller.user_id,
-                now,
-            )
-        },
-        |c: &ComplaintView| vec![Target::subject(&c.id)],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "complaint.update", Target::subject(&id));
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| {
+                svc::update_complaint(
+                    conn,
+                    &id,
+                    &b.status,
+                    response.as_deref(),
+                    &caller.user_id,
+                    now,
+                )
+            },
+            |c: &ComplaintView| vec![Target::subject(&c.id)],
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -4,9 +4,10 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::stays::parse_night;
-use crate::audit::{Audit, RequestTag, Target, audited};
+use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -92,24 +93,26 @@ pub async fn create_referral(
         return Err(AppError::Validation(errors));
     }
     let now = state.clock.now();
-    let audit = Audit::new(&caller, &tag, "referral.create", Target::guest(&b.guest_id));
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| {
-            svc::create_referral(
-                conn,
-                &b.guest_id,
-                &b.reason,
-                b.acute,
-                note,
-                &caller.user_id,
-                now,
-            )
-        },
-        |r: &svc::ReferralView| vec![Target::both(&r.guest_id, &r.id)],
-    )
-    .await?;
+    let audit =
+        crate::api::extract::audit(&caller, &tag, "referral.create", Target::guest(&b.guest_id));
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| {
+                svc::create_referral(
+                    conn,
+                    &b.guest_id,
+                    &b.reason,
+                    b.acute,
+                    note,
+                    &caller.user_id,
+                    now,
+                )
+            },
+            |r: &svc::ReferralView| vec![Target::both(&r.guest_id, &r.id)],
+        )
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -145,18 +148,19 @@ pub async fn list_referrals(
             "must be one of: open, taken, closed",
         ));
     }
-    let audit = Audit::new(&caller, &tag, "referral.list", Target::default());
-    let list = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::list_referrals(conn, status.as_deref()),
-        |list: &Vec<svc::ReferralView>| {
-            list.iter()
-                .map(|r| Target::both(&r.guest_id, &r.id))
-                .collect()
-        },
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "referral.list", Target::default());
+    let list = state
+        .service()
+        .audited(
+            audit,
+            move |conn| svc::list_referrals(conn, status.as_deref()),
+            |list: &Vec<svc::ReferralView>| {
+                list.iter()
+                    .map(|r| Target::both(&r.guest_id, &r.id))
+                    .collect()
+            },
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -204,16 +208,17 @@ pub async fn update_referral(
     }
     let id = path.into_inner();
     let now = state.clock.now();
-    let audit = Audit::new(&caller, &tag, "referral.update", Target::subject(&id));
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| {
-            svc::update_referral(conn, &id, &b.status, note.as_deref(), &caller.user_id, now)
-        },
-        |r: &svc::ReferralView| vec![Target::both(&r.guest_id, &r.id)],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "referral.update", Target::subject(&id));
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| {
+                svc::update_referral(conn, &id, &b.status, note.as_deref(), &caller.user_id, now)
+            },
+            |r: &svc::ReferralView| vec![Target::both(&r.guest_id, &r.id)],
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -293,14 +298,15 @@ pub async fn create_incident(
         description,
         guest_ids,
     };
-    let audit = Audit::new(&caller, &tag, "incident.create", Target::default());
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::record_incident(conn, &new, &caller.scope(), &caller.user_id, now),
-        |i: &svc::IncidentView| i.guest_ids.iter().map(|g| Target::both(g, &i.id)).collect(),
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "incident.create", Target::default());
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| svc::record_incident(conn, &new, &caller.scope(), &caller.user_id, now),
+            |i: &svc::IncidentView| i.guest_ids.iter().map(|g| Target::both(g, &i.id)).collect(),
+        )
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -345,17 +351,18 @@ pub async fn list_incidents(
             "must be from `from` to 400 nights after it",
         ));
     }
-    let audit = Audit::new(&caller, &tag, "incident.list", Target::default());
-    let list = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::list_incidents(conn, from.date(), to.date()),
-        |list: &Vec<svc::IncidentView>| {
-            list.iter()
-                .flat_map(|i| i.guest_ids.iter().map(|g| Target::both(g, &i.id)))
-                .collect()
-        },
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "incident.list", Target::default());
+    let list = state
+        .service()
+        .audited(
+            audit,
+            move |conn| svc::list_incidents(conn, from.date(), to.date()),
+            |list: &Vec<svc::IncidentView>| {
+                list.iter()
+                    .flat_map(|i| i.guest_ids.iter().map(|g| Target::both(g, &i.id)))
+                    .collect()
+            },
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(list))
 }

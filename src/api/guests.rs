@@ -6,8 +6,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::audit::{Audit, RequestTag, Target, audited};
+use crate::audit::Target;
 use crate::auth::Caller;
 use crate::db::guests::GuestRow;
 use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, Role};
@@ -226,23 +227,24 @@ pub async fn register_guest(
     let now = state.clock.now();
     let today = state.partnership.calendar.local(now).date();
     let new = body.0.parse(today)?;
-    let audit = Audit::new(&caller, &tag, "guest.register", Target::default());
-    let (guest, duplicates) = audited(
-        &state.pool,
-        audit,
-        move |conn| crate::service::guests::register(conn, new, &caller.user_id, now.naive_utc()),
-        |(guest, duplicates): &(GuestRow, Vec<GuestRow>)| {
-            // The possible duplicates are shown by name: a read of each.
-            std::iter::once(Target::guest(&guest.id))
-                .chain(
-                    duplicates.iter().map(|d| {
+    let audit = crate::api::extract::audit(&caller, &tag, "guest.register", Target::default());
+    let (guest, duplicates) = state
+        .service()
+        .audited(
+            audit,
+            move |conn| {
+                crate::service::guests::register(conn, new, &caller.user_id, now.naive_utc())
+            },
+            |(guest, duplicates): &(GuestRow, Vec<GuestRow>)| {
+                // The possible duplicates are shown by name: a read of each.
+                std::iter::once(Target::guest(&guest.id))
+                    .chain(duplicates.iter().map(|d| {
                         Target::both(&d.id, &guest.id).as_action("guest.shown-as-duplicate")
-                    }),
-                )
-                .collect()
-        },
-    )
-    .await?;
+                    }))
+                    .collect()
+            },
+        )
+        .await?;
     Ok(HttpResponse::Created().json(RegisteredGuest {
         guest: guest.into(),
         possible_duplicates: duplicates
@@ -275,14 +277,15 @@ pub async fn search_guests(
     if q.chars().count() > 100 {
         return Err(AppError::validation("q", "must be at most 100 characters"));
     }
-    let audit = Audit::new(&caller, &tag, "guest.search", Target::default());
-    let found = audited(
-        &state.pool,
-        audit,
-        move |conn| crate::service::guests::search(conn, &q, 50),
-        |found: &Vec<GuestRow>| found.iter().map(|g| Target::guest(&g.id)).collect(),
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "guest.search", Target::default());
+    let found = state
+        .service()
+        .audited(
+            audit,
+            move |conn| crate::service::guests::search(conn, &q, 50),
+            |found: &Vec<GuestRow>| found.iter().map(|g| Target::guest(&g.id)).collect(),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(found.into_iter().map(GuestOut::from).collect::<Vec<_>>()))
 }
 
@@ -301,14 +304,17 @@ pub async fn get_guest(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(GUEST_ROLES)?;
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "guest.read", Target::default());
-    let guest = audited(
-        &state.pool,
-        audit,
-        move |conn| crate::db::guests::get(conn, &id)?.ok_or_else(|| AppError::not_found("guest")),
-        |g: &GuestRow| vec![Target::guest(&g.id)],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "guest.read", Target::default());
+    let guest = state
+        .service()
+        .audited(
+            audit,
+            move |conn| {
+                crate::db::guests::get(conn, &id)?.ok_or_else(|| AppError::not_found("guest"))
+            },
+            |g: &GuestRow| vec![Target::guest(&g.id)],
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(GuestOut::from(guest)))
 }
 
@@ -343,17 +349,11 @@ pub async fn guest_eligibility(
         return Err(AppError::Validation(errors));
     }
     let id = path.into_inner();
-    let now = state.clock.now();
-    let st = state.clone();
-    let audit = Audit::new(&caller, &tag, "guest.eligibility", Target::guest(&id));
-    let guest = id.clone();
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| crate::service::stays::eligibility(conn, &st.partnership, &id, night, now),
-        move |_| vec![Target::guest(guest)],
-    )
-    .await?;
+    let actor = crate::api::extract::actor(&caller, &tag);
+    let view = state
+        .service()
+        .run(move |ctx| crate::service::stays::eligibility(ctx, &actor, &id, night))
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -371,14 +371,15 @@ pub async fn export_guest(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "guest.export", Target::guest(&id));
-    let export = audited(
-        &state.pool,
-        audit,
-        move |conn| crate::service::privacy::export(conn, &id),
-        |e: &crate::service::privacy::Export| vec![Target::guest(&e.guest.id)],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "guest.export", Target::guest(&id));
+    let export = state
+        .service()
+        .audited(
+            audit,
+            move |conn| crate::service::privacy::export(conn, &id),
+            |e: &crate::service::privacy::Export| vec![Target::guest(&e.guest.id)],
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(export))
 }
 
@@ -396,7 +397,7 @@ pub async fn erase_guest(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let who = crate::audit::Who::new(&caller, &tag);
+    let who = crate::api::extract::who(&caller, &tag);
     crate::service::blocking(&state.pool, move |conn| {
         crate::service::privacy::erase(conn, &id, &who, chrono::Utc::now().naive_utc())
     })

@@ -5,8 +5,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::extract::RequestTag;
 use crate::api::stays::parse_night;
-use crate::audit::{Audit, RequestTag, Target, audited};
+use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -121,14 +122,16 @@ pub async fn register(
     }
     let id = path.into_inner();
     let now = state.clock.now();
-    let audit = Audit::new(&caller, &tag, "lottery.apply", Target::both(&guest_id, &id));
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::register(conn, &id, &guest_id, &caller.scope(), now),
-        |a: &svc::ApplicantView| vec![Target::guest(&a.guest_id)],
-    )
-    .await?;
+    let audit =
+        crate::api::extract::audit(&caller, &tag, "lottery.apply", Target::both(&guest_id, &id));
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| svc::register(conn, &id, &guest_id, &caller.scope(), now),
+            |a: &svc::ApplicantView| vec![Target::guest(&a.guest_id)],
+        )
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -172,19 +175,20 @@ pub async fn get_session(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(INTAKE_ROLES)?;
     let id = path.into_inner();
-    let audit = Audit::new(&caller, &tag, "lottery.read", Target::subject(&id));
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| svc::get(conn, &id, &caller.scope()),
-        |s: &svc::SessionView| {
-            s.applicants
-                .iter()
-                .map(|a| Target::both(&a.guest_id, &s.id))
-                .collect()
-        },
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "lottery.read", Target::subject(&id));
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| svc::get(conn, &id, &caller.scope()),
+            |s: &svc::SessionView| {
+                s.applicants
+                    .iter()
+                    .map(|a| Target::both(&a.guest_id, &s.id))
+                    .collect()
+            },
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

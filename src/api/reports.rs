@@ -14,9 +14,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::ApiQuery;
+use crate::api::extract::RequestTag;
 use crate::api::report_formats;
 use crate::api::stays::parse_night;
-use crate::audit::{Audit, RequestTag, Target, audited};
+use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -177,14 +178,11 @@ async fn build(
     })
     .await?;
     // Aggregates without names; still, who took which report is kept.
-    let audit = Audit::new(caller, tag, action, Target::default());
-    audited(
-        &state.pool,
-        audit,
-        |_| Ok(()),
-        |_: &()| vec![Target::default()],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(caller, tag, action, Target::default());
+    state
+        .service()
+        .audited(audit, |_| Ok(()), |_: &()| vec![Target::default()])
+        .await?;
     Ok(report)
 }
 
@@ -359,14 +357,11 @@ pub async fn bed_nights(
         MAX_NIGHTS,
     )?;
     // Written down before the first line leaves.
-    let audit = Audit::new(&caller, &tag, "report.bed-nights", Target::default());
-    audited(
-        &state.pool,
-        audit,
-        |_| Ok(()),
-        |_: &()| vec![Target::default()],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "report.bed-nights", Target::default());
+    state
+        .service()
+        .audited(audit, |_| Ok(()), |_: &()| vec![Target::default()])
+        .await?;
     let name = format!(
         "attachment; filename=\"bed-nights-{}-{}.csv\"",
         period.from, period.to

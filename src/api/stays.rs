@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson, actor};
-use crate::audit::RequestTag;
 use crate::auth::Caller;
 use crate::domain::{PlaceCategory, Role, is_id};
 use crate::error::{AppError, FieldError};

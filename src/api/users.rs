@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
-use crate::audit::{Audit, RequestTag, Target, audited};
+use crate::api::extract::RequestTag;
+use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::Role;
 use crate::error::{AppError, FieldError};
@@ -170,14 +171,15 @@ pub async fn create_user(
         let new = new.clone();
         web::block(move || crate::service::users::hash_password(&new)).await??
     };
-    let audit = Audit::new(&caller, &tag, "user.create", Target::default());
-    let row = audited(
-        &state.pool,
-        audit,
-        move |conn| crate::service::users::create(conn, new, hash),
-        |row: &crate::db::users::UserRow| vec![Target::subject(&row.id)],
-    )
-    .await?;
+    let audit = crate::api::extract::audit(&caller, &tag, "user.create", Target::default());
+    let row = state
+        .service()
+        .audited(
+            audit,
+            move |conn| crate::service::users::create(conn, new, hash),
+            |row: &crate::db::users::UserRow| vec![Target::subject(&row.id)],
+        )
+        .await?;
     Ok(HttpResponse::Created().json(UserOut {
         id: row.id,
         username: row.username,
@@ -210,15 +212,16 @@ pub async fn update_user(
     caller.require_any(&[Role::Admin])?;
     let change = body.0.parse()?;
     let id = id.into_inner();
-    let audit = Audit::new(&caller, &tag, "user.update", Target::subject(&id));
+    let audit = crate::api::extract::audit(&caller, &tag, "user.update", Target::subject(&id));
     let subject = id.clone();
-    let view = audited(
-        &state.pool,
-        audit,
-        move |conn| crate::service::users::update(conn, &caller, &id, change),
-        move |_| vec![Target::subject(subject)],
-    )
-    .await?;
+    let view = state
+        .service()
+        .audited(
+            audit,
+            move |conn| crate::service::users::update(conn, &caller, &id, change),
+            move |_| vec![Target::subject(subject)],
+        )
+        .await?;
     tracing::info!(
         user_id = %view.id,
         active = view.active,

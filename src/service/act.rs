@@ -4,11 +4,12 @@
 //! desks take the places tried), and how a write that took a place tells
 //! "try again" from "refused" ([`placed`]).
 
-use crate::audit::Who;
+use crate::audit::{self, Audit, Target, Who};
 use crate::auth::Scope;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, Tx};
 use crate::error::AppError;
 use crate::rules::Refusal;
+use crate::service::Context;
 
 /// How often an act is tried again when another desk took the chosen
 /// place between its read and its write.
@@ -85,6 +86,54 @@ pub fn retrying<T>(
         code: "busy",
         detail: "Other desks took the places tried, again and again; try once more.".into(),
     })
+}
+
+/// A simple act (a read of personal data, a change no bed rule decides):
+/// begin, the work, an audit entry per target it names, commit. A refused
+/// act is audited as `ACTION.refused` about what it attempted, and what
+/// the refusal wrote is kept; any other error rolls everything back and is
+/// not audited. The acts on beds are written out step by step instead
+/// (`service::stays::take_stay` and its neighbours).
+pub fn audited<T>(
+    ctx: &Context,
+    audit: &Audit,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    targets: impl FnOnce(&T) -> Vec<Target>,
+) -> Result<T, AppError> {
+    let mut conn = ctx.connection()?;
+    let mut tx = Tx::begin(&mut conn)?;
+    match work(&mut tx) {
+        Ok(value) => {
+            audit::append(&mut tx, &audit.who, audit.action, &targets(&value))?;
+            tx.commit()?;
+            Ok(value)
+        }
+        Err(AppError::Refused(refusal)) => {
+            let refused = format!("{}.refused", audit.action);
+            audit::append(
+                &mut tx,
+                &audit.who,
+                &refused,
+                std::slice::from_ref(&audit.attempted),
+            )?;
+            tx.commit()?;
+            Err(AppError::Refused(refusal))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Context {
+    /// [`audited`], off the async reactor.
+    pub async fn audited<T, F, G>(&self, audit: Audit, work: F, targets: G) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        G: FnOnce(&T) -> Vec<Target> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |ctx| audited(ctx, &audit, work, targets))
+            .await
+    }
 }
 
 /// Which invariant a unique violation broke.

@@ -425,7 +425,7 @@ fn draw_once(
     store::mark_drawn(
         c,
         session_id,
-        &seed,
+        seed,
         count(women_free.len())?,
         count(regular_free.len())?,
         user_id,

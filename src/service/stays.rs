@@ -29,8 +29,7 @@ use crate::service::act::{Actor, Step, placed, retrying};
 use crate::service::beds::TurnAway;
 use crate::service::beds::{
     alternatives, bans, clear_way, count, facts_of, free_places_for, gender_of, guest_facts,
-    has_ended, latest_for, night, no_show_end_of, now_for, period_of, record_refusal, rules_for,
-    settle,
+    has_ended, latest_for, night, no_show_end_of, period_of, record_refusal, rules_for, settle,
 };
 use crate::service::idempotency::{self, Answer, Claim, Keyed};
 
@@ -720,58 +719,66 @@ fn move_once(
 
 // --------------------------------------------------------- eligibility
 
-/// Whether the guest may be given a new stay starting on `on` (tonight
-/// when `None`): target group, age, the latest stay, bans at every shelter.
+/// `GET /guests/{id}/eligibility`: whether the guest may be given a new
+/// stay starting on `on` (tonight when `None`): target group, age, the
+/// latest stay, bans at every shelter. The read is audited.
 pub fn eligibility(
-    conn: &mut DbConnection,
-    p: &Partnership,
+    ctx: &Context,
+    actor: &Actor,
     guest_id: &str,
     on: Option<Night>,
-    instant: DateTime<Utc>,
 ) -> Result<EligibilityView, AppError> {
-    let now = now_for(p, instant)?;
+    let now = ctx.rules_now()?;
     let on = on.unwrap_or(now.night);
-    let rules = rules_for(p, on)?;
-    db::write_tx(conn, |c| {
-        let guest = guests::get(c, guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
-        let facts = guest_facts(&guest);
-        let history = latest_for(c, &guest.id, &now)?;
-        let everywhere: Vec<Ban> = bans(c, &guest.id, on)?
-            .into_iter()
-            .filter(|b| b.shelter_id.is_none())
-            .collect();
-        let decision = if !eligibility::in_target_group(&facts, rules) {
-            Err(Refusal::OutsideTargetGroup)
-        } else if eligibility::is_minor(&facts, on) {
-            Err(Refusal::Minor)
-        } else {
-            eligibility::check_history(history.as_ref(), on)
-                .and_then(|()| eligibility::check_bans(&everywhere, "", on, on))
-        };
-        Ok(match decision {
-            Ok(()) => EligibilityView {
-                night: on,
-                eligible: true,
-                code: None,
-                eligible_from: None,
-                stay_id: None,
+    let rules = rules_for(&ctx.partnership, on)?;
+    let mut conn = ctx.connection()?;
+    let mut tx = Tx::begin(&mut conn)?;
+    let guest = guests::get(&mut tx, guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
+    let facts = guest_facts(&guest);
+    let history = latest_for(&mut tx, &guest.id, &now)?;
+    let everywhere: Vec<Ban> = bans(&mut tx, &guest.id, on)?
+        .into_iter()
+        .filter(|b| b.shelter_id.is_none())
+        .collect();
+    let decision = if !eligibility::in_target_group(&facts, rules) {
+        Err(Refusal::OutsideTargetGroup)
+    } else if eligibility::is_minor(&facts, on) {
+        Err(Refusal::Minor)
+    } else {
+        eligibility::check_history(history.as_ref(), on)
+            .and_then(|()| eligibility::check_bans(&everywhere, "", on, on))
+    };
+    let view = match decision {
+        Ok(()) => EligibilityView {
+            night: on,
+            eligible: true,
+            code: None,
+            eligible_from: None,
+            stay_id: None,
+        },
+        Err(r) => EligibilityView {
+            night: on,
+            eligible: false,
+            code: Some(r.code().to_owned()),
+            eligible_from: match &r {
+                Refusal::InQuarantine { eligible_from } => Some(*eligible_from),
+                Refusal::Banned { last_night } => Some(last_night.plus(1)),
+                _ => None,
             },
-            Err(r) => EligibilityView {
-                night: on,
-                eligible: false,
-                code: Some(r.code().to_owned()),
-                eligible_from: match &r {
-                    Refusal::InQuarantine { eligible_from } => Some(*eligible_from),
-                    Refusal::Banned { last_night } => Some(last_night.plus(1)),
-                    _ => None,
-                },
-                stay_id: match r {
-                    Refusal::AlreadyHasStay { stay_id } => Some(stay_id),
-                    _ => None,
-                },
+            stay_id: match r {
+                Refusal::AlreadyHasStay { stay_id } => Some(stay_id),
+                _ => None,
             },
-        })
-    })
+        },
+    };
+    audit::append(
+        &mut tx,
+        &actor.who,
+        "guest.eligibility",
+        &[Target::guest(guest_id)],
+    )?;
+    tx.commit()?;
+    Ok(view)
 }
 
 // ---------------------------------------------------------------- bans
@@ -787,53 +794,56 @@ pub struct NewBan {
     pub reason: String,
 }
 
-/// Bans a guest (RULES.md §7). A stay the guest holds at a banned shelter
-/// during the ban ends now, as if ended early.
-pub fn ban(
-    conn: &mut DbConnection,
-    p: &Partnership,
-    new: &NewBan,
-    user_id: &str,
-    instant: DateTime<Utc>,
-) -> Result<BanView, AppError> {
-    let now = now_for(p, instant)?;
-    db::write_tx(conn, |c| {
-        let guest = guests::get(c, &new.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
-        db_stays::lock_guest(c, &guest.id)?;
-        if let Some(s) = &new.shelter_id
-            && !places::shelter_exists(c, s)?
-        {
-            return Err(AppError::validation("shelter_id", "no shelter has this id"));
+/// `POST /bans`: bans a guest (RULES.md §7). A stay the guest holds at a
+/// banned shelter during the ban ends now, as if ended early.
+pub fn ban(ctx: &Context, actor: &Actor, new: &NewBan) -> Result<BanView, AppError> {
+    let now = ctx.rules_now()?;
+    let user_id = actor.user_id();
+    let mut conn = ctx.connection()?;
+    let mut tx = Tx::begin(&mut conn)?;
+    let guest = guests::get(&mut tx, &new.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
+    db_stays::lock_guest(&mut tx, &guest.id)?;
+    if let Some(s) = &new.shelter_id
+        && !places::shelter_exists(&mut tx, s)?
+    {
+        return Err(AppError::validation("shelter_id", "no shelter has this id"));
+    }
+    let row = BanRow {
+        id: db::new_id(),
+        guest_id: guest.id.clone(),
+        shelter_id: new.shelter_id.clone(),
+        first_night: new.first_night.date(),
+        last_night: new.last_night.date(),
+        reason: new.reason.clone(),
+        created_at: now.instant.naive_utc(),
+        created_by: user_id.to_owned(),
+    };
+    crate::service::followup::check_grounds(&mut tx, &guest.id, &new.incident_ids)?;
+    db_bans::insert_ban(&mut tx, &row)?;
+    for incident in &new.incident_ids {
+        crate::db::followup::add_ground(&mut tx, &row.id, incident)?;
+    }
+    let from = new.first_night.max(now.night);
+    if from <= new.last_night {
+        for stay_id in db_stays::active_stays_at(
+            &mut tx,
+            &guest.id,
+            new.shelter_id.as_deref(),
+            from.date(),
+            new.last_night.date(),
+        )? {
+            end_now(&mut tx, &stay_id, "banned", &now)?;
         }
-        let row = BanRow {
-            id: db::new_id(),
-            guest_id: guest.id.clone(),
-            shelter_id: new.shelter_id.clone(),
-            first_night: new.first_night.date(),
-            last_night: new.last_night.date(),
-            reason: new.reason.clone(),
-            created_at: now.instant.naive_utc(),
-            created_by: user_id.to_owned(),
-        };
-        crate::service::followup::check_grounds(c, &guest.id, &new.incident_ids)?;
-        db_bans::insert_ban(c, &row)?;
-        for incident in &new.incident_ids {
-            crate::db::followup::add_ground(c, &row.id, incident)?;
-        }
-        let from = new.first_night.max(now.night);
-        if from <= new.last_night {
-            for stay_id in db_stays::active_stays_at(
-                c,
-                &guest.id,
-                new.shelter_id.as_deref(),
-                from.date(),
-                new.last_night.date(),
-            )? {
-                end_now(c, &stay_id, "banned", &now)?;
-            }
-        }
-        Ok(ban_view(row, new.incident_ids.clone()))
-    })
+    }
+    let view = ban_view(row, new.incident_ids.clone());
+    audit::append(
+        &mut tx,
+        &actor.who,
+        "ban.create",
+        &[Target::both(&view.guest_id, &view.id)],
+    )?;
+    tx.commit()?;
+    Ok(view)
 }
 
 fn ban_view(row: BanRow, incident_ids: Vec<String>) -> BanView {
