@@ -122,6 +122,42 @@ backend_tests! {
         assert_eq!(stays_of(&w.app, &g), 0);
     }
 
+    async fn one_key_sent_from_several_desks_at_once_books_once(b: Backend) {
+        // A dropped connection makes a desk send its intake again while the
+        // first is still being answered: the claim of the key is what keeps
+        // the second from booking. 20 rounds of four at once, on both
+        // backends (PostgreSQL answers them truly in parallel).
+        let labels: Vec<String> = (1..=20).map(|i| format!("R{i}")).collect();
+        let places: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "regular")).collect();
+        let w = world_with(b, &places, &[]).await;
+        let base = w.app.address.clone();
+        for round in 0..20 {
+            let g = w.man().await;
+            let body = json!({"guest_id": g, "shelter_id": w.a.id});
+            let key = format!("resent-{round}");
+            let sends = (0..4).map(|_| {
+                post_with_key(&w.app, &base, &w.coordinator, "/api/v1/stays", &key, &body)
+            });
+            let mut created: Vec<Value> = Vec::new();
+            for res in futures_util::future::join_all(sends).await {
+                match res.status() {
+                    StatusCode::CREATED => created.push(res.json().await.unwrap()),
+                    _ => {
+                        // Only "still being answered, send it again" may
+                        // come instead of the first answer.
+                        assert_problem(res, 409, "request-in-progress").await;
+                    }
+                }
+            }
+            assert!(!created.is_empty(), "round {round}: nobody got the stay");
+            assert!(
+                created.iter().all(|c| c == &created[0]),
+                "round {round}: two different answers to one key: {created:?}"
+            );
+            assert_eq!(stays_of(&w.app, &g), 1, "round {round}");
+        }
+    }
+
     async fn a_bad_key_is_refused(b: Backend) {
         let w = world(b).await;
         let body = json!({"guest_id": w.man().await, "shelter_id": w.a.id});
