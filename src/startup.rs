@@ -17,12 +17,12 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
 
+use crate::api::problem::{PROBLEM_JSON, problem_response};
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, JwtSecretSource, Settings};
 use crate::db::partnerships::Partnership;
 use crate::db::{self, DbPool};
-use crate::error::{PROBLEM_JSON, problem_response};
 use crate::rules::RuleSet;
 use crate::telemetry::RequestSpan;
 

@@ -12,6 +12,7 @@ pub mod followup;
 pub mod guests;
 pub mod lottery;
 pub mod ops;
+pub mod problem;
 pub mod shelters;
 pub mod stays;
 pub mod text;

@@ -79,7 +79,7 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         .filter(|m| !m.is_empty());
     match allowed {
         Some(methods) => {
-            let mut res = crate::error::problem_response(
+            let mut res = crate::api::problem::problem_response(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
                 &format!("This address takes only: {}.", methods.join(", ")),
