@@ -51,6 +51,7 @@ impl AppState {
             pool: self.pool.clone(),
             clock: self.clock.clone(),
             partnership: self.partnership.clone(),
+            changes: self.changes.clone(),
         }
     }
 

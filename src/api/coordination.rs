@@ -70,7 +70,7 @@ pub async fn availability(
     let question = query.0.question()?;
     let body = state
         .availability
-        .answer(&state, question, state.clock.now())
+        .answer(&state.service(), question, state.clock.now())
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
@@ -375,7 +375,7 @@ async fn availability_event(
 ) -> Result<String, AppError> {
     let json = state
         .availability
-        .answer(state, question.clone(), state.clock.now())
+        .answer(&state.service(), question.clone(), state.clock.now())
         .await?;
     Ok(format!(
         "event: availability\ndata: {}\n\n",
