@@ -35,7 +35,7 @@ pub use occupancy::{
     NightTotals, NightUse, Occupancy, ShelterNightUse, Use, occupancy_per_shelter,
 };
 pub use periods::{Period, age_on, preset_period};
-pub use pseudonym::{HmacSha256, hex_of, hmac_sha256_hex, keyed, pseudonym};
+pub use pseudonym::pseudonym;
 pub use table::{Table, TableRow};
 pub use vocabulary::{
     AGE_BANDS, GENDERS, INCIDENT_KINDS, QUESTIONNAIRE, QUESTIONS, Question, REFERRAL_STATUSES,
