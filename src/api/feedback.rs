@@ -18,9 +18,8 @@ use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::service::feedback::{
     self as svc, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, COMPLAINT_SOURCES, COMPLAINT_STATUSES,
-    ComplaintView, NewComplaint, SurveyAnswer,
+    ComplaintView, NewComplaint, QUESTIONNAIRE, QUESTIONS, SurveyAnswer, YES_PARTLY_NO,
 };
-use crate::service::reports::{QUESTIONNAIRE, QUESTIONS, YES_PARTLY_NO};
 use crate::startup::AppState;
 
 fn source_schema() -> utoipa::openapi::schema::Object {

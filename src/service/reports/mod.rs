@@ -8,7 +8,8 @@
 //! rules say, `no_shows`), and suppress small counts of people
 //! (`service::suppression`).
 //!
-//! - `vocabulary`: the columns of the tables in order, the survey.
+//! - `vocabulary`: the columns of the tables in order (the complaints'
+//!   and the survey's are `service::feedback`'s).
 //! - `periods`: the report's period, presets, ages.
 //! - `occupancy`: places in service and their use per night.
 //! - `no_shows`: stays the no-show rule has ended that nobody has read.
@@ -38,6 +39,5 @@ pub use periods::{Period, age_on, preset_period};
 pub use pseudonym::pseudonym;
 pub use table::{Table, TableRow};
 pub use vocabulary::{
-    AGE_BANDS, GENDERS, INCIDENT_KINDS, QUESTIONNAIRE, QUESTIONS, Question, REFERRAL_STATUSES,
-    STAY_OUTCOMES, TURNAWAY_REASONS, YES_PARTLY_NO,
+    AGE_BANDS, GENDERS, INCIDENT_KINDS, REFERRAL_STATUSES, STAY_OUTCOMES, TURNAWAY_REASONS,
 };
