@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use crate::api::extract::ApiJson;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
-use crate::domain::Role;
+use crate::domain::{Role, check_password};
 use crate::error::{AppError, FieldError};
-use crate::service::users::{NewUser, UserChange, check_password, check_username};
+use crate::service::users::{NewUser, UserChange, check_username};
 use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
