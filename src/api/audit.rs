@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::ApiQuery;
+use crate::api::state::AppState;
 use crate::audit::{self, Audit, Entry, Filter, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
-use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::state::AppState;
 use crate::api::stays::reason_field;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
@@ -12,7 +13,6 @@ use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::stays::{self as svc, BanView, NewBan};
-use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use crate::api::state::AppState;
 use crate::api::stays::{parse_night, reason_field};
 use crate::audit::{Audit, RequestTag, Target};
 use crate::auth::Caller;
@@ -16,7 +17,6 @@ use crate::service::coordination::{
     PlacementKind, PlacementRequest, PlacementView,
 };
 use crate::service::idempotency;
-use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::state::AppState;
 use crate::api::stays::{enum_schema, parse_night};
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
@@ -20,7 +21,6 @@ use crate::service::feedback::{
     self as svc, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, COMPLAINT_SOURCES, COMPLAINT_STATUSES,
     ComplaintView, NewComplaint, QUESTIONNAIRE, QUESTIONS, SurveyAnswer, YES_PARTLY_NO,
 };
-use crate::startup::AppState;
 
 fn source_schema() -> utoipa::openapi::schema::Object {
     enum_schema(&COMPLAINT_SOURCES)

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::state::AppState;
 use crate::api::stays::parse_night;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
@@ -13,7 +14,6 @@ use crate::error::{AppError, FieldError};
 use crate::service::followup::{
     self as svc, IncidentView, NewIncident, REFERRAL_REASONS, ReferralView,
 };
-use crate::startup::AppState;
 
 /// Who works the inbox.
 pub const INBOX_ROLES: &[Role] = &[Role::SocialEmergency, Role::Outreach, Role::Coordinator];

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::state::AppState;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::db::guests::GuestRow;
 use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, Role};
 use crate::error::{AppError, FieldError};
 use crate::service::guests::NewGuest;
-use crate::startup::AppState;
 
 /// The roles that may see and register guests.
 pub const GUEST_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff, Role::SocialEmergency];

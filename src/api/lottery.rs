@@ -5,13 +5,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::state::AppState;
 use crate::api::stays::parse_night;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::service::lottery::{self as svc, ApplicantView, SessionView, VerifyView};
-use crate::startup::AppState;
 
 const INTAKE_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
 

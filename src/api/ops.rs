@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::state::AppState;
 use crate::error::AppError;
-use crate::startup::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Status {

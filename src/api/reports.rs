@@ -9,12 +9,13 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::ApiQuery;
 use crate::api::report_formats;
+use crate::api::state::AppState;
 use crate::api::stays::parse_night;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
@@ -22,7 +23,6 @@ use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::reports::{self as svc, FollowUpReport, ReportInput, ShelterNightUse};
-use crate::startup::AppState;
 
 /// Who reads reports.
 pub const REPORT_ROLES: &[Role] = &[Role::Coordinator, Role::Outreach];
@@ -32,13 +32,6 @@ pub const REPORT_ROLES: &[Role] = &[Role::Coordinator, Role::Outreach];
 const MAX_NIGHTS: i64 = 366;
 /// The longest period of the per-shelter occupancy.
 const MAX_OCCUPANCY_NIGHTS: i64 = 92;
-
-/// Reports' settings as the running service holds them.
-#[derive(Debug, Clone)]
-pub struct ReportState {
-    pub suppress_below: u32,
-    pub pseudonym_secret: SecretString,
-}
 
 fn preset_schema() -> utoipa::openapi::schema::Object {
     crate::api::stays::enum_schema(&["half-year", "partnership-year"])

@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::db::places::{PlaceRow, ShelterSummary};
 use crate::domain::{PlaceCategory, Role};
 use crate::error::{AppError, FieldError};
-use crate::startup::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct PlaceCounts {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson};
+use crate::api::state::AppState;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::db::DbConnection;
@@ -15,7 +16,6 @@ use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::idempotency::{self, Answer};
 use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
-use crate::startup::AppState;
 use chrono::{DateTime, Utc};
 
 /// The document's form of an id of this service: a UUID in its 36

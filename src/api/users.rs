@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::state::AppState;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, check_password};
 use crate::error::{AppError, FieldError};
 use crate::service::users::{NewUser, UserChange, check_username};
-use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

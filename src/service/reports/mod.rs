@@ -18,6 +18,8 @@
 //! - `export`: the bed-night export.
 //! - `pseudonym`: the pseudonymous guest ids of the export.
 
+use secrecy::SecretString;
+
 mod export;
 mod follow_up;
 mod no_shows;
@@ -41,3 +43,12 @@ pub use table::{Table, TableRow};
 pub use vocabulary::{
     AGE_BANDS, GENDERS, INCIDENT_KINDS, REFERRAL_STATUSES, STAY_OUTCOMES, TURNAWAY_REASONS,
 };
+
+/// Reports' settings as the running service holds them: the threshold of
+/// small counts (`service::suppression`) and the key of the export's
+/// pseudonyms, read from `config::ReportSettings` at start-up.
+#[derive(Debug, Clone)]
+pub struct ReportState {
+    pub suppress_below: u32,
+    pub pseudonym_secret: SecretString,
+}
