@@ -17,14 +17,10 @@ use crate::error::{AppError, FieldError};
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries about this guest.
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     guest_id: Option<String>,
     /// Entries of acts by this user.
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     user_id: Option<String>,
     /// RFC 3339; entries at or after.
     from: Option<DateTime<Utc>>,

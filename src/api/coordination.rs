@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use crate::api::fields::{parse_night, reason_field};
 use crate::api::state::AppState;
-use crate::api::stays::{parse_night, reason_field};
 use crate::audit::{Audit, RequestTag, Target};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -26,9 +26,7 @@ pub struct AvailabilityQuery {
     #[param(value_type = Option<String>, format = Date)]
     night: Option<String>,
     /// Only this shelter (its counts are then also the totals).
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     shelter_id: Option<String>,
     /// `false` leaves out the lists of free places and answers with the
     /// counts only: the light answer for a large system. Default `true`.
@@ -80,9 +78,7 @@ pub async fn availability(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpeningIn {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
     /// Overflow places to open there, at most 200.
     #[schema(maximum = 200)]
@@ -254,21 +250,13 @@ pub async fn list_cold_nights(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlacement {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     guest_id: String,
     #[schema(schema_with = placement_kind_schema)]
     kind: String,
-    #[schema(
-        nullable = false,
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: Option<String>,
-    #[schema(
-        nullable = false,
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     place_id: Option<String>,
     /// Defaults to the current night (the only night one can place for).
     #[schema(value_type = Option<String>, format = Date)]
@@ -283,7 +271,7 @@ pub struct CreatePlacement {
 }
 
 fn placement_kind_schema() -> utoipa::openapi::schema::Object {
-    crate::api::stays::enum_schema(&["emergency", "cold_night"])
+    crate::api::fields::enum_schema(&["emergency", "cold_night"])
 }
 
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::fields::{enum_schema, parse_night};
 use crate::api::state::AppState;
-use crate::api::stays::{enum_schema, parse_night};
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -57,9 +57,7 @@ fn text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> S
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateComplaint {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
     /// The night it concerns; defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]
@@ -205,7 +203,7 @@ pub struct UpdateComplaint {
     response: Option<String>,
 }
 
-#[utoipa::path(tag = "complaints", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The complaint")), request_body = UpdateComplaint, responses(
+#[utoipa::path(tag = "complaints", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The complaint")), request_body = UpdateComplaint, responses(
     (status = 200, body = ComplaintView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -286,9 +284,7 @@ pub async fn questionnaire() -> HttpResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSurveyAnswer {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
     /// Defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]

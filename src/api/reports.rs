@@ -14,9 +14,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::ApiQuery;
+use crate::api::fields::parse_night;
 use crate::api::report_formats;
 use crate::api::state::AppState;
-use crate::api::stays::parse_night;
 use crate::audit::{Audit, RequestTag, Target, audited};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -34,7 +34,7 @@ const MAX_NIGHTS: i64 = 366;
 const MAX_OCCUPANCY_NIGHTS: i64 = 92;
 
 fn preset_schema() -> utoipa::openapi::schema::Object {
-    crate::api::stays::enum_schema(&["half-year", "partnership-year"])
+    crate::api::fields::enum_schema(&["half-year", "partnership-year"])
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -261,9 +261,7 @@ pub struct OccupancyQuery {
     #[param(value_type = String, format = Date)]
     to: Option<String>,
     /// Only this shelter.
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     shelter_id: Option<String>,
 }
 
