@@ -75,7 +75,7 @@ impl Changes {
             return;
         }
         let pool = pool.clone();
-        let sent = actix_web::web::block(move || -> Result<(), String> {
+        let sent = tokio::task::spawn_blocking(move || -> Result<(), String> {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             match &mut *conn {
                 DbConnection::Postgres(c) => diesel::sql_query(format!("NOTIFY {CHANNEL}"))

@@ -675,7 +675,7 @@ fn check_idp(
 }
 
 /// `user:password`; the password by the rule every user's password
-/// follows ([`crate::service::users::check_password`]).
+/// follows ([`crate::domain::check_password`]).
 fn parse_bootstrap_admin(pair: &str) -> Result<BootstrapAdmin, ConfigError> {
     let bad = |rule: &str| {
         ConfigError(format!(
@@ -685,7 +685,7 @@ fn parse_bootstrap_admin(pair: &str) -> Result<BootstrapAdmin, ConfigError> {
     let (user, password) = pair
         .split_once(':')
         .ok_or_else(|| bad("of 10 to 256 characters"))?;
-    crate::service::users::check_password(password).map_err(|m| bad(&m))?;
+    crate::domain::check_password(password).map_err(|m| bad(&m))?;
     if user.trim().is_empty() {
         return Err(bad("after a user name"));
     }

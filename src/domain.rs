@@ -40,6 +40,18 @@ pub fn is_id(s: &str) -> bool {
     s.len() == 36 && uuid::Uuid::parse_str(s).is_ok()
 }
 
+/// The one password rule, for every door: the API, `nattplats user add`
+/// and the bootstrap admin (`NATTPLATS_BOOTSTRAP_ADMIN`, checked by
+/// `config` as the settings are read: the service and `auth` read the
+/// settings, so the rule lives below both).
+pub fn check_password(pw: &str) -> Result<(), String> {
+    let n = pw.chars().count();
+    if !(10..=256).contains(&n) {
+        return Err("must be 10 to 256 characters".into());
+    }
+    Ok(())
+}
+
 /// An ISO 3166-1 alpha-2 country code, upper case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]

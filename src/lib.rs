@@ -11,6 +11,7 @@ pub mod auth;
 pub mod changes;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;

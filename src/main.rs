@@ -8,7 +8,8 @@ use secrecy::SecretString;
 
 use nattplats::config::{STOCKHOLM_2019, Settings};
 use nattplats::domain::Role;
-use nattplats::service::users::{NewUser, check_password, check_username};
+use nattplats::domain::check_password;
+use nattplats::service::users::{NewUser, check_username};
 use nattplats::startup::Application;
 use nattplats::{db, telemetry};
 

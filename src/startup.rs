@@ -1,5 +1,7 @@
 //! Builds the application the same way for `nattplats serve` and for the
-//! tests: one function makes the state, one binds the listener.
+//! tests: one function makes the state (`api::state::AppState`), one binds
+//! the listener. Nothing in the library imports `startup`: `main`, the
+//! load tool and the tests do.
 
 use std::fs;
 use std::io::Write;
@@ -17,48 +19,15 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
 
+use crate::api::problem::{PROBLEM_JSON, problem_response};
+use crate::api::state::AppState;
 use crate::auth::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, JwtSecretSource, Settings};
-use crate::db::partnerships::Partnership;
-use crate::db::{self, DbPool};
-use crate::error::{PROBLEM_JSON, problem_response};
+use crate::db;
 use crate::rules::RuleSet;
+use crate::service::availability_cache::AvailabilityCache;
 use crate::telemetry::RequestSpan;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub clock: Clock,
-    pub tokens: TokenKeys,
-    pub partnership: Arc<Partnership>,
-    /// Tells availability screens that something changed.
-    pub changes: Arc<crate::changes::Changes>,
-    /// Web origins allowed to call the API from a browser (CORS).
-    pub cors_origins: Vec<String>,
-    /// The last availability answers, while still true.
-    pub availability: crate::service::availability_cache::AvailabilityCache,
-    /// Forecast minimums for cold-night suggestions, when configured.
-    pub forecast: Option<Arc<dyn crate::forecast::ForecastSource>>,
-    /// Reports (issue 7): the suppression threshold and the export key.
-    pub reports: crate::api::reports::ReportState,
-}
-
-impl AppState {
-    /// The narrow context the service's acts take.
-    pub fn service(&self) -> crate::service::Context {
-        crate::service::Context {
-            pool: self.pool.clone(),
-            clock: self.clock.clone(),
-            partnership: self.partnership.clone(),
-        }
-    }
-
-    /// Announces a change of availability after it has been committed.
-    pub async fn changed(&self) {
-        self.changes.announce(&self.pool).await;
-    }
-}
 
 pub struct Application {
     port: u16,
@@ -172,13 +141,13 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
             Some(Arc::new(crate::forecast::SmhiFileForecast(p.clone())))
         }
     };
-    let reports = crate::api::reports::ReportState {
+    let reports = crate::service::reports::ReportState {
         suppress_below: settings.reports.suppress_below,
         pseudonym_secret: load_secret(&settings.reports.pseudonym_secret)?,
     };
     Ok(web::Data::new(AppState {
         reports,
-        availability: crate::service::availability_cache::AvailabilityCache::default(),
+        availability: AvailabilityCache::default(),
         cors_origins: settings.cors_origins.clone(),
         changes,
         forecast,

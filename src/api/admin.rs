@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::rules::Night;
 use crate::rules::night::{FIRST_NIGHT, LAST_NIGHT};
-use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -7,25 +7,21 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::ApiQuery;
 use crate::api::extract::RequestTag;
+use crate::api::state::AppState;
 use crate::audit::{self, Entry, Filter, Target};
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
-use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries about this guest.
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     guest_id: Option<String>,
     /// Entries of acts by this user.
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     user_id: Option<String>,
     /// RFC 3339; entries at or after.
     from: Option<DateTime<Utc>>,

@@ -6,26 +6,27 @@ use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
 use crate::api::extract::RequestTag;
-use crate::api::stays::reason_field;
+use crate::api::fields::reason_field;
+use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::stays::{self as svc, BanView, NewBan};
-use crate::startup::AppState;
+
+/// A ban's shelter, as the document states it (`schema_with` leaves out
+/// the field's doc comment).
+fn ban_shelter_schema() -> utoipa::openapi::schema::Object {
+    crate::api::fields::described_id_schema("Without it the ban holds at every shelter.")
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBan {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     guest_id: String,
-    /// Without it the ban holds at every shelter.
-    #[schema(
-        nullable = false,
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    /// Without it the ban holds at every shelter (`ban_shelter_schema`).
+    #[schema(schema_with = ban_shelter_schema)]
     shelter_id: Option<String>,
     #[schema(value_type = String, format = Date)]
     first_night: String,
@@ -41,7 +42,7 @@ pub struct CreateBan {
     reason: String,
     /// Incidents the ban rests on (each must involve the guest).
     #[serde(default)]
-    #[schema(schema_with = crate::api::stays::id_list_schema)]
+    #[schema(schema_with = crate::api::fields::id_list_schema)]
     incident_ids: Vec<String>,
 }
 

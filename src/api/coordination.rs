@@ -6,7 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
-use crate::api::stays::{parse_night, reason_field};
+use crate::api::fields::{parse_night, reason_field};
+use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
@@ -15,7 +16,6 @@ use crate::service::coordination::{
     self as svc, AvailabilityQuestion, AvailabilityView, ColdNightView, Declaration, Opening,
     PlacementKind, PlacementRequest, PlacementView,
 };
-use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -25,9 +25,7 @@ pub struct AvailabilityQuery {
     #[param(value_type = Option<String>, format = Date)]
     night: Option<String>,
     /// Only this shelter (its counts are then also the totals).
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     shelter_id: Option<String>,
     /// `false` leaves out the lists of free places and answers with the
     /// counts only: the light answer for a large system. Default `true`.
@@ -69,7 +67,7 @@ pub async fn availability(
     let question = query.0.question()?;
     let body = state
         .availability
-        .answer(&state, question, state.clock.now())
+        .answer(&state.service(), question, state.clock.now())
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
@@ -79,9 +77,7 @@ pub async fn availability(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpeningIn {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
     /// Overflow places to open there, at most 200.
     #[schema(maximum = 200)]
@@ -253,21 +249,13 @@ pub async fn list_cold_nights(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlacement {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     guest_id: String,
     #[schema(schema_with = placement_kind_schema)]
     kind: String,
-    #[schema(
-        nullable = false,
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: Option<String>,
-    #[schema(
-        nullable = false,
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     place_id: Option<String>,
     /// Defaults to the current night (the only night one can place for).
     #[schema(value_type = Option<String>, format = Date)]
@@ -282,7 +270,7 @@ pub struct CreatePlacement {
 }
 
 fn placement_kind_schema() -> utoipa::openapi::schema::Object {
-    crate::api::stays::enum_schema(&["emergency", "cold_night"])
+    crate::api::fields::enum_schema(&["emergency", "cold_night"])
 }
 
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(
@@ -364,7 +352,7 @@ pub async fn create_placement(
         .run(move |ctx| svc::place(ctx, &actor, &keyed, action, &req))
         .await?;
     state.changed().await;
-    Ok(crate::api::stays::answer(status, placement))
+    Ok(crate::api::answers::answer(status, placement))
 }
 
 /// At most this long between two messages on a stream.
@@ -376,7 +364,7 @@ async fn availability_event(
 ) -> Result<String, AppError> {
     let json = state
         .availability
-        .answer(state, question.clone(), state.clock.now())
+        .answer(&state.service(), question.clone(), state.clock.now())
         .await?;
     Ok(format!(
         "event: availability\ndata: {}\n\n",

@@ -12,17 +12,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::api::stays::{enum_schema, parse_night};
+use crate::api::fields::{enum_schema, parse_night};
+use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::service::feedback::{
     self as svc, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, COMPLAINT_SOURCES, COMPLAINT_STATUSES,
-    ComplaintView, NewComplaint, SurveyAnswer,
+    ComplaintView, NewComplaint, QUESTIONNAIRE, QUESTIONS, SurveyAnswer, YES_PARTLY_NO,
 };
-use crate::service::reports::{QUESTIONNAIRE, QUESTIONS, YES_PARTLY_NO};
-use crate::startup::AppState;
 
 fn source_schema() -> utoipa::openapi::schema::Object {
     enum_schema(&COMPLAINT_SOURCES)
@@ -59,9 +58,7 @@ fn text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> S
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateComplaint {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
     /// The night it concerns; defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]
@@ -209,7 +206,7 @@ pub struct UpdateComplaint {
     response: Option<String>,
 }
 
-#[utoipa::path(tag = "complaints", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The complaint")), request_body = UpdateComplaint, responses(
+#[utoipa::path(tag = "complaints", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The complaint")), request_body = UpdateComplaint, responses(
     (status = 200, body = ComplaintView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -291,9 +288,7 @@ pub async fn questionnaire() -> HttpResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSurveyAnswer {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
     /// Defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]

@@ -6,7 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::api::stays::parse_night;
+use crate::api::fields::parse_night;
+use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -14,7 +15,6 @@ use crate::error::{AppError, FieldError};
 use crate::service::followup::{
     self as svc, IncidentView, NewIncident, REFERRAL_REASONS, ReferralView,
 };
-use crate::startup::AppState;
 
 /// Who works the inbox.
 pub const INBOX_ROLES: &[Role] = &[Role::SocialEmergency, Role::Outreach, Role::Coordinator];
@@ -29,9 +29,7 @@ fn note(value: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReferral {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     guest_id: String,
     #[schema(schema_with = referral_reason_schema)]
     reason: String,
@@ -46,15 +44,15 @@ pub struct CreateReferral {
 }
 
 fn referral_reason_schema() -> utoipa::openapi::schema::Object {
-    crate::api::stays::enum_schema(&REFERRAL_REASONS)
+    crate::api::fields::enum_schema(&REFERRAL_REASONS)
 }
 
 fn referral_status_schema() -> utoipa::openapi::schema::Object {
-    crate::api::stays::enum_schema(&["open", "taken", "closed"])
+    crate::api::fields::enum_schema(&["open", "taken", "closed"])
 }
 
 fn incident_kind_schema() -> utoipa::openapi::schema::Object {
-    crate::api::stays::enum_schema(&["threat", "violence"])
+    crate::api::fields::enum_schema(&["threat", "violence"])
 }
 
 #[utoipa::path(tag = "referrals", security(("bearer" = [])), request_body = CreateReferral, responses(
@@ -177,7 +175,7 @@ pub struct UpdateReferral {
     note: Option<String>,
 }
 
-#[utoipa::path(tag = "referrals", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The referral")), request_body = UpdateReferral, responses(
+#[utoipa::path(tag = "referrals", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The referral")), request_body = UpdateReferral, responses(
     (status = 200, body = ReferralView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -225,9 +223,7 @@ pub async fn update_referral(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIncident {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
     /// Defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]
@@ -242,7 +238,7 @@ pub struct CreateIncident {
     )]
     description: String,
     #[serde(default)]
-    #[schema(schema_with = crate::api::stays::id_list_schema)]
+    #[schema(schema_with = crate::api::fields::id_list_schema)]
     guest_ids: Vec<String>,
 }
 

@@ -8,13 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
 use crate::db::guests::GuestRow;
 use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, Role};
 use crate::error::{AppError, FieldError};
 use crate::service::guests::NewGuest;
-use crate::startup::AppState;
 
 /// The roles that may see and register guests.
 pub const GUEST_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff, Role::SocialEmergency];
@@ -289,7 +289,7 @@ pub async fn search_guests(
     Ok(HttpResponse::Ok().json(found.into_iter().map(GuestOut::from).collect::<Vec<_>>()))
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest")), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The guest")), responses(
     (status = 200, body = GuestOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -327,7 +327,7 @@ pub struct EligibilityQuery {
     night: Option<String>,
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest"), EligibilityQuery), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The guest"), EligibilityQuery), responses(
     (status = 200, body = crate::service::stays::EligibilityView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -344,7 +344,7 @@ pub async fn guest_eligibility(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(GUEST_ROLES)?;
     let mut errors = Vec::new();
-    let night = crate::api::stays::parse_night("night", query.0.night.as_deref(), &mut errors);
+    let night = crate::api::fields::parse_night("night", query.0.night.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -357,7 +357,7 @@ pub async fn guest_eligibility(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest")), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The guest")), responses(
     (status = 200, description = "Everything held about the guest: the record, stays and every night, placements, bans, referrals, incident links, lottery applications, and who read or changed what about them", content_type = "application/json"),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -383,7 +383,7 @@ pub async fn export_guest(
     Ok(HttpResponse::Ok().json(export))
 }
 
-#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The guest")), responses(
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The guest")), responses(
     (status = 204, description = "The guest is pseudonymised: names, birth date, card number, needs and referral notes are gone; birth year, gender, citizenship and the history stay for the counts"),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

@@ -6,13 +6,13 @@ use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
 use crate::api::extract::RequestTag;
-use crate::api::stays::parse_night;
+use crate::api::fields::parse_night;
+use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::service::lottery::{self as svc, ApplicantView, SessionView, VerifyView};
-use crate::startup::AppState;
 
 const INTAKE_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
 
@@ -28,7 +28,7 @@ pub struct OpenSession {
 }
 
 fn shelter_ids_schema() -> utoipa::openapi::schema::Array {
-    let mut schema = crate::api::stays::id_list_schema();
+    let mut schema = crate::api::fields::id_list_schema();
     schema.min_items = Some(1);
     schema
 }
@@ -90,13 +90,11 @@ pub async fn open_session(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     guest_id: String,
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), request_body = Register, responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session")), request_body = Register, responses(
     (status = 201, body = ApplicantView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -135,7 +133,7 @@ pub async fn register(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session")), responses(
     (status = 200, body = SessionView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -160,7 +158,7 @@ pub async fn draw(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session")), responses(
     (status = 200, body = SessionView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -192,7 +190,7 @@ pub async fn get_session(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The intake session")), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session")), responses(
     (status = 200, body = VerifyView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

@@ -3,16 +3,21 @@
 
 pub mod access;
 pub mod admin;
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod bans;
+pub mod caller;
 pub mod coordination;
 pub mod extract;
+pub mod fields;
 pub mod followup;
 pub mod guests;
 pub mod lottery;
 pub mod ops;
+pub mod problem;
 pub mod shelters;
+pub mod state;
 pub mod stays;
 pub mod text;
 pub mod users;

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::state::AppState;
 use crate::error::AppError;
-use crate::startup::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Status {
@@ -79,7 +79,7 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         .filter(|m| !m.is_empty());
     match allowed {
         Some(methods) => {
-            let mut res = crate::error::problem_response(
+            let mut res = crate::api::problem::problem_response(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
                 &format!("This address takes only: {}.", methods.join(", ")),

@@ -9,21 +9,21 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::ApiQuery;
 use crate::api::extract::RequestTag;
+use crate::api::fields::parse_night;
 use crate::api::report_formats;
-use crate::api::stays::parse_night;
+use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::reports::{self as svc, FollowUpReport, ReportInput, ShelterNightUse};
-use crate::startup::AppState;
 
 /// Who reads reports.
 pub const REPORT_ROLES: &[Role] = &[Role::Coordinator, Role::Outreach];
@@ -34,15 +34,8 @@ const MAX_NIGHTS: i64 = 366;
 /// The longest period of the per-shelter occupancy.
 const MAX_OCCUPANCY_NIGHTS: i64 = 92;
 
-/// Reports' settings as the running service holds them.
-#[derive(Debug, Clone)]
-pub struct ReportState {
-    pub suppress_below: u32,
-    pub pseudonym_secret: SecretString,
-}
-
 fn preset_schema() -> utoipa::openapi::schema::Object {
-    crate::api::stays::enum_schema(&["half-year", "partnership-year"])
+    crate::api::fields::enum_schema(&["half-year", "partnership-year"])
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -266,9 +259,7 @@ pub struct OccupancyQuery {
     #[param(value_type = String, format = Date)]
     to: Option<String>,
     /// Only this shelter.
-    #[param(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
     shelter_id: Option<String>,
 }
 

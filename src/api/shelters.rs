@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
+use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::db::places::{PlaceRow, ShelterSummary};
 use crate::domain::{PlaceCategory, Role};
 use crate::error::{AppError, FieldError};
-use crate::startup::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct PlaceCounts {
@@ -153,7 +153,7 @@ pub async fn create_shelter(
     Ok(HttpResponse::Created().json(ShelterOut::from(shelter)))
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The shelter")), request_body = CreatePlace, responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter")), request_body = CreatePlace, responses(
     (status = 201, body = PlaceOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -189,7 +189,7 @@ pub async fn create_place(
     Ok(HttpResponse::Created().json(PlaceOut::try_from(place)?))
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The shelter")), responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter")), responses(
     (status = 200, body = Vec<PlaceOut>),
     (status = 401, body = crate::api::Problem),
     (status = 404, body = crate::api::Problem)
@@ -237,7 +237,7 @@ pub struct OutageOut {
     reason: String,
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The shelter"), ("place_id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The place")), request_body = OutOfService, responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter"), ("place_id" = inline(crate::api::fields::Id), Path, description = "The place")), request_body = OutOfService, responses(
     (status = 201, body = OutageOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -255,8 +255,8 @@ pub async fn out_of_service(
     caller.require_any(&[Role::Admin, Role::Coordinator])?;
     let b = body.0;
     let mut errors = Vec::new();
-    let first = crate::api::stays::parse_night("first_night", Some(&b.first_night), &mut errors);
-    let last = crate::api::stays::parse_night("last_night", Some(&b.last_night), &mut errors);
+    let first = crate::api::fields::parse_night("first_night", Some(&b.first_night), &mut errors);
+    let last = crate::api::fields::parse_night("last_night", Some(&b.last_night), &mut errors);
     if let (Some(f), Some(l)) = (first, last)
         && l < f
     {

@@ -1,41 +1,17 @@
 //! Stays: intake, read, check-in, end, move, void (API.md).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::extract::RequestTag;
-use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson, actor};
+use crate::api::answers::answer;
+use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson, RequestTag, actor};
+use crate::api::fields::{parse_night, parse_reason};
+use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::{PlaceCategory, Role, is_id};
 use crate::error::{AppError, FieldError};
-use crate::rules::Night;
-use crate::service::idempotency::Answer;
 use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
-use crate::startup::AppState;
-
-/// The document's form of an id of this service: a UUID in its 36
-/// characters (`is_id`). A list of them, for `schema_with`.
-pub fn id_list_schema() -> utoipa::openapi::schema::Array {
-    utoipa::openapi::schema::ArrayBuilder::new()
-        .items(
-            utoipa::openapi::schema::ObjectBuilder::new()
-                .schema_type(utoipa::openapi::schema::Type::String)
-                .pattern(Some(
-                    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                )),
-        )
-        .build()
-}
-
-/// A string that is one of `values`, for `schema_with`.
-pub fn enum_schema(values: &[&str]) -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(values.iter().copied()))
-        .build()
-}
 
 /// Who works with stays.
 pub const STAY_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
@@ -43,18 +19,11 @@ pub const STAY_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStay {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     guest_id: String,
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     shelter_id: String,
-    #[schema(
-        nullable = false,
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     place_id: Option<String>,
     /// `regular` or `women`; without it a woman is offered a women's place first.
     #[schema(value_type = Option<PlaceCategory>, nullable = false)]
@@ -87,38 +56,8 @@ pub struct Reason {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveStay {
-    #[schema(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[schema(schema_with = crate::api::fields::id_schema)]
     place_id: String,
-}
-
-/// Parses an optional night field.
-pub fn parse_night(
-    field: &str,
-    value: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<Night> {
-    let v = value?;
-    match v.parse::<Night>() {
-        Ok(n) => Some(n),
-        Err(e) => {
-            errors.push(FieldError::new(field, e.to_string()));
-            None
-        }
-    }
-}
-
-/// A reason: free text of 1 to 500 characters ([`crate::api::text`]).
-pub fn parse_reason(reason: &str) -> Result<String, AppError> {
-    crate::api::text::free_text(reason, 500).map_err(|m| AppError::validation("reason", m))
-}
-
-/// A reason among other fields: its error joins theirs.
-pub fn reason_field(reason: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    crate::api::text::free_text(reason, 500)
-        .map_err(|m| errors.push(FieldError::new("reason", m)))
-        .ok()
 }
 
 impl CreateStay {
@@ -160,20 +99,6 @@ impl CreateStay {
     }
 }
 
-/// The response of an act that may have been answered before (see
-/// `Idempotency-Key`).
-pub fn answer(status: u16, body: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK)).json(body)
-}
-
-/// An answer to store for `Idempotency-Key`.
-pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Answer, AppError> {
-    Ok((
-        status,
-        serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))?,
-    ))
-}
-
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(
     ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
 ), request_body = CreateStay, responses(
@@ -204,7 +129,7 @@ pub async fn create_stay(
     Ok(answer(status, stay))
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The stay")), responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -229,7 +154,7 @@ pub async fn get_stay(
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(
     ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$"),
-    ("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")
+    ("id" = inline(crate::api::fields::Id), Path, description = "The stay")
 ), request_body(content = Option<CheckIn>, description = "May be left out"), responses(
     (status = 201, body = CheckInView),
     (status = 401, body = crate::api::Problem),
@@ -265,7 +190,7 @@ pub async fn check_in(
     Ok(answer(status, checked_in))
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = Reason, responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The stay")), request_body = Reason, responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -293,7 +218,7 @@ pub async fn end_stay(
     Ok(HttpResponse::Ok().json(stay))
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = MoveStay, responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The stay")), request_body = MoveStay, responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -327,7 +252,7 @@ pub async fn move_stay(
     Ok(HttpResponse::Ok().json(stay))
 }
 
-#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The stay")), request_body = Reason, responses(
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The stay")), request_body = Reason, responses(
     (status = 200, body = StayView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

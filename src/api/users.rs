@@ -7,12 +7,12 @@ use utoipa::ToSchema;
 
 use crate::api::extract::ApiJson;
 use crate::api::extract::RequestTag;
+use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
-use crate::domain::Role;
+use crate::domain::{Role, check_password};
 use crate::error::{AppError, FieldError};
-use crate::service::users::{NewUser, UserChange, check_password, check_username};
-use crate::startup::AppState;
+use crate::service::users::{NewUser, UserChange, check_username};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,7 +27,7 @@ pub struct CreateUser {
     roles: Vec<String>,
     /// The shelters a `shelter_staff` user works at (at least one for that role).
     #[serde(default)]
-    #[schema(schema_with = crate::api::stays::id_list_schema)]
+    #[schema(schema_with = crate::api::fields::id_list_schema)]
     shelter_ids: Vec<String>,
     /// Whether the user signs in with a token of the city's identity
     /// provider, whose `sub` must then be this username. A provider token
@@ -60,7 +60,7 @@ pub struct ChangeUser {
     #[schema(value_type = Option<Vec<Role>>, nullable = false, min_items = 1)]
     roles: Option<Vec<String>>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::stays::id_list_schema)]
+    #[schema(schema_with = crate::api::fields::id_list_schema)]
     shelter_ids: Option<Vec<String>>,
     /// Whether a token of the city's identity provider may sign in as
     /// this user (its `sub` being the username).
@@ -193,7 +193,7 @@ pub async fn create_user(
 /// Deactivates or reactivates a user, changes their roles or shelters, or
 /// marks whether they sign in through the city's identity provider.
 /// Holds from the user's next request on, for tokens already issued too.
-#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The user")), request_body = ChangeUser, responses(
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The user")), request_body = ChangeUser, responses(
     (status = 200, body = UserOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),

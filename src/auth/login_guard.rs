@@ -41,9 +41,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::config::LoginLimits;
+use crate::crypto::{HmacSha256, hex_of, hmac_sha256_hex, keyed};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
-use crate::service::reports::{HmacSha256, hex_of, hmac_sha256_hex, keyed};
 
 /// Usernames longer than this share the budget of their first characters.
 const MAX_KEY_CHARS: usize = 128;

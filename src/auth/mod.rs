@@ -1,6 +1,8 @@
 //! Who is calling: passwords, tokens (our own and the city identity
-//! provider's), login limits, and the [`Caller`] extractor that turns a
-//! bearer token into a typed identity for the handlers.
+//! provider's), login limits, trusted proxies, and the typed [`Caller`]
+//! the handlers and the service take (`api::caller` is the extractor that
+//! makes one from a bearer token). `auth` uses the settings, the storage
+//! and the error vocabulary, never the service or the API.
 
 pub mod caller;
 pub mod client_addr;

@@ -24,15 +24,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::RunQueryDsl;
 use diesel::sql_types::Text;
 
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
+use crate::service::Context;
 use crate::service::coordination::{self as svc, AvailabilityQuestion};
-use crate::startup::AppState;
 
 /// More different questions than this at once (nights, shelters) and the
 /// cache starts over.
@@ -84,15 +84,16 @@ fn snapshot(conn: &mut DbConnection) -> Result<Option<String>, AppError> {
 }
 
 impl AvailabilityCache {
-    /// The JSON of `GET /availability` for this question, now.
+    /// The JSON of `GET /availability` for this question, now, for the API
+    /// to send as it is.
     pub async fn answer(
         &self,
-        state: &AppState,
+        ctx: &Context,
         question: AvailabilityQuestion,
         instant: DateTime<Utc>,
     ) -> Result<Bytes, AppError> {
         let arrived = Instant::now();
-        let (pool, partnership, changes) = (&state.pool, &state.partnership, &state.changes);
+        let (pool, partnership, changes) = (&ctx.pool, &ctx.partnership, &ctx.changes);
         let (night, tonight, lapsed) = svc::resolve_night(partnership, question.night, instant)?;
         let key = Key {
             night: night.date(),

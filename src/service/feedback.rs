@@ -1,6 +1,8 @@
 //! Complaints and feedback (synpunkter och klagomål) per shelter, and the
 //! user survey the agreement asks for. Complaints carry free text that may
-//! name people: only coordinators read it; reports count.
+//! name people: only coordinators read it; reports count. The vocabularies
+//! of both (kinds, categories, statuses; the questionnaire) live here, and
+//! `service::reports` reads them from here.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -25,6 +27,44 @@ pub const COMPLAINT_CATEGORIES: [&str; 8] = [
     "other",
 ];
 pub const COMPLAINT_STATUSES: [&str; 4] = ["received", "in_progress", "answered", "closed"];
+
+/// The survey's fixed questions (one questionnaire per period; a new
+/// version gets a new id).
+pub struct Question {
+    pub id: &'static str,
+    pub text: &'static str,
+    pub answers: &'static [&'static str],
+}
+
+pub const QUESTIONNAIRE: &str = "2026-1";
+pub const YES_PARTLY_NO: &[&str] = &["yes", "partly", "no"];
+pub const QUESTIONS: [Question; 5] = [
+    Question {
+        id: "safe",
+        text: "Did you feel safe at the shelter?",
+        answers: YES_PARTLY_NO,
+    },
+    Question {
+        id: "respected",
+        text: "Did the staff treat you with respect?",
+        answers: YES_PARTLY_NO,
+    },
+    Question {
+        id: "clean",
+        text: "Were the shelter and the beds clean?",
+        answers: YES_PARTLY_NO,
+    },
+    Question {
+        id: "informed",
+        text: "Did you get the information you needed about other help?",
+        answers: YES_PARTLY_NO,
+    },
+    Question {
+        id: "overall",
+        text: "All in all, how good is the shelter (1 very bad, 5 very good)?",
+        answers: &["1", "2", "3", "4", "5"],
+    },
+];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComplaintView {
@@ -189,7 +229,7 @@ pub fn record_answer(
             id: db::new_id(),
             shelter_id: answer.shelter_id.clone(),
             night: answer.night.date(),
-            questionnaire: crate::service::reports::QUESTIONNAIRE.to_owned(),
+            questionnaire: QUESTIONNAIRE.to_owned(),
             safe: answer.safe.clone(),
             respected: answer.respected.clone(),
             clean: answer.clean.clone(),

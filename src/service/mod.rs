@@ -27,6 +27,7 @@ use crate::error::AppError;
 
 /// Runs blocking database work off the async reactor, on a pooled
 /// connection taken inside the blocking thread, keeping the request's span.
+/// A task that does not finish (it panicked) is an internal error.
 pub async fn blocking<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut PooledConn) -> Result<T, AppError> + Send + 'static,
@@ -34,10 +35,30 @@ where
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
-    actix_web::web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let mut conn = pool.get()?;
         f(&mut conn)
     })
-    .await?
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_runs_on_a_pooled_connection_and_a_panic_is_an_internal_error() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = crate::config::DatabaseUrl::Sqlite(dir.path().join("blocking.db"));
+        let pool = crate::db::build_pool(&url, 1);
+        let answer = blocking(&pool, |_| Ok(7)).await;
+        assert_eq!(answer.ok(), Some(7));
+        let failed = blocking(&pool, |_| -> Result<(), AppError> {
+            panic!("a fault in the act")
+        })
+        .await;
+        assert!(matches!(failed, Err(AppError::Internal(_))), "{failed:?}");
+    }
 }

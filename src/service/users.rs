@@ -33,16 +33,6 @@ pub fn check_username(name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-/// The one password rule, for every door: the API, `nattplats user add`
-/// and the bootstrap admin (`NATTPLATS_BOOTSTRAP_ADMIN`).
-pub fn check_password(pw: &str) -> Result<(), String> {
-    let n = pw.chars().count();
-    if !(10..=256).contains(&n) {
-        return Err("must be 10 to 256 characters".into());
-    }
-    Ok(())
-}
-
 /// The password's hash for `create`. Argon2 takes tens of milliseconds of
 /// CPU on purpose: run it before any transaction (and off the request
 /// threads), never while holding the database's write lock.

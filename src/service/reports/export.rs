@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 
-use super::pseudonym::{keyed, pseudonym};
+use super::pseudonym::pseudonym;
+use crate::crypto::keyed;
 use crate::db::DbConnection;
 use crate::db::reports as q;
 use crate::error::AppError;

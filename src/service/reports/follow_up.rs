@@ -13,13 +13,15 @@ use super::occupancy::{
 use super::periods::{Period, age_on, nights_of};
 use super::table::{Builder, Draft, Table, empty_table};
 use super::vocabulary::{
-    AGE_BANDS, GENDERS, INCIDENT_KINDS, QUESTIONNAIRE, QUESTIONS, Question, REFERRAL_STATUSES,
-    STAY_OUTCOMES, TURNAWAY_REASONS, strings,
+    AGE_BANDS, GENDERS, INCIDENT_KINDS, REFERRAL_STATUSES, STAY_OUTCOMES, TURNAWAY_REASONS, strings,
 };
 use crate::db::reports::{self as q, GuestGroup, ShelterOrg};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::rules::Calendar;
+use crate::service::feedback::{
+    COMPLAINT_CATEGORIES, COMPLAINT_KINDS, COMPLAINT_STATUSES, QUESTIONNAIRE, QUESTIONS, Question,
+};
 use crate::service::followup::REFERRAL_REASONS;
 use crate::service::suppression::{Engine, Figure};
 
@@ -539,7 +541,7 @@ fn complaint_drafts(
     let cat = by(&|r| r.2.clone());
     let kind = by(&|r| r.1.clone());
     let status = by(&|r| r.3.clone());
-    let mut categories = strings(&crate::service::feedback::COMPLAINT_CATEGORIES);
+    let mut categories = strings(&COMPLAINT_CATEGORIES);
     for (_, k) in cat.keys() {
         if !categories.contains(k) {
             categories.push(k.clone());
@@ -559,7 +561,7 @@ fn complaint_drafts(
     );
     let comp_totals: Vec<usize> = comp_cat.rows.iter().filter_map(|r| r.3).collect();
     let comp_kind = b.table(
-        &strings(&crate::service::feedback::COMPLAINT_KINDS),
+        &strings(&COMPLAINT_KINDS),
         &[],
         &|o, v| get(&kind, o, v),
         None,
@@ -568,7 +570,7 @@ fn complaint_drafts(
         Some(&comp_totals),
     );
     let comp_status = b.table(
-        &strings(&crate::service::feedback::COMPLAINT_STATUSES),
+        &strings(&COMPLAINT_STATUSES),
         &[],
         &|o, v| get(&status, o, v),
         None,

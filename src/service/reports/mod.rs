@@ -8,7 +8,8 @@
 //! rules say, `no_shows`), and suppress small counts of people
 //! (`service::suppression`).
 //!
-//! - `vocabulary`: the columns of the tables in order, the survey.
+//! - `vocabulary`: the columns of the tables in order (the complaints'
+//!   and the survey's are `service::feedback`'s).
 //! - `periods`: the report's period, presets, ages.
 //! - `occupancy`: places in service and their use per night.
 //! - `no_shows`: stays the no-show rule has ended that nobody has read.
@@ -16,6 +17,8 @@
 //! - `follow_up`: the follow-up report.
 //! - `export`: the bed-night export.
 //! - `pseudonym`: the pseudonymous guest ids of the export.
+
+use secrecy::SecretString;
 
 mod export;
 mod follow_up;
@@ -35,9 +38,17 @@ pub use occupancy::{
     NightTotals, NightUse, Occupancy, ShelterNightUse, Use, occupancy_per_shelter,
 };
 pub use periods::{Period, age_on, preset_period};
-pub use pseudonym::{HmacSha256, hex_of, hmac_sha256_hex, keyed, pseudonym};
+pub use pseudonym::pseudonym;
 pub use table::{Table, TableRow};
 pub use vocabulary::{
-    AGE_BANDS, GENDERS, INCIDENT_KINDS, QUESTIONNAIRE, QUESTIONS, Question, REFERRAL_STATUSES,
-    STAY_OUTCOMES, TURNAWAY_REASONS, YES_PARTLY_NO,
+    AGE_BANDS, GENDERS, INCIDENT_KINDS, REFERRAL_STATUSES, STAY_OUTCOMES, TURNAWAY_REASONS,
 };
+
+/// Reports' settings as the running service holds them: the threshold of
+/// small counts (`service::suppression`) and the key of the export's
+/// pseudonyms, read from `config::ReportSettings` at start-up.
+#[derive(Debug, Clone)]
+pub struct ReportState {
+    pub suppress_below: u32,
+    pub pseudonym_secret: SecretString,
+}
