@@ -96,8 +96,8 @@ pub fn stay_categories(
 
 #[cfg(test)]
 mod tests {
+    use super::super::Refusal;
     use super::*;
-    use crate::rules::Refusal;
 
     fn night(s: &str) -> Night {
         s.parse().unwrap()
