@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod cold_places;
 mod concurrency;
 mod coordination;
 mod feedback;

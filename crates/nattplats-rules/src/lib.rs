@@ -9,6 +9,7 @@
 //! *karenstid* is the waiting period after a stay (RULES.md §3).
 
 pub mod checkin;
+pub mod coldnight;
 pub mod eligibility;
 pub mod kinds;
 pub mod lottery;
