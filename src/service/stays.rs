@@ -20,7 +20,7 @@ use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
 use crate::rules::checkin::{self, NightFacts, NightState, Now};
 use crate::rules::eligibility::{self, Ban, GuestFacts, LatestStay, StayStatus};
-use crate::rules::stay::{self, Period};
+use crate::rules::stay::{self, Period, Release};
 use crate::rules::{Alternative, FreePlace, Night, Refusal, RuleSet};
 
 /// How often an intake is tried again when another desk took the chosen
@@ -205,7 +205,7 @@ fn settle(
         return Ok((stay, nights));
     };
     db_stays::set_status(conn, &stay.id, "ended", "no-shows", now.instant.naive_utc())?;
-    db_stays::release_nights(conn, &stay.id, Some(last_missed.plus(1).date()), false)?;
+    db_stays::release(conn, &stay.id, &Release::no_show_end(last_missed))?;
     let stay = db_stays::get_stay(conn, &stay.id)?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stay vanished while settling")))?;
     let nights = db_stays::stay_nights(conn, &stay.id)?;
@@ -691,7 +691,7 @@ pub fn record_refusal(
                 created_at: at,
             },
         )?;
-        if matches!(refusal, Refusal::Minor) {
+        if refusal.opens_referral() {
             db_bans::insert_referral(
                 c,
                 &ReferralRow {
@@ -857,7 +857,7 @@ fn end_now(
     reason: &str,
     now: &Now,
 ) -> Result<(), AppError> {
-    db_stays::release_nights(conn, stay_id, Some(now.night.date()), false)?;
+    db_stays::release(conn, stay_id, &Release::early_end(now.night))?;
     db_stays::set_status(conn, stay_id, "ended", reason, now.instant.naive_utc())?;
     Ok(())
 }
@@ -875,7 +875,7 @@ pub fn void(
         if stay.status == "voided" {
             return Err(not_active());
         }
-        db_stays::release_nights(c, &stay.id, None, true)?;
+        db_stays::release(c, &stay.id, &Release::void())?;
         db_stays::set_status(c, &stay.id, "voided", reason, now.instant.naive_utc())?;
         Ok(())
     })
@@ -967,18 +967,8 @@ pub fn eligibility(
         let guest = guests::get(c, guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
         let facts = guest_facts(&guest);
         let history = latest_for(c, &guest.id, &now)?;
-        let everywhere: Vec<Ban> = bans(c, &guest.id, on)?
-            .into_iter()
-            .filter(|b| b.shelter_id.is_none())
-            .collect();
-        let decision = if !eligibility::in_target_group(&facts, rules) {
-            Err(Refusal::OutsideTargetGroup)
-        } else if eligibility::is_minor(&facts, on) {
-            Err(Refusal::Minor)
-        } else {
-            eligibility::check_history(history.as_ref(), on)
-                .and_then(|()| eligibility::check_bans(&everywhere, "", on, on))
-        };
+        let bans = bans(c, &guest.id, on)?;
+        let decision = eligibility::may_start_anywhere(&facts, history.as_ref(), &bans, on, rules);
         Ok(match decision {
             Ok(()) => EligibilityView {
                 night: on,
@@ -991,11 +981,7 @@ pub fn eligibility(
                 night: on,
                 eligible: false,
                 code: Some(r.code().to_owned()),
-                eligible_from: match &r {
-                    Refusal::InQuarantine { eligible_from } => Some(*eligible_from),
-                    Refusal::Banned { last_night } => Some(last_night.plus(1)),
-                    _ => None,
-                },
+                eligible_from: r.eligible_from(),
                 stay_id: match r {
                     Refusal::AlreadyHasStay { stay_id } => Some(stay_id),
                     _ => None,

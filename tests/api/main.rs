@@ -24,6 +24,7 @@ mod migrations;
 mod no_shows;
 mod ops;
 mod privacy;
+mod releases;
 mod reports;
 mod robustness;
 mod sequences;
