@@ -16,6 +16,7 @@ pub mod shelters;
 pub mod stays;
 pub mod text;
 pub mod users;
+pub mod validation;
 // reports (issue 7)
 pub mod feedback;
 pub mod report_formats;
