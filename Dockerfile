@@ -5,6 +5,10 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock diesel.toml ./
+# The workspace: cargo reads every member's manifest, so the rules' crate
+# and the load tool come in too (only the service is built).
+COPY crates crates
+COPY tools tools
 COPY src src
 COPY migrations migrations
 COPY tests tests

@@ -6,7 +6,7 @@
 #   scripts/crash-ci.sh [PG_SERVER_URL]   (default postgres://postgres@127.0.0.1:5432/postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --bins
+cargo build --release --locked -p nattplats -p nattplats-load
 PG=${1:-postgres://postgres@127.0.0.1:5432/postgres}
 WORK=$(mktemp -d)
 SERVER=

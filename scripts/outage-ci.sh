@@ -6,7 +6,7 @@
 # every act it acknowledged in the database and the invariants holding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --bins
+cargo build --release --locked -p nattplats -p nattplats-load
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 WORK=$(mktemp -d)
 chmod 755 "$WORK"

@@ -16,7 +16,11 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod forecast;
-pub mod rules;
 pub mod service;
 pub mod startup;
 pub mod telemetry;
+
+/// The bed rules are a crate of their own (`crates/nattplats-rules`), so
+/// that nothing of storage or HTTP can be imported there; the service names
+/// them `crate::rules`, as before.
+pub use nattplats_rules as rules;

@@ -65,11 +65,12 @@ pub async fn set_clock(
     }))
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema, Default, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
     /// Months without a stay or placement; default 24.
     #[schema(nullable = false, minimum = 1, maximum = 600)]
+    #[validate(range(min = 1, max = 600, message = "must be 1 to 600"))]
     months: Option<u32>,
 }
 
@@ -92,13 +93,15 @@ pub async fn run_retention(
     tag: crate::api::extract::RequestTag,
     body: crate::api::extract::OptionalJson<Retention>,
 ) -> Result<HttpResponse, AppError> {
+    let mut errors = Vec::new();
+    crate::api::validation::check(&body.0, &["months"], &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     let months = body
         .0
         .months
         .unwrap_or(crate::service::privacy::DEFAULT_RETENTION_MONTHS);
-    if !(1..=600).contains(&months) {
-        return Err(AppError::validation("months", "must be 1 to 600"));
-    }
     let who = crate::api::extract::who(&caller, &tag);
     // The service's clock, so training mode can try the rule.
     let now = state.clock.now().naive_utc();

@@ -285,7 +285,7 @@ pub async fn questionnaire() -> HttpResponse {
     })
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSurveyAnswer {
     #[schema(schema_with = crate::api::fields::id_schema)]
@@ -302,6 +302,7 @@ pub struct CreateSurveyAnswer {
     #[schema(schema_with = yes_partly_no_schema)]
     informed: Option<String>,
     #[schema(minimum = 1, maximum = 5)]
+    #[validate(range(min = 1, max = 5, message = "must be 1 to 5"))]
     overall: Option<i32>,
 }
 
@@ -347,9 +348,7 @@ pub async fn answer_survey(
             one_of(field, v, YES_PARTLY_NO, &mut errors);
         }
     }
-    if b.overall.is_some_and(|o| !(1..=5).contains(&o)) {
-        errors.push(FieldError::new("overall", "must be 1 to 5"));
-    }
+    crate::api::validation::check(&b, &["overall"], &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

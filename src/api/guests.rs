@@ -89,6 +89,11 @@ fn field<T>(errors: &mut Vec<FieldError>, name: &str, r: Result<T, String>) -> O
 }
 
 impl RegisterGuest {
+    /// A parse, not `validator` rules (see `api::validation`): every field
+    /// becomes the typed value the service takes. Names become
+    /// `PersonName`s (trimmed, white space folded, checked as stored),
+    /// gender and needs enums, countries `CountryCode`s, and the birth date
+    /// and year are checked against each other and today.
     fn parse(self, today: NaiveDate) -> Result<NewGuest, AppError> {
         let mut errors = Vec::new();
         let given_name = field(

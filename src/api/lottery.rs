@@ -16,11 +16,12 @@ use crate::service::lottery::{self as svc, ApplicantView, SessionView, VerifyVie
 
 const INTAKE_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct OpenSession {
     /// At least one.
     #[schema(schema_with = shelter_ids_schema)]
+    #[validate(length(min = 1, message = "must name at least one shelter"))]
     shelter_ids: Vec<String>,
     /// Defaults to the current night.
     #[schema(value_type = Option<String>, format = Date)]
@@ -49,12 +50,9 @@ pub async fn open_session(
     caller.require_any(INTAKE_ROLES)?;
     let b = body.0;
     let mut errors = Vec::new();
-    if b.shelter_ids.is_empty() {
-        errors.push(FieldError::new(
-            "shelter_ids",
-            "must name at least one shelter",
-        ));
-    }
+    crate::api::validation::check(&b, &["shelter_ids"], &mut errors);
+    // Each id, and the night, are parsed: the id's form is the service's
+    // own (`is_id`), the night a `Night`.
     for (i, s) in b.shelter_ids.iter().enumerate() {
         if !is_id(s) {
             errors.push(FieldError::new(

@@ -21,6 +21,7 @@ pub mod state;
 pub mod stays;
 pub mod text;
 pub mod users;
+pub mod validation;
 // reports (issue 7)
 pub mod feedback;
 pub mod report_formats;

@@ -96,7 +96,8 @@ pub struct CreatePlace {
 }
 
 /// A short display text: trimmed, 1 to `max` characters, no control
-/// characters.
+/// characters. A parse rather than a `validator` length rule, which would
+/// count the untrimmed text (see `api::validation`).
 fn short_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
     let v = value.trim();
     let n = v.chars().count();

@@ -118,6 +118,12 @@ impl ChangeUser {
 }
 
 impl CreateUser {
+    /// A parse, not `validator` rules: the username is parsed into the
+    /// form stored (trimmed) by the rule the command line shares, the roles
+    /// into `Role`s, and the password is checked by the one password rule
+    /// (`check_password`, also the command line's and the bootstrap
+    /// admin's); a `validator` rule on it would copy the secret into the
+    /// error it builds.
     fn parse(self) -> Result<NewUser, AppError> {
         let mut errors = Vec::new();
         let username = check_username(&self.username)

@@ -398,6 +398,17 @@ pub fn set_status(
     Ok(())
 }
 
+/// Releases the nights of the stay that the rules' `Release` takes (an
+/// early end, a no-show ending, a void), in one update; held to
+/// `Release::releases` on random stays by `tests/api/releases.rs`.
+pub fn release(
+    conn: &mut DbConnection,
+    stay_id: &str,
+    r: &crate::rules::stay::Release,
+) -> QueryResult<usize> {
+    release_nights(conn, stay_id, r.from.map(Night::date), r.checked_in_too)
+}
+
 /// Releases the stay's nights from `from` on (all of them with `None`);
 /// a checked-in night is kept unless `including_checked_in`.
 pub fn release_nights(

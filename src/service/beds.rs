@@ -138,7 +138,11 @@ pub(crate) fn settle(
         return Ok((stay, nights));
     };
     db_stays::set_status(conn, &stay.id, "ended", "no-shows", now.instant.naive_utc())?;
-    db_stays::release_nights(conn, &stay.id, Some(last_missed.plus(1).date()), false)?;
+    db_stays::release(
+        conn,
+        &stay.id,
+        &crate::rules::stay::Release::no_show_end(last_missed),
+    )?;
     let stay = db_stays::get_stay(conn, &stay.id)?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stay vanished while settling")))?;
     let nights = db_stays::stay_nights(conn, &stay.id)?;
@@ -325,7 +329,7 @@ pub fn record_refusal(
                 created_at: at,
             },
         )?;
-        if matches!(refusal, Refusal::Minor) {
+        if refusal.opens_referral() {
             db_bans::insert_referral(
                 c,
                 &ReferralRow {

@@ -17,6 +17,8 @@ use crate::db::{self, DbConnection, guests, places};
 use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
 use crate::rules::checkin::Now;
+use crate::rules::coldnight;
+pub use crate::rules::coldnight::{COLD_NIGHT_HORIZON, PlacementKind, placement_order};
 use crate::rules::eligibility::{self, GuestFacts};
 use crate::rules::{Night, Refusal};
 use crate::service::Context;
@@ -75,7 +77,12 @@ fn free_on(
     )?;
     Ok(free
         .into_iter()
-        .filter(|p| p.category != "overflow" || open.contains(&p.id))
+        .filter(|p| {
+            p.category
+                .parse()
+                .ok()
+                .is_none_or(|category| coldnight::offered(category, open.contains(&p.id)))
+        })
         .collect())
 }
 
@@ -243,21 +250,6 @@ pub struct Declaration {
     pub overflow: Vec<Opening>,
 }
 
-/// How far ahead a cold night can be declared.
-pub const COLD_NIGHT_HORIZON: i64 = 7;
-
-fn check_declarable(night: Night, now: Night) -> Result<(), AppError> {
-    let latest = now.plus(COLD_NIGHT_HORIZON);
-    if night < now || night > latest {
-        return Err(Refusal::NightOutOfRange {
-            earliest: now,
-            latest,
-        }
-        .into());
-    }
-    Ok(())
-}
-
 /// Declares, widens or narrows a cold night. Places a guest holds cannot
 /// be closed.
 pub fn declare(
@@ -268,7 +260,7 @@ pub fn declare(
     instant: DateTime<Utc>,
 ) -> Result<ColdNightView, AppError> {
     let now = now_for(p, instant)?;
-    check_declarable(d.night, now.night)?;
+    coldnight::may_declare(d.night, now.night)?;
     db::write_tx(conn, |c| {
         // The shelters whose overflow places this opens or closes, before
         // anything is read: a placement there waits, or is waited for.
@@ -365,8 +357,10 @@ pub fn list(
         }),
     };
     let suggests = |night: Night, minimum: Option<f64>| -> Result<bool, AppError> {
-        let threshold = crate::service::beds::rules_for(p, night)?.cold_night_threshold_c;
-        Ok(minimum.is_some_and(|m| m <= threshold))
+        Ok(coldnight::suggested(
+            minimum,
+            crate::service::beds::rules_for(p, night)?,
+        ))
     };
     db::read_tx(conn, |c| {
         let rows = coldnights::list(c, from.date(), to.date())?;
@@ -408,21 +402,6 @@ pub fn list(
 
 // --------------------------------------------------------------- placements
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlacementKind {
-    Emergency,
-    ColdNight,
-}
-
-impl PlacementKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Emergency => "emergency",
-            Self::ColdNight => "cold_night",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct PlacementRequest {
     pub guest_id: String,
@@ -442,28 +421,6 @@ pub struct PlacementView {
     pub night: Night,
     pub place_id: String,
     pub shelter_id: String,
-}
-
-/// The order in which categories are offered for a single night. Cold
-/// nights use overflow places first (RULES.md §6); an emergency uses the
-/// ordinary places first. Women's places only for women.
-pub fn placement_order(kind: PlacementKind, gender: Gender) -> Vec<PlaceCategory> {
-    let mut ordinary = Vec::new();
-    if gender == Gender::Woman {
-        ordinary.push(PlaceCategory::Women);
-    }
-    ordinary.push(PlaceCategory::Regular);
-    match kind {
-        PlacementKind::ColdNight => {
-            let mut order = vec![PlaceCategory::Overflow];
-            order.extend(ordinary);
-            order
-        }
-        PlacementKind::Emergency => {
-            ordinary.push(PlaceCategory::Overflow);
-            ordinary
-        }
-    }
 }
 
 /// `POST /placements`: places a guest for one night (RULES.md §5), once
@@ -635,14 +592,7 @@ fn place_once(
         }
         candidates.push(f);
     }
-    let rank = |f: &FreePlaceRow| {
-        f.category
-            .parse::<PlaceCategory>()
-            .ok()
-            .and_then(|c| order.iter().position(|o| *o == c))
-            .unwrap_or(usize::MAX)
-    };
-    candidates.sort_by_key(|f| rank(f));
+    coldnight::best_first(&mut candidates, &order, |f| f.category.parse().ok());
     let Some(chosen) = candidates.first() else {
         if let Some(r) = banned {
             return Err(r.into());
@@ -708,34 +658,4 @@ fn place_once(
         place_id: row.place_id,
         shelter_id: row.shelter_id,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cold_nights_fill_overflow_first_and_emergencies_last() {
-        use PlaceCategory::*;
-        assert_eq!(
-            placement_order(PlacementKind::ColdNight, Gender::Man),
-            vec![Overflow, Regular]
-        );
-        assert_eq!(
-            placement_order(PlacementKind::ColdNight, Gender::Woman),
-            vec![Overflow, Women, Regular]
-        );
-        assert_eq!(
-            placement_order(PlacementKind::Emergency, Gender::Man),
-            vec![Regular, Overflow]
-        );
-        assert_eq!(
-            placement_order(PlacementKind::Emergency, Gender::Woman),
-            vec![Women, Regular, Overflow]
-        );
-        assert_eq!(
-            placement_order(PlacementKind::Emergency, Gender::Other),
-            vec![Regular, Overflow]
-        );
-    }
 }

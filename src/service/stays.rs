@@ -21,8 +21,8 @@ use crate::db::{self, DbConnection};
 use crate::domain::PlaceCategory;
 use crate::error::AppError;
 use crate::rules::checkin::{self, NightState, Now};
-use crate::rules::eligibility::{self, Ban};
-use crate::rules::stay::{self, Period};
+use crate::rules::eligibility::{self};
+use crate::rules::stay::{self, Period, Release};
 use crate::rules::{Night, Refusal, RuleSet};
 use crate::service::Context;
 use crate::service::act::{Actor, Step, placed, retrying};
@@ -591,7 +591,7 @@ fn end_now(
     reason: &str,
     now: &Now,
 ) -> Result<(), AppError> {
-    db_stays::release_nights(conn, stay_id, Some(now.night.date()), false)?;
+    db_stays::release(conn, stay_id, &Release::early_end(now.night))?;
     db_stays::set_status(conn, stay_id, "ended", reason, now.instant.naive_utc())?;
     Ok(())
 }
@@ -608,7 +608,7 @@ pub fn void(
         if stay.status == "voided" {
             return Err(not_active());
         }
-        db_stays::release_nights(c, &stay.id, None, true)?;
+        db_stays::release(c, &stay.id, &Release::void())?;
         db_stays::set_status(c, &stay.id, "voided", reason, now.instant.naive_utc())?;
         Ok(())
     })
@@ -736,18 +736,8 @@ pub fn eligibility(
     let guest = guests::get(&mut tx, guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
     let facts = guest_facts(&guest);
     let history = latest_for(&mut tx, &guest.id, &now)?;
-    let everywhere: Vec<Ban> = bans(&mut tx, &guest.id, on)?
-        .into_iter()
-        .filter(|b| b.shelter_id.is_none())
-        .collect();
-    let decision = if !eligibility::in_target_group(&facts, rules) {
-        Err(Refusal::OutsideTargetGroup)
-    } else if eligibility::is_minor(&facts, on) {
-        Err(Refusal::Minor)
-    } else {
-        eligibility::check_history(history.as_ref(), on)
-            .and_then(|()| eligibility::check_bans(&everywhere, "", on, on))
-    };
+    let bans = bans(&mut tx, &guest.id, on)?;
+    let decision = eligibility::may_start_anywhere(&facts, history.as_ref(), &bans, on, rules);
     let view = match decision {
         Ok(()) => EligibilityView {
             night: on,
@@ -760,11 +750,7 @@ pub fn eligibility(
             night: on,
             eligible: false,
             code: Some(r.code().to_owned()),
-            eligible_from: match &r {
-                Refusal::InQuarantine { eligible_from } => Some(*eligible_from),
-                Refusal::Banned { last_night } => Some(last_night.plus(1)),
-                _ => None,
-            },
+            eligible_from: r.eligible_from(),
             stay_id: match r {
                 Refusal::AlreadyHasStay { stay_id } => Some(stay_id),
                 _ => None,

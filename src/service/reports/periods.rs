@@ -51,8 +51,7 @@ pub fn preset_period(preset: &str, of: NaiveDate) -> Option<(NaiveDate, NaiveDat
 /// Age on `on` of a person born on `born` (31 December of the birth year
 /// when only the year is known), as the rules count it.
 pub fn age_on(born: NaiveDate, on: NaiveDate) -> i32 {
-    let had_birthday = (on.month(), on.day()) >= (born.month(), born.day());
-    on.year() - born.year() - i32::from(!had_birthday)
+    crate::rules::eligibility::age_at(born, on)
 }
 
 pub(super) fn nights_of(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {

@@ -104,6 +104,22 @@ impl Refusal {
         !matches!(self, Self::AlreadyHasStay { .. } | Self::AlreadyPlaced)
     }
 
+    /// The first night the refusal no longer stands in the way, where the
+    /// rules know it: the end of karenstid, the night after a ban.
+    pub fn eligible_from(&self) -> Option<Night> {
+        match self {
+            Self::InQuarantine { eligible_from } => Some(*eligible_from),
+            Self::Banned { last_night } => Some(last_night.plus(1)),
+            _ => None,
+        }
+    }
+
+    /// Whether the refusal opens an acute referral to socialjouren at once
+    /// (RULES.md §7): a minor is never simply turned away.
+    pub fn opens_referral(&self) -> bool {
+        matches!(self, Self::Minor)
+    }
+
     /// What the person at the desk reads: the reason and what to do next.
     pub fn detail(&self) -> String {
         match self {
@@ -239,6 +255,25 @@ mod tests {
             }
         }
         assert_eq!(Refusal::first([]), Ok(()));
+    }
+
+    #[test]
+    fn karenstid_and_bans_say_when_they_end() {
+        for r in all() {
+            let expected = match r.code() {
+                "in-quarantine" => Some(night("2019-12-08")),
+                "banned" => Some(night("2019-12-11")),
+                _ => None,
+            };
+            assert_eq!(r.eligible_from(), expected, "{}", r.code());
+        }
+    }
+
+    #[test]
+    fn only_a_minor_opens_a_referral() {
+        for r in all() {
+            assert_eq!(r.opens_referral(), r.code() == "minor", "{}", r.code());
+        }
     }
 
     #[test]

@@ -94,10 +94,55 @@ pub fn stay_categories(
     }
 }
 
+/// The nights of a stay an act releases (RULES.md §3, §4): every night
+/// from `from` on (every night of the stay when `None`), and a night the
+/// guest has checked in for only when `checked_in_too`. A check-in is only
+/// ever recorded for the current night or one before it, so "not checked
+/// in" only ever spares the current night. The storage applies it as one
+/// update (`db::stays::release`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Release {
+    pub from: Option<Night>,
+    pub checked_in_too: bool,
+}
+
+impl Release {
+    /// Ending a stay early, by the guest, staff or a ban (§3, §7): every
+    /// night after the current one, and the current night too unless the
+    /// guest has checked in for it.
+    pub fn early_end(current: Night) -> Self {
+        Self {
+            from: Some(current),
+            checked_in_too: false,
+        }
+    }
+
+    /// The ending by no-shows (§4): every night after the last missed one.
+    pub fn no_show_end(last_missed: Night) -> Self {
+        Self {
+            from: Some(last_missed.plus(1)),
+            checked_in_too: false,
+        }
+    }
+
+    /// A void (§3): every night, as if the stay never existed.
+    pub fn void() -> Self {
+        Self {
+            from: None,
+            checked_in_too: true,
+        }
+    }
+
+    /// Whether this release takes `night` of the stay.
+    pub fn releases(&self, night: Night, checked_in: bool) -> bool {
+        self.from.is_none_or(|f| night >= f) && (self.checked_in_too || !checked_in)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::Refusal;
     use super::*;
-    use crate::rules::Refusal;
 
     fn night(s: &str) -> Night {
         s.parse().unwrap()
@@ -201,6 +246,47 @@ mod tests {
         assert_eq!(
             stay_categories(Some(PlaceCategory::Overflow), Gender::Woman),
             Err(Refusal::CategoryNotAllowed)
+        );
+    }
+
+    fn released(r: Release, checked_in: &[&str]) -> Vec<Night> {
+        Period::new(night("2019-12-01"), 5, 2)
+            .nights()
+            .into_iter()
+            .filter(|n| r.releases(*n, checked_in.iter().any(|c| night(c) == *n)))
+            .collect()
+    }
+
+    #[test]
+    fn example_5_an_early_end_releases_the_nights_after_tonight() {
+        // Checked in on 12-02 and ended that night: 12-03..12-05 go.
+        let r = Release::early_end(night("2019-12-02"));
+        assert_eq!(
+            released(r, &["2019-12-01", "2019-12-02"]),
+            ["2019-12-03", "2019-12-04", "2019-12-05"].map(night)
+        );
+        // Not checked in tonight: tonight goes too; the night before stays
+        // as it was, checked in or not.
+        assert_eq!(
+            released(r, &[]),
+            ["2019-12-02", "2019-12-03", "2019-12-04", "2019-12-05"].map(night)
+        );
+    }
+
+    #[test]
+    fn a_no_show_ending_releases_the_nights_after_the_last_missed_one() {
+        let r = Release::no_show_end(night("2019-12-02"));
+        assert_eq!(
+            released(r, &[]),
+            ["2019-12-03", "2019-12-04", "2019-12-05"].map(night)
+        );
+    }
+
+    #[test]
+    fn example_6_a_void_releases_every_night_checked_in_or_not() {
+        assert_eq!(
+            released(Release::void(), &["2019-12-01", "2019-12-02"]),
+            Period::new(night("2019-12-01"), 5, 2).nights()
         );
     }
 }

@@ -1,7 +1,7 @@
 //! The kinds of the bed rules: a guest's gender and a place's category
 //! (RULES.md §2), and the macro that gives such a kind its kebab-case
 //! text. The rest of the service takes them from here (re-exported by
-//! `crate::domain`), so the rules import nothing above them.
+//! `nattplats::domain`), so the rules import nothing above them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,8 +9,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// An enum written in kebab case, with `ALL`, `as_str`, `Display` and
-/// `FromStr` (an unknown text is an error naming the ones allowed).
-macro_rules! kebab_enum {
+/// `FromStr` (an unknown text is an error naming the ones allowed). Where it
+/// is used, `fmt`, `FromStr`, `Serialize`, `Deserialize` and the crate
+/// `utoipa` must be in scope (the service's `domain` uses it too).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __kebab_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,7 +50,7 @@ macro_rules! kebab_enum {
         }
     };
 }
-pub(crate) use kebab_enum;
+pub use super::__kebab_enum as kebab_enum;
 
 kebab_enum!(
     /// A guest's recorded gender. Only `woman` gives access to women's places.

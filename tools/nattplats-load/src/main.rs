@@ -6,10 +6,20 @@
 //! - a coordinator declares a cold night halfway through.
 //!
 //! With `--demand CENSUS.csv` the night's arrivals follow a real night:
-//! New York's nightly census of single adults (../shared/data), scaled by
-//! `--demand-scale`, with that night's share of women; the desks stop when
-//! everyone who came has been answered, and the turn-aways are counted by
-//! reason.
+//! New York's nightly census of single adults, scaled by `--demand-scale`,
+//! with that night's share of women; the desks stop when everyone who came
+//! has been answered, and the turn-aways are counted by reason. The CSV
+//! (`date`, `total_individuals`, `single_adults`, `single_adult_men`,
+//! `single_adult_women`, one row per night) is reduced from
+//! `data/dhs_daily_report.csv` of the NYC Shelter Census & Tracker
+//! (anesta95/nyc_shelter_count on GitHub, built from the Department of
+//! Homeless Services' daily reports; free for public use with attribution
+//! to Patrick Spauster and Adrian Nesta for City Limits). It is not part of
+//! this repository.
+//!
+//! The stays it writes itself (`--ceiling`) are the service's own: length,
+//! karenstid and no-show ending from the partnership's rule set, through
+//! `nattplats_rules`.
 //!
 //! It prints throughput and latency per operation (and writes the same as
 //! JSON with `--json`), can first write a large world straight into the
@@ -32,6 +42,9 @@ use serde_json::{Value, json};
 
 use nattplats::config::DatabaseUrl;
 use nattplats::db;
+use nattplats_rules::checkin;
+use nattplats_rules::stay::Period;
+use nattplats_rules::{Night, PlaceCategory, RuleSet};
 
 #[derive(Parser, Clone)]
 #[command(
@@ -723,6 +736,49 @@ fn bulk_world(url: &DatabaseUrl, shelters: u32, args: &Args) -> anyhow::Result<(
     Ok(())
 }
 
+/// A regular stay as the partnership's rule set in force on `first` grants
+/// it (RULES.md §3, §4), for the ceiling's rows: its nights, karenstid and
+/// no-show limit, the night its no-show ending begins when nobody checks
+/// in (days after the first), and how far apart two of them on one place
+/// start.
+struct StayShape {
+    nights: i32,
+    quarantine_nights: i32,
+    no_show_limit: i32,
+    no_show_end_after: Option<i64>,
+    spacing: i64,
+}
+
+impl StayShape {
+    fn of(conn: &mut db::DbConnection, first: Night) -> anyhow::Result<Self> {
+        let partnership = nattplats::db::partnerships::load(conn)?
+            .ok_or_else(|| anyhow::anyhow!("the database has no partnership yet"))?;
+        let rules = RuleSet::in_force(&partnership.rule_sets, first)
+            .or_else(|| partnership.rule_sets.first())
+            .ok_or_else(|| anyhow::anyhow!("the partnership has no rule set"))?;
+        let period = Period::granted(first, PlaceCategory::Regular, rules);
+        let facts: Vec<checkin::NightFacts> = period
+            .nights()
+            .into_iter()
+            .map(|night| checkin::NightFacts {
+                night,
+                checked_in: false,
+                released: false,
+                created_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            })
+            .collect();
+        let end = checkin::no_show_end(&facts, rules.no_show_ends_stay_after);
+        Ok(Self {
+            nights: i32::try_from(period.length)?,
+            quarantine_nights: i32::try_from(period.quarantine)?,
+            no_show_limit: i32::try_from(rules.no_show_ends_stay_after)?,
+            no_show_end_after: end.map(|e| first.nights_until(e)),
+            // A week apart, as before; never overlapping.
+            spacing: i64::from(period.length).max(7),
+        })
+    }
+}
+
 /// The rows of one intake (a guest, a stay, its nights) written through
 /// diesel by as many threads as desks, for a fifth of the run's length.
 fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
@@ -743,6 +799,7 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
     let base = latest
         .map_or(far, |l| l + chrono::Duration::days(14))
         .max(far);
+    let shape = StayShape::of(&mut conn, Night::new(base))?;
     drop(conn);
     anyhow::ensure!(!place_ids.is_empty(), "no regular places for the ceiling");
     let place_ids = Arc::new(place_ids);
@@ -764,7 +821,8 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let (place, shelter) = &place_ids[(n % place_ids.len() as u64) as usize];
-                let first = base + chrono::Duration::days(7 * (n / place_ids.len() as u64) as i64);
+                let first = base
+                    + chrono::Duration::days(shape.spacing * (n / place_ids.len() as u64) as i64);
                 let now = chrono::Utc::now().naive_utc();
                 let guest = db::guests::GuestRow {
                     id: db::new_id(),
@@ -788,12 +846,12 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                     id: db::new_id(),
                     guest_id: guest.id.clone(),
                     shelter_id: shelter.clone(),
-                    category: "regular".into(),
+                    category: PlaceCategory::Regular.as_str().into(),
                     status: "active".into(),
                     first_night: first,
-                    nights: 5,
-                    quarantine_nights: 2,
-                    no_show_limit: 2,
+                    nights: shape.nights,
+                    quarantine_nights: shape.quarantine_nights,
+                    no_show_limit: shape.no_show_limit,
                     end_reason: None,
                     ended_at: None,
                     void_reason: None,
@@ -801,7 +859,7 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                     created_at: now,
                     created_by: "ceiling".into(),
                 };
-                let nights: Vec<db::stays::BookingRow> = (0..5)
+                let nights: Vec<db::stays::BookingRow> = (0..i64::from(shape.nights))
                     .map(|k| db::stays::BookingRow {
                         id: db::new_id(),
                         guest_id: guest.id.clone(),
@@ -814,8 +872,10 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                         held: true,
                         checked_in_at: None,
                         created_at: now,
-                        // Nobody checks in: two missed nights end it from the third.
-                        no_show_end: Some(first + chrono::Duration::days(2)),
+                        // Nobody checks in: the stay's no-show ending.
+                        no_show_end: shape
+                            .no_show_end_after
+                            .map(|d| first + chrono::Duration::days(d)),
                     })
                     .collect();
                 db::write_tx(&mut conn, |c| {

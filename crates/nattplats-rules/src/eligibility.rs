@@ -43,11 +43,21 @@ pub struct Ban {
 /// latest possible birthday (31 December) is assumed, so nobody who may
 /// still be a child is taken for an adult.
 pub fn age_on(guest: &GuestFacts, night: Night) -> i32 {
-    let born = guest
-        .birth_date
-        .or_else(|| NaiveDate::from_ymd_opt(guest.birth_year, 12, 31))
-        .unwrap_or(NaiveDate::MIN);
-    let on = night.date();
+    age_at(born(guest.birth_date, guest.birth_year), night.date())
+}
+
+/// The birthday the rules count from: the date when known, otherwise 31
+/// December of the year (the latest possible, see [`age_on`]). The
+/// follow-up's queries write the same in SQL (`db::reports`).
+pub fn born(birth_date: Option<NaiveDate>, birth_year: i32) -> NaiveDate {
+    birth_date
+        .or_else(|| NaiveDate::from_ymd_opt(birth_year, 12, 31))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// Completed years on `on` of someone born on `born`: a year more on the
+/// birthday itself.
+pub fn age_at(born: NaiveDate, on: NaiveDate) -> i32 {
     let had_birthday = (on.month(), on.day()) >= (born.month(), born.day());
     on.year() - born.year() - i32::from(!had_birthday)
 }
@@ -163,6 +173,40 @@ pub fn may_start_stay(case: &StayCase<'_>, rules: &RuleSet) -> Result<(), Refusa
     Refusal::first(applying)
 }
 
+/// Whether a new stay may start on `night` at all, before a shelter or a
+/// place is named (the eligibility a desk asks first): the target group,
+/// the age, the latest stay and bans at every shelter (RULES.md §3: "not
+/// on which shelter"). The first refusal that applies, in the order of
+/// RULES.md.
+pub fn may_start_anywhere(
+    guest: &GuestFacts,
+    latest: Option<&LatestStay>,
+    bans: &[Ban],
+    night: Night,
+    rules: &RuleSet,
+) -> Result<(), Refusal> {
+    let mut applying = Vec::new();
+    if !in_target_group(guest, rules) {
+        applying.push(Refusal::OutsideTargetGroup);
+    }
+    if is_minor(guest, night) {
+        applying.push(Refusal::Minor);
+    }
+    if let Err(r) = check_history(latest, night) {
+        applying.push(r);
+    }
+    let everywhere: Vec<Ban> = bans
+        .iter()
+        .filter(|b| b.shelter_id.is_none())
+        .cloned()
+        .collect();
+    // No shelter has the empty id: only bans everywhere match.
+    if let Err(r) = check_bans(&everywhere, "", night, night) {
+        applying.push(r);
+    }
+    Refusal::first(applying)
+}
+
 /// What decides whether a single-night placement may be made (RULES.md
 /// §5), before a free place is looked for. Karenstid does not stop one.
 #[derive(Debug, Clone)]
@@ -245,6 +289,48 @@ mod tests {
             period: Period::new(night(first), length, 2),
             status,
         }
+    }
+
+    #[test]
+    fn before_a_shelter_is_named_the_first_refusal_in_the_order_wins() {
+        let r = rules();
+        let on = night("2019-12-07");
+        let child = GuestFacts {
+            birth_date: NaiveDate::from_ymd_opt(2005, 1, 1),
+            ..adult()
+        };
+        let swede = GuestFacts {
+            citizenship: "SE".into(),
+            ..child.clone()
+        };
+        let running = stay("2019-12-05", 5, StayStatus::Active);
+        let ended = stay("2019-12-01", 5, StayStatus::Ended);
+        let ban = |shelter: Option<&str>| Ban {
+            shelter_id: shelter.map(str::to_owned),
+            first_night: night("2019-12-06"),
+            last_night: night("2019-12-09"),
+        };
+        let everywhere = [ban(Some("A")), ban(None)];
+        let anywhere = |g: &GuestFacts, latest: Option<&LatestStay>, bans: &[Ban]| {
+            may_start_anywhere(g, latest, bans, on, &r).map_err(|e| e.code())
+        };
+        assert_eq!(anywhere(&adult(), None, &[]), Ok(()));
+        assert_eq!(
+            anywhere(&swede, Some(&running), &everywhere),
+            Err("outside-target-group")
+        );
+        assert_eq!(anywhere(&child, Some(&running), &everywhere), Err("minor"));
+        assert_eq!(
+            anywhere(&adult(), Some(&running), &everywhere),
+            Err("already-has-stay")
+        );
+        assert_eq!(
+            anywhere(&adult(), Some(&ended), &everywhere),
+            Err("in-quarantine")
+        );
+        assert_eq!(anywhere(&adult(), None, &everywhere), Err("banned"));
+        // A ban at one shelter does not stop a stay elsewhere.
+        assert_eq!(anywhere(&adult(), None, &[ban(Some("A"))]), Ok(()));
     }
 
     #[test]
@@ -705,7 +791,29 @@ pub fn age_band(age: i32) -> &'static str {
 
 #[cfg(test)]
 mod band_tests {
-    use super::age_band;
+    use super::{age_at, age_band, born};
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_birthday_is_the_date_or_the_last_day_of_the_year() {
+        assert_eq!(born(Some(d("1990-03-15")), 1990), d("1990-03-15"));
+        assert_eq!(born(None, 1990), d("1990-12-31"));
+        assert_eq!(born(None, i32::MAX), NaiveDate::MIN);
+    }
+
+    #[test]
+    fn the_age_grows_on_the_birthday() {
+        assert_eq!(age_at(d("2001-12-02"), d("2019-12-01")), 17);
+        assert_eq!(age_at(d("2001-12-02"), d("2019-12-02")), 18);
+        assert_eq!(age_at(d("2001-11-30"), d("2019-12-01")), 18);
+        assert_eq!(age_at(d("2001-12-31"), d("2019-01-01")), 17);
+        assert_eq!(age_at(d("2000-02-29"), d("2018-02-28")), 17);
+        assert_eq!(age_at(d("2000-02-29"), d("2018-03-01")), 18);
+    }
 
     #[test]
     fn age_bands_have_inclusive_edges() {
