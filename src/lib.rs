@@ -3,7 +3,8 @@
 //!
 //! The tree reads as the architecture: `rules` is the law as pure
 //! functions, `db` is diesel on SQLite or PostgreSQL, `service` runs one
-//! transaction per act, `api` is the HTTP contract, `auth` says who calls.
+//! transaction per act, `api` is the HTTP contract, `web` the pages (a second door into the
+//! same service), `auth` says who calls.
 
 pub mod api;
 pub mod audit;
@@ -19,3 +20,4 @@ pub mod rules;
 pub mod service;
 pub mod startup;
 pub mod telemetry;
+pub mod web;
