@@ -37,7 +37,7 @@ struct LoginPage {
 page_texts!(LoginPage);
 
 fn page(lang: Lang) -> PageCtx {
-    PageCtx { lang, csrf: None }
+    PageCtx::new(lang, None, "/login")
 }
 
 /// `GET /login`: the form; a signed-in browser goes to its start page.
@@ -169,10 +169,7 @@ pub async fn sign_out(
         .is_some_and(|t| session::tokens_match(t, signed.csrf()));
     if !ok {
         tracing::info!("sign-out refused: wrong token");
-        return super::refused(PageCtx {
-            lang,
-            csrf: Some(signed.csrf().to_owned()),
-        });
+        return super::refused(PageCtx::new(lang, Some(signed.csrf().to_owned()), "/"));
     }
     let token = signed.token.clone();
     let closed = crate::service::blocking(&state.pool, move |conn| {

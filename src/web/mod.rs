@@ -112,12 +112,21 @@ fn chosen_language(query: &str) -> Option<Lang> {
         .and_then(|(_, v)| Lang::parse(&v))
 }
 
-/// The context of every page: its language, and the session's CSRF token
-/// when someone is signed in (for the sign-out form and htmx).
+/// The context of every page: its language, the session's CSRF token
+/// when someone is signed in (for the sign-out form and htmx), and the
+/// page the language switch leads to (the page itself, or the start page
+/// after a form's answer: a POST's address is no page to come back to).
 #[derive(Debug, Clone)]
 pub struct PageCtx {
     pub lang: Lang,
     pub csrf: Option<String>,
+    pub here: &'static str,
+}
+
+impl PageCtx {
+    pub fn new(lang: Lang, csrf: Option<String>, here: &'static str) -> Self {
+        Self { lang, csrf, here }
+    }
 }
 
 /// Implements [`Texts`] for page structs that have a `page: PageCtx`.
@@ -171,7 +180,7 @@ pub fn refused(page: PageCtx) -> HttpResponse {
     html(
         StatusCode::FORBIDDEN,
         &MessagePage {
-            page,
+            page: PageCtx { here: "/", ..page },
             message: Message::Refused,
         },
     )
@@ -198,6 +207,7 @@ pub fn failed(req: &HttpRequest, page: PageCtx, e: AppError) -> HttpResponse {
             Message::Failed(id)
         }
     };
+    let page = PageCtx { here: "/", ..page };
     html(status, &MessagePage { page, message })
 }
 
@@ -243,7 +253,7 @@ mod tests {
     fn message_pages_render_in_both_languages() {
         for lang in Lang::ALL {
             let page = MessagePage {
-                page: PageCtx { lang, csrf: None },
+                page: PageCtx::new(lang, None, "/"),
                 message: Message::Refused,
             };
             let body = page.render().unwrap();

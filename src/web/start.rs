@@ -140,10 +140,7 @@ async fn read_tonight(
 }
 
 fn ctx(lang: Lang, signed: &SignedIn) -> PageCtx {
-    PageCtx {
-        lang,
-        csrf: Some(signed.csrf().to_owned()),
-    }
+    PageCtx::new(lang, Some(signed.csrf().to_owned()), "/")
 }
 
 /// `GET /`: the start page of the signed-in user; the sign-in page for
@@ -153,7 +150,7 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>, tag: RequestTag
     let signed = match session::signed_in(&req, &state).await {
         Ok(Some(s)) => s,
         Ok(None) => return super::to_login(&req),
-        Err(e) => return super::failed(&req, PageCtx { lang, csrf: None }, e),
+        Err(e) => return super::failed(&req, PageCtx::new(lang, None, "/"), e),
     };
     let caller = signed.session.caller.clone();
     let zone = state.partnership.calendar.zone;
@@ -196,7 +193,7 @@ pub async fn tonight(
     let signed = match session::signed_in(&req, &state).await {
         Ok(Some(s)) => s,
         Ok(None) => return super::to_login(&req),
-        Err(e) => return super::failed(&req, PageCtx { lang, csrf: None }, e),
+        Err(e) => return super::failed(&req, PageCtx::new(lang, None, "/"), e),
     };
     if !req.headers().contains_key("hx-request") {
         return super::see_other("/");

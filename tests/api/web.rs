@@ -444,7 +444,7 @@ backend_tests! {
         assert!(cookie.starts_with("lang=en;") && cookie.contains("Path=/"), "{cookie}");
         let html = browser.get("/login").await.text().await.unwrap();
         assert!(html.contains("<html lang=\"en\">") && html.contains("Sign in"), "{html}");
-        assert!(html.contains("href=\"?lang=sv\""));
+        assert!(html.contains("href=\"/login?lang=sv\""), "{html}");
         // Signed in, still English, until switched back.
         user(&app, "desk.one", &["coordinator"], &[]).await;
         browser.sign_in("desk.one", PASSWORD).await;
