@@ -11,6 +11,10 @@ COPY crates crates
 COPY tools tools
 COPY src src
 COPY migrations migrations
+# The pages' templates, catalogues and files are built into the binary.
+COPY templates templates
+COPY locales locales
+COPY static static
 COPY tests tests
 RUN cargo build --release --locked --bin nattplats
 

@@ -77,6 +77,10 @@ struct RawSettings {
     trusted_proxies: Option<StringOrList>,
     #[serde(default)]
     cors_origins: Option<StringOrList>,
+    #[serde(default = "default_web_session_hours")]
+    web_session_hours: u32,
+    #[serde(default)]
+    web_secure_cookie: bool,
     // Reports (issue 7): `[reports]` in the file, or the flat names below
     // (the only way an environment variable can say it); flat wins.
     #[serde(default)]
@@ -184,6 +188,9 @@ fn default_login_per_address() -> u32 {
 }
 fn default_login_window() -> u64 {
     900
+}
+fn default_web_session_hours() -> u32 {
+    12
 }
 
 /// Which database, parsed from `DATABASE_URL`.
@@ -328,6 +335,26 @@ pub struct Settings {
     /// from a browser; empty: none, no CORS headers at all.
     pub cors_origins: Vec<String>,
     pub reports: ReportSettings,
+    pub web: WebSettings,
+}
+
+/// The pages (issue 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebSettings {
+    /// A session of the pages ends this many hours after sign-in (a shift).
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure` on every answer, not only on those
+    /// to requests that came over TLS through a trusted proxy.
+    pub secure_cookie: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            session_hours: default_web_session_hours(),
+            secure_cookie: false,
+        }
+    }
 }
 
 /// Where the forecast for cold-night suggestions is read.
@@ -403,6 +430,7 @@ impl Settings {
             login_limits: LoginLimits::default(),
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
+            web: WebSettings::default(),
             reports: ReportSettings {
                 suppress_below: 5,
                 pseudonym_secret: JwtSecretSource::Value(SecretString::from(
@@ -542,6 +570,16 @@ impl Settings {
             }
             cors_origins.push(item);
         }
+        if !(1..=72).contains(&raw.web_session_hours) {
+            return Err(ConfigError(format!(
+                "NATTPLATS_WEB_SESSION_HOURS must be between 1 and 72, got {}",
+                raw.web_session_hours
+            )));
+        }
+        let web = WebSettings {
+            session_hours: raw.web_session_hours,
+            secure_cookie: raw.web_secure_cookie,
+        };
         let reports = check_reports(
             raw.reports,
             raw.reports_suppress_below,
@@ -550,6 +588,7 @@ impl Settings {
         )?;
         Ok(Self {
             reports,
+            web,
             idp,
             login_limits,
             trusted_proxies,
@@ -933,6 +972,36 @@ mod tests {
                 jail.set_env("NATTPLATS_CORS_ORIGINS", bad);
                 let e = Settings::load(None).unwrap_err().to_string();
                 assert!(e.contains("NATTPLATS_CORS_ORIGINS"), "{bad}: {e}");
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn a_page_session_lasts_a_shift_unless_configured() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.web,
+                WebSettings {
+                    session_hours: 12,
+                    secure_cookie: false
+                }
+            );
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_file("nattplats.toml", "web_session_hours = 8")?;
+            jail.set_env("NATTPLATS_WEB_SECURE_COOKIE", "true");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!((s.web.session_hours, s.web.secure_cookie), (8, true));
+            Ok(())
+        });
+        for bad in ["0", "73"] {
+            Jail::expect_with(|jail| {
+                jail.set_env("NATTPLATS_WEB_SESSION_HOURS", bad);
+                let e = Settings::load(None).unwrap_err().to_string();
+                assert!(e.contains("NATTPLATS_WEB_SESSION_HOURS"), "{bad}: {e}");
                 Ok(())
             });
         }

@@ -3,7 +3,8 @@
 //!
 //! The tree reads as the architecture: `rules` is the law as pure
 //! functions, `db` is diesel on SQLite or PostgreSQL, `service` runs one
-//! transaction per act, `api` is the HTTP contract, `auth` says who calls.
+//! transaction per act, `api` is the HTTP contract, `web` the pages (a second door into the
+//! same service), `auth` says who calls.
 
 pub mod api;
 pub mod audit;
@@ -19,6 +20,7 @@ pub mod forecast;
 pub mod service;
 pub mod startup;
 pub mod telemetry;
+pub mod web;
 
 /// The bed rules are a crate of their own (`crates/nattplats-rules`), so
 /// that nothing of storage or HTTP can be imported there; the service names

@@ -82,6 +82,7 @@ pub fn ensure_partnership(
 /// Opens the database, migrates it, loads the seed into an empty one,
 /// makes sure a partnership and (when asked) the first admin exist.
 pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
+    crate::web::i18n::check()?;
     let pool = db::build_pool(&settings.database, settings.db_pool_size);
     let mut conn = pool
         .get()
@@ -146,6 +147,7 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         pseudonym_secret: load_secret(&settings.reports.pseudonym_secret)?,
     };
     Ok(web::Data::new(AppState {
+        web: settings.web,
         reports,
         availability: AvailabilityCache::default(),
         cors_origins: settings.cors_origins.clone(),
@@ -302,6 +304,8 @@ pub fn serve(
         let allowed = web::Data::new(crate::api::ops::AllowedMethods::from_openapi(&openapi));
         app.app_data(allowed)
             .service(crate::api::docs(openapi))
+            // The pages at `/`, beside the API (not in its document).
+            .configure(crate::web::configure)
             .default_service(web::to(crate::api::ops::not_found))
     })
     .listen(listener)?
@@ -423,13 +427,13 @@ async fn request_id_header(
 }
 
 /// Turns any error response that is not problem+json yet (a wrong method,
-/// an error from the framework) into one.
+/// an error from the framework) into one. A page's own error page (HTML,
+/// from `web`) stays as it is.
 fn ensure_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-    if is_problem {
+    let content_type = res.headers().get(header::CONTENT_TYPE);
+    let is_problem = content_type.is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    let is_page = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -45,15 +45,39 @@ pub async fn issue_token(
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let TokenRequest { username, password } = body.0;
+    let user = sign_in(&state, &req, username, password).await?;
+    let token = state
+        .tokens
+        .issue(&user.user_id, user.roles, user.shelters)?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: state.tokens.ttl_seconds,
+    }))
+}
+
+/// A username and password checked within the login limits: the door of
+/// `POST /auth/token` and of the pages' sign-in form alike. Takes one
+/// attempt from the budgets of the username and of the request's client
+/// address first (429 `too-many-attempts` when one is spent, with no
+/// argon2 work), then checks the password (401 for an unknown or inactive
+/// user and a wrong password alike), and gives the attempt back on
+/// success. A login is on the audit trail.
+pub async fn sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    username: String,
+    password: SecretString,
+) -> Result<crate::service::users::LoggedIn, AppError> {
     let request_id =
-        crate::api::extract::RequestTag::from_request(&req, &mut actix_web::dev::Payload::None)
+        crate::api::extract::RequestTag::from_request(req, &mut actix_web::dev::Payload::None)
             .await
             .map(|t| t.0)
             .unwrap_or_default();
-    let address = state.tokens.client_address(&req);
+    let address = state.tokens.client_address(req);
     let tokens = state.tokens.clone();
     let pool = state.pool.clone();
-    let user = web::block(move || {
+    web::block(move || {
         let attempt = tokens.login_attempt(&pool, &username, address)?;
         let user = crate::service::users::login(&pool, &username, &password, request_id);
         match &user {
@@ -71,13 +95,5 @@ pub async fn issue_token(
             // is often the password.
             tracing::info!("login refused");
         }
-    })?;
-    let token = state
-        .tokens
-        .issue(&user.user_id, user.roles, user.shelters)?;
-    Ok(HttpResponse::Ok().json(TokenResponse {
-        access_token: token,
-        token_type: "Bearer",
-        expires_in: state.tokens.ttl_seconds,
-    }))
+    })
 }

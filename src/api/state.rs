@@ -34,6 +34,9 @@ pub struct AppState {
     pub forecast: Option<Arc<dyn ForecastSource>>,
     /// Reports (issue 7): the suppression threshold and the export key.
     pub reports: ReportState,
+    /// The pages (issue 16): how long a session lasts, whether its cookie
+    /// is always `Secure`.
+    pub web: crate::config::WebSettings,
 }
 
 impl AppState {

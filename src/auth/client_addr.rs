@@ -35,6 +35,34 @@ impl TrustedProxies {
         self.client(peer, &forwarded)
     }
 
+    /// Whether the request reached the proxy in front of us over TLS: the
+    /// peer is a trusted proxy and its `X-Forwarded-Proto` says `https`.
+    /// A header from anyone else is ignored, as `X-Forwarded-For` is. (The
+    /// service itself speaks plain HTTP; TLS ends at the proxy.)
+    pub fn came_over_tls(&self, req: &HttpRequest) -> bool {
+        let peer = req
+            .peer_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let proto: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-proto")
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        self.tls(peer, &proto)
+    }
+
+    /// `proto`: the `X-Forwarded-Proto` headers in the order received; the
+    /// last value is the one the trusted proxy wrote.
+    pub fn tls(&self, peer: IpAddr, proto: &[&str]) -> bool {
+        self.trusts(peer.to_canonical())
+            && proto
+                .iter()
+                .flat_map(|h| h.split(','))
+                .next_back()
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    }
+
     /// `forwarded`: the `X-Forwarded-For` headers in the order received.
     pub fn client(&self, peer: IpAddr, forwarded: &[&str]) -> IpAddr {
         let mut client = peer.to_canonical();
@@ -81,6 +109,17 @@ mod tests {
     fn a_peer_that_is_not_trusted_cannot_name_the_client() {
         let t = proxies(&["10.0.0.1"]);
         assert_eq!(t.client(ip("10.0.0.2"), &["1.2.3.4"]), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn tls_is_believed_from_a_trusted_proxy_only() {
+        let t = proxies(&["127.0.0.1"]);
+        assert!(t.tls(ip("127.0.0.1"), &["https"]));
+        assert!(t.tls(ip("::ffff:127.0.0.1"), &["http, https"]));
+        assert!(!t.tls(ip("127.0.0.1"), &["http"]));
+        assert!(!t.tls(ip("127.0.0.1"), &[]));
+        assert!(!t.tls(ip("10.0.0.2"), &["https"]));
+        assert!(!proxies(&[]).tls(ip("127.0.0.1"), &["https"]));
     }
 
     #[test]

@@ -127,6 +127,12 @@ impl TokenKeys {
         self.proxies.client_of(req)
     }
 
+    /// Whether the request came over TLS through a trusted proxy (see
+    /// [`TrustedProxies::came_over_tls`]).
+    pub fn came_over_tls(&self, req: &HttpRequest) -> bool {
+        self.proxies.came_over_tls(req)
+    }
+
     /// Takes one login attempt from the budgets of `username` and
     /// `address` (shared by every instance through the database); 429
     /// `too-many-attempts` when one is spent. Call off the reactor.

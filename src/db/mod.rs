@@ -20,6 +20,9 @@ pub mod schema;
 pub mod seed;
 pub mod stays;
 pub mod users;
+// the pages (issue 16)
+pub mod tonight;
+pub mod web_sessions;
 // reports (issue 7)
 pub mod feedback;
 pub mod reports;

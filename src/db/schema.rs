@@ -353,6 +353,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Sessions of the pages (migration 000015): the SHA-256 of the
+    /// session token, never the token; see `service::web_sessions`.
+    web_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rule_sets -> partnerships (partnership_id));
 diesel::joinable!(organizations -> partnerships (partnership_id));
 diesel::joinable!(shelters -> organizations (organization_id));
@@ -360,6 +373,7 @@ diesel::joinable!(places -> shelters (shelter_id));
 diesel::joinable!(place_outages -> places (place_id));
 diesel::joinable!(user_shelters -> users (user_id));
 diesel::joinable!(user_shelters -> shelters (shelter_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(bookings -> places (place_id));
 diesel::joinable!(bookings -> stays (stay_id));
 
@@ -397,6 +411,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_nights,
     report_guest_spans,
     report_stays,
+    web_sessions,
 );
 
 // ---- reports (issue 7) ----

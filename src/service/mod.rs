@@ -19,6 +19,9 @@ pub mod users;
 pub mod feedback;
 pub mod reports;
 pub mod suppression;
+// the pages (issue 16)
+pub mod tonight;
+pub mod web_sessions;
 
 pub use context::Context;
 

@@ -33,4 +33,5 @@ mod shelters;
 mod stays;
 mod stream;
 mod users;
+mod web;
 mod world;

@@ -1,0 +1,40 @@
+// The pages' own script, served by the binary: keyboard shortcuts and the
+// back button after sign-out. Loaded from a file because the
+// Content-Security-Policy allows no inline script.
+(function () {
+  "use strict";
+
+  // A page restored from the browser's back-forward cache is asked for
+  // again: after sign-out the back button then shows the sign-in page,
+  // never the page of names that was there before.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
+
+  // One key, one action: an element with data-shortcut="r" is clicked when
+  // R is pressed, unless the desk is typing in a field.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) {
+      return;
+    }
+    var target = event.target;
+    if (target && (target.isContentEditable ||
+        /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return;
+    }
+    var key = (event.key || "").toLowerCase();
+    if (!/^[a-z]$/.test(key)) {
+      return;
+    }
+    var elements = document.querySelectorAll('[data-shortcut="' + key + '"]');
+    if (elements.length === 0) {
+      return;
+    }
+    event.preventDefault();
+    for (var i = 0; i < elements.length; i++) {
+      elements[i].click();
+    }
+  });
+})();
