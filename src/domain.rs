@@ -34,11 +34,7 @@ kebab_enum!(
     }
 );
 
-/// Whether a string has the form of the ids this service hands out. An id
-/// of another form names nothing, and is never sent to the database.
-pub fn is_id(s: &str) -> bool {
-    s.len() == 36 && uuid::Uuid::parse_str(s).is_ok()
-}
+pub use crate::ids::is_id;
 
 /// The one password rule, for every door: the API, `nattplats user add`
 /// and the bootstrap admin (`NATTPLATS_BOOTSTRAP_ADMIN`, checked by

@@ -17,6 +17,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod forecast;
+pub mod ids;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

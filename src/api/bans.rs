@@ -9,7 +9,7 @@ use crate::api::extract::RequestTag;
 use crate::api::fields::reason_field;
 use crate::api::state::AppState;
 use crate::auth::Caller;
-use crate::domain::{Role, is_id};
+use crate::domain::Role;
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::stays::{self as svc, BanView, NewBan};
@@ -63,15 +63,11 @@ pub async fn create_ban(
     caller.require_any(&[Role::Coordinator])?;
     let b = body.0;
     let mut errors = Vec::new();
-    if !is_id(&b.guest_id) {
-        errors.push(FieldError::new("guest_id", "is not an id of this service"));
-    }
-    if b.shelter_id.as_deref().is_some_and(|s| !is_id(s)) {
-        errors.push(FieldError::new(
-            "shelter_id",
-            "is not an id of this service",
-        ));
-    }
+    let guest_id = crate::api::fields::id_field("guest_id", &b.guest_id, &mut errors);
+    let shelter_id = match b.shelter_id.as_deref() {
+        Some(s) => crate::api::fields::id_field("shelter_id", s, &mut errors),
+        None => None,
+    };
     let first = b
         .first_night
         .parse::<Night>()
@@ -91,7 +87,9 @@ pub async fn create_ban(
         ));
     }
     let reason = reason_field(&b.reason, &mut errors);
-    let (Some(first_night), Some(last_night), Some(reason)) = (first, last, reason) else {
+    let (Some(first_night), Some(last_night), Some(reason), Some(guest_id)) =
+        (first, last, reason, guest_id)
+    else {
         return Err(AppError::Validation(errors));
     };
     if !errors.is_empty() {
@@ -101,9 +99,9 @@ pub async fn create_ban(
     incident_ids.sort();
     incident_ids.dedup();
     let new = NewBan {
-        guest_id: b.guest_id,
+        guest_id,
         incident_ids,
-        shelter_id: b.shelter_id,
+        shelter_id,
         first_night,
         last_night,
         reason,

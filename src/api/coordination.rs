@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::RequestTag;
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
-use crate::api::fields::{parse_night, reason_field};
+use crate::api::fields::{id_field, parse_night, reason_field};
 use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::{Role, is_id};
@@ -304,21 +304,18 @@ pub async fn create_placement(
             None
         }
     };
-    if !is_id(&b.guest_id) {
-        errors.push(FieldError::new("guest_id", "is not an id of this service"));
-    }
-    if b.shelter_id.as_deref().is_some_and(|s| !is_id(s)) {
-        errors.push(FieldError::new(
-            "shelter_id",
-            "is not an id of this service",
-        ));
-    }
-    if b.place_id.as_deref().is_some_and(|s| !is_id(s)) {
-        errors.push(FieldError::new("place_id", "is not an id of this service"));
-    }
+    let guest_id = id_field("guest_id", &b.guest_id, &mut errors);
+    let shelter_id = match b.shelter_id.as_deref() {
+        Some(s) => id_field("shelter_id", s, &mut errors),
+        None => None,
+    };
+    let place_id = match b.place_id.as_deref() {
+        Some(p) => id_field("place_id", p, &mut errors),
+        None => None,
+    };
     let night = parse_night("night", b.night.as_deref(), &mut errors);
     let reason = reason_field(&b.reason, &mut errors);
-    let (Some(kind), Some(reason)) = (kind, reason) else {
+    let (Some(kind), Some(reason), Some(guest_id)) = (kind, reason, guest_id) else {
         return Err(AppError::Validation(errors));
     };
     if !errors.is_empty() {
@@ -333,10 +330,10 @@ pub async fn create_placement(
         }
     }
     let req = PlacementRequest {
-        guest_id: b.guest_id.clone(),
+        guest_id,
         kind,
-        shelter_id: b.shelter_id.clone(),
-        place_id: b.place_id.clone(),
+        shelter_id,
+        place_id,
         night,
         reason,
     };

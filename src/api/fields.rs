@@ -15,10 +15,22 @@ use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Schema
 use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 
-/// The form of an id of this service (`domain::is_id`): a UUID in its 36
+/// An id sent in a field: the typed id, or the field's error.
+pub fn id_field<T: crate::ids::Id>(
+    field: &str,
+    value: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    let id = T::parse(value);
+    if id.is_none() {
+        errors.push(FieldError::new(field, "is not an id of this service"));
+    }
+    id
+}
+
+/// The form of an id of this service (`ids::is_id`): a UUID in its 36
 /// characters.
-pub const ID_PATTERN: &str =
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+pub use crate::ids::ID_PATTERN;
 
 fn id_object() -> ObjectBuilder {
     ObjectBuilder::new()

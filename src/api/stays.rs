@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::api::answers::answer;
 use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson, RequestTag, actor};
-use crate::api::fields::{parse_night, parse_reason};
+use crate::api::fields::{id_field, parse_night, parse_reason};
 use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::{PlaceCategory, Role, is_id};
@@ -63,18 +63,12 @@ pub struct MoveStay {
 impl CreateStay {
     fn parse(&self) -> Result<IntakeRequest, AppError> {
         let mut errors = Vec::new();
-        if !is_id(&self.guest_id) {
-            errors.push(FieldError::new("guest_id", "is not an id of this service"));
-        }
-        if !is_id(&self.shelter_id) {
-            errors.push(FieldError::new(
-                "shelter_id",
-                "is not an id of this service",
-            ));
-        }
-        if self.place_id.as_deref().is_some_and(|p| !is_id(p)) {
-            errors.push(FieldError::new("place_id", "is not an id of this service"));
-        }
+        let guest_id = id_field("guest_id", &self.guest_id, &mut errors);
+        let shelter_id = id_field("shelter_id", &self.shelter_id, &mut errors);
+        let place_id = match self.place_id.as_deref() {
+            Some(p) => id_field("place_id", p, &mut errors),
+            None => None,
+        };
         let category = match self.category.as_deref() {
             None => None,
             Some(c) => match c.parse::<PlaceCategory>() {
@@ -86,13 +80,14 @@ impl CreateStay {
             },
         };
         let first_night = parse_night("first_night", self.first_night.as_deref(), &mut errors);
-        if !errors.is_empty() {
+        let (Some(guest_id), Some(shelter_id), true) = (guest_id, shelter_id, errors.is_empty())
+        else {
             return Err(AppError::Validation(errors));
-        }
+        };
         Ok(IntakeRequest {
-            guest_id: self.guest_id.clone(),
-            shelter_id: self.shelter_id.clone(),
-            place_id: self.place_id.clone(),
+            guest_id,
+            shelter_id,
+            place_id,
             category,
             first_night,
         })

@@ -20,6 +20,7 @@ use super::schema::{bookings, guests, places as places_t, shelters, stays};
 use super::seed::SeedError;
 use super::stays::{BookingRow, StayRow};
 use super::{DbConnection, write_tx};
+use crate::ids::{BookingKind, StayStatus};
 use crate::rules::checkin::{self, NightFacts};
 use crate::rules::{Night, RuleSet};
 
@@ -386,7 +387,7 @@ impl Plan {
                     guest_id: guest_id.clone(),
                     shelter_id: bed.shelter_id.clone(),
                     category: self.category.to_owned(),
-                    status: "active".to_owned(),
+                    status: StayStatus::Active,
                     first_night: first_night.date(),
                     nights: i32::try_from(self.nights).unwrap_or(i32::MAX),
                     quarantine_nights: i32::try_from(self.quarantine).unwrap_or(0),
@@ -407,7 +408,7 @@ impl Plan {
                         place_id: bed.id.clone(),
                         shelter_id: bed.shelter_id.clone(),
                         night: night.date(),
-                        kind: "stay".to_owned(),
+                        kind: BookingKind::Stay,
                         stay_id: Some(stay_id.clone()),
                         released: false,
                         held: true,

@@ -1,5 +1,6 @@
 //! Stays and the bookings (nights) they hold.
 
+use crate::ids::{BookingKind, StayStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -16,7 +17,7 @@ pub struct StayRow {
     pub guest_id: String,
     pub shelter_id: String,
     pub category: String,
-    pub status: String,
+    pub status: StayStatus,
     pub first_night: NaiveDate,
     pub nights: i32,
     pub quarantine_nights: i32,
@@ -37,7 +38,7 @@ pub struct BookingRow {
     pub place_id: String,
     pub shelter_id: String,
     pub night: NaiveDate,
-    pub kind: String,
+    pub kind: BookingKind,
     pub stay_id: Option<String>,
     pub released: bool,
     pub held: bool,
@@ -54,7 +55,7 @@ impl BookingRow {
     pub fn hold(&self) -> Hold {
         Hold {
             night: Night::new(self.night),
-            of_stay: self.kind == "stay",
+            of_stay: self.kind == BookingKind::Stay,
             held: self.held,
             checked_in: self.checked_in_at.is_some(),
             created_at: self.created_at.and_utc(),
@@ -111,7 +112,7 @@ macro_rules! holding {
         bookings::held
             .and(diesel::dsl::not(
                 bookings::kind
-                    .eq("stay")
+                    .eq($crate::ids::BookingKind::Stay)
                     .and(bookings::night.eq(clock.tonight))
                     .and(bookings::checked_in_at.is_null())
                     .and(bookings::created_at.lt(clock.lapsed_before)),
@@ -121,7 +122,7 @@ macro_rules! holding {
                     .is_null()
                     .or(bookings::no_show_end.gt(clock.tonight))
                     .or(bookings::no_show_end.gt(bookings::night.nullable()))
-                    .or(bookings::kind.ne("stay")),
+                    .or(bookings::kind.ne($crate::ids::BookingKind::Stay)),
             )
     }};
 }
@@ -132,7 +133,7 @@ macro_rules! released_by_no_shows {
     ($clock:expr) => {{
         let clock: HoldClock = $clock;
         bookings::held
-            .and(bookings::kind.eq("stay"))
+            .and(bookings::kind.eq($crate::ids::BookingKind::Stay))
             .and(bookings::no_show_end.le(clock.tonight))
             .and(bookings::no_show_end.le(bookings::night.nullable()))
             .and(diesel::dsl::not(
@@ -290,7 +291,7 @@ pub fn release_idle(
         let lapsed = bookings::table
             .filter(bookings::night.eq(clock.tonight))
             .filter(bookings::held)
-            .filter(bookings::kind.eq("stay"))
+            .filter(bookings::kind.eq(BookingKind::Stay))
             .filter(bookings::checked_in_at.is_null())
             .filter(bookings::created_at.lt(clock.lapsed_before));
         if let Some(p) = place_id {
@@ -373,12 +374,12 @@ pub fn free_places(
 pub fn set_status(
     conn: &mut DbConnection,
     stay_id: &str,
-    status: &str,
+    status: StayStatus,
     reason: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     let target = stays::table.filter(stays::id.eq(stay_id));
-    if status == "voided" {
+    if status == StayStatus::Voided {
         diesel::update(target)
             .set((
                 stays::status.eq(status),

@@ -17,8 +17,9 @@ use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow, StayRow};
 use crate::db::{self, DbConnection};
 use crate::domain::Gender;
 use crate::error::AppError;
+use crate::ids::StayStatus;
 use crate::rules::checkin::{self, NightFacts, Now};
-use crate::rules::eligibility::{self, Ban, GuestFacts, LatestStay, StayStatus};
+use crate::rules::eligibility::{self, Ban, GuestFacts, LatestStay};
 use crate::rules::stay::Period;
 use crate::rules::{Alternative, FreePlace, Night, Refusal, RuleSet};
 
@@ -115,7 +116,7 @@ pub(crate) fn no_show_end_of(stay: &StayRow, nights: &[BookingRow]) -> Option<Ni
 /// Whether the stay has ended, now: ended or voided, run out, or ended by
 /// its no-shows (whether or not that has been written down yet).
 pub(crate) fn has_ended(stay: &StayRow, nights: &[BookingRow], now: &Now) -> bool {
-    stay.status != "active"
+    stay.status != StayStatus::Active
         || period_of(stay).last_night() < now.night
         || no_show_end_of(stay, nights).is_some_and(|e| e <= now.night)
 }
@@ -129,7 +130,7 @@ pub(crate) fn settle(
     now: &Now,
 ) -> Result<(StayRow, Vec<BookingRow>), AppError> {
     let nights = db_stays::stay_nights(conn, &stay.id)?;
-    if stay.status != "active" {
+    if stay.status != StayStatus::Active {
         return Ok((stay, nights));
     }
     let facts: Vec<NightFacts> = nights.iter().map(facts_of).collect();
@@ -137,7 +138,13 @@ pub(crate) fn settle(
     let Some(last_missed) = checkin::ends_by_no_shows(&facts, now, limit) else {
         return Ok((stay, nights));
     };
-    db_stays::set_status(conn, &stay.id, "ended", "no-shows", now.instant.naive_utc())?;
+    db_stays::set_status(
+        conn,
+        &stay.id,
+        StayStatus::Ended,
+        "no-shows",
+        now.instant.naive_utc(),
+    )?;
     db_stays::release(
         conn,
         &stay.id,
@@ -174,14 +181,14 @@ pub(crate) fn latest_for(
         return Ok(None);
     };
     let nights = db_stays::stay_nights(conn, &row.id)?;
-    let ended =
-        row.status != "active" || no_show_end_of(&row, &nights).is_some_and(|e| e <= now.night);
+    let ended = row.status != StayStatus::Active
+        || no_show_end_of(&row, &nights).is_some_and(|e| e <= now.night);
     Ok(Some(LatestStay {
         period: period_of(&row),
         status: if ended {
-            StayStatus::Ended
+            eligibility::StayStatus::Ended
         } else {
-            StayStatus::Active
+            eligibility::StayStatus::Active
         },
         id: row.id,
     }))

@@ -16,6 +16,7 @@ use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow};
 use crate::db::{self, DbConnection, guests, places};
 use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
+use crate::ids::{BookingKind, GuestId, PlaceId, ShelterId};
 use crate::rules::checkin::Now;
 use crate::rules::coldnight;
 pub use crate::rules::coldnight::{COLD_NIGHT_HORIZON, PlacementKind, placement_order};
@@ -404,10 +405,10 @@ pub fn list(
 
 #[derive(Debug, Clone)]
 pub struct PlacementRequest {
-    pub guest_id: String,
+    pub guest_id: GuestId,
     pub kind: PlacementKind,
-    pub shelter_id: Option<String>,
-    pub place_id: Option<String>,
+    pub shelter_id: Option<ShelterId>,
+    pub place_id: Option<PlaceId>,
     pub night: Option<Night>,
     pub reason: String,
 }
@@ -548,9 +549,10 @@ fn place_once(
         })
         .collect();
     // A place named without its shelter is asked for at the place's shelter.
-    let shelter = req
+    let shelter: Option<String> = req
         .shelter_id
-        .clone()
+        .as_ref()
+        .map(String::from)
         .or_else(|| named.as_ref().map(|(_, s)| s.clone()));
     eligibility::may_place(
         &eligibility::PlacementCase {
@@ -628,7 +630,7 @@ fn place_once(
         place_id: chosen.id.clone(),
         shelter_id: chosen.shelter_id.clone(),
         night: night.date(),
-        kind: req.kind.as_str().to_owned(),
+        kind: BookingKind::from(req.kind),
         stay_id: None,
         released: false,
         held: true,

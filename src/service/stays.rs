@@ -20,6 +20,7 @@ use crate::db::stays::{self as db_stays, BookingRow, StayRow};
 use crate::db::{self, DbConnection};
 use crate::domain::PlaceCategory;
 use crate::error::AppError;
+use crate::ids::{BookingKind, GuestId, PlaceId, ShelterId, StayStatus};
 use crate::rules::checkin::{self, NightState, Now};
 use crate::rules::eligibility::{self};
 use crate::rules::stay::{self, Period, Release};
@@ -104,9 +105,9 @@ pub struct BanView {
 
 pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
     let period = period_of(stay);
-    let ended_from = no_show_end_of(stay, nights).filter(|_| stay.status == "active");
-    let status = match stay.status.as_str() {
-        "active" if has_ended(stay, nights, now) => "ended",
+    let ended_from = no_show_end_of(stay, nights).filter(|_| stay.status == StayStatus::Active);
+    let status = match stay.status {
+        StayStatus::Active if has_ended(stay, nights, now) => StayStatus::Ended,
         other => other,
     };
     StayView {
@@ -114,7 +115,7 @@ pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
         guest_id: stay.guest_id.clone(),
         shelter_id: stay.shelter_id.clone(),
         category: stay.category.clone(),
-        status: status.to_owned(),
+        status: status.as_str().to_owned(),
         first_night: period.first_night,
         last_night: period.last_night(),
         quarantine_last_night: period.quarantine_last_night(),
@@ -136,9 +137,9 @@ pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
 
 #[derive(Debug, Clone)]
 pub struct IntakeRequest {
-    pub guest_id: String,
-    pub shelter_id: String,
-    pub place_id: Option<String>,
+    pub guest_id: GuestId,
+    pub shelter_id: ShelterId,
+    pub place_id: Option<PlaceId>,
     pub category: Option<PlaceCategory>,
     pub first_night: Option<Night>,
 }
@@ -358,7 +359,7 @@ pub(crate) fn insert_stay_on(
         guest_id: guest_id.to_owned(),
         shelter_id: shelter_id.to_owned(),
         category: category.as_str().to_owned(),
-        status: "active".to_owned(),
+        status: StayStatus::Active,
         first_night: period.first_night.date(),
         nights: count(period.length)?,
         quarantine_nights: count(period.quarantine)?,
@@ -379,7 +380,7 @@ pub(crate) fn insert_stay_on(
             place_id: place_id.to_owned(),
             shelter_id: shelter_id.to_owned(),
             night: n.date(),
-            kind: "stay".to_owned(),
+            kind: BookingKind::Stay,
             stay_id: Some(row.id.clone()),
             released: false,
             held: true,
@@ -538,7 +539,7 @@ fn check_in_once(
 }
 
 fn require_running(stay: &StayRow, now: &Now) -> Result<(), AppError> {
-    if stay.status != "active" || period_of(stay).last_night() < now.night {
+    if stay.status != StayStatus::Active || period_of(stay).last_night() < now.night {
         return Err(not_active());
     }
     Ok(())
@@ -592,7 +593,13 @@ fn end_now(
     now: &Now,
 ) -> Result<(), AppError> {
     db_stays::release(conn, stay_id, &Release::early_end(now.night))?;
-    db_stays::set_status(conn, stay_id, "ended", reason, now.instant.naive_utc())?;
+    db_stays::set_status(
+        conn,
+        stay_id,
+        StayStatus::Ended,
+        reason,
+        now.instant.naive_utc(),
+    )?;
     Ok(())
 }
 
@@ -605,11 +612,17 @@ pub fn void(
     reason: &str,
 ) -> Result<StayView, AppError> {
     act_on_stay(ctx, actor, "stay.void", stay_id, |c, stay, now| {
-        if stay.status == "voided" {
+        if stay.status == StayStatus::Voided {
             return Err(not_active());
         }
         db_stays::release(c, &stay.id, &Release::void())?;
-        db_stays::set_status(c, &stay.id, "voided", reason, now.instant.naive_utc())?;
+        db_stays::set_status(
+            c,
+            &stay.id,
+            StayStatus::Voided,
+            reason,
+            now.instant.naive_utc(),
+        )?;
         Ok(())
     })
 }
@@ -771,10 +784,10 @@ pub fn eligibility(
 
 #[derive(Debug, Clone)]
 pub struct NewBan {
-    pub guest_id: String,
+    pub guest_id: GuestId,
     /// The incidents the ban rests on; each must involve the guest.
     pub incident_ids: Vec<String>,
-    pub shelter_id: Option<String>,
+    pub shelter_id: Option<ShelterId>,
     pub first_night: Night,
     pub last_night: Night,
     pub reason: String,
@@ -797,7 +810,7 @@ pub fn ban(ctx: &Context, actor: &Actor, new: &NewBan) -> Result<BanView, AppErr
     let row = BanRow {
         id: db::new_id(),
         guest_id: guest.id.clone(),
-        shelter_id: new.shelter_id.clone(),
+        shelter_id: new.shelter_id.as_ref().map(String::from),
         first_night: new.first_night.date(),
         last_night: new.last_night.date(),
         reason: new.reason.clone(),

@@ -12,6 +12,7 @@ use crate::db::DbConnection;
 use crate::db::places::PlaceRow;
 use crate::db::tonight::{self, NightBooking};
 use crate::error::AppError;
+use crate::ids::BookingKind;
 use crate::rules::Night;
 use crate::rules::checkin::{self, NightFacts, NightState, Now};
 
@@ -85,7 +86,7 @@ fn occupant(b: &NightBooking) -> Option<Occupant> {
         guest_id: b.booking.guest_id.clone(),
         given_name: b.given_name.clone(),
         family_name: b.family_name.clone(),
-        kind: b.booking.kind.clone(),
+        kind: b.booking.kind.as_str().to_owned(),
         subject_id,
         checked_in_at: b.booking.checked_in_at.map(|t| t.and_utc()),
     })
@@ -105,18 +106,17 @@ fn stay_night_state(b: &NightBooking, now: &Now) -> NightState {
 /// One bed from its place and the night's bookings of it.
 fn bed(place: &PlaceRow, bookings: &[&NightBooking], out_of_service: bool, now: &Now) -> Bed {
     let holder = bookings.iter().find(|b| b.booking.holds(now));
-    let (state, occupant) =
-        match holder {
-            Some(b) if b.booking.checked_in_at.is_some() => (BedState::CheckedIn, occupant(b)),
-            Some(b) => (BedState::Expected, occupant(b)),
-            None => match bookings.iter().rev().find(|b| {
-                b.booking.kind == "stay" && stay_night_state(b, now) == NightState::NoShow
-            }) {
-                Some(b) => (BedState::NoShow, occupant(b)),
-                None if out_of_service => (BedState::OutOfService, None),
-                None => (BedState::Free, None),
-            },
-        };
+    let (state, occupant) = match holder {
+        Some(b) if b.booking.checked_in_at.is_some() => (BedState::CheckedIn, occupant(b)),
+        Some(b) => (BedState::Expected, occupant(b)),
+        None => match bookings.iter().rev().find(|b| {
+            b.booking.kind == BookingKind::Stay && stay_night_state(b, now) == NightState::NoShow
+        }) {
+            Some(b) => (BedState::NoShow, occupant(b)),
+            None if out_of_service => (BedState::OutOfService, None),
+            None => (BedState::Free, None),
+        },
+    };
     Bed {
         place_id: place.id.clone(),
         label: place.label.clone(),
@@ -194,7 +194,7 @@ mod tests {
                 place_id: "p1".into(),
                 shelter_id: "s1".into(),
                 night: "2019-12-02".parse().unwrap(),
-                kind: kind.into(),
+                kind: kind.parse().unwrap(),
                 stay_id: (kind == "stay").then(|| "st1".to_owned()),
                 released: false,
                 held,

@@ -150,9 +150,9 @@ fn write(
                 shelter_id: p.shelter.clone(),
                 night: day(*night),
                 kind: if p.category == PlaceCategory::Overflow {
-                    "cold_night".into()
+                    nattplats::ids::BookingKind::ColdNight
                 } else {
-                    "emergency".into()
+                    nattplats::ids::BookingKind::Emergency
                 },
                 stay_id: None,
                 released: false,

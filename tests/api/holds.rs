@@ -114,9 +114,9 @@ fn write(
                         shelter_id: shelter.clone(),
                         night,
                         kind: if s.placement {
-                            "emergency".into()
+                            nattplats::ids::BookingKind::Emergency
                         } else {
-                            "stay".into()
+                            nattplats::ids::BookingKind::Stay
                         },
                         stay_id: (!s.placement).then(|| stay_id.clone()),
                         released: !flag,
@@ -140,7 +140,7 @@ fn write(
                     guest_id: guests[s.guest].clone(),
                     shelter_id: shelter.clone(),
                     category: category.clone(),
-                    status: "active".into(),
+                    status: nattplats::ids::StayStatus::Active,
                     first_night: day(s.first),
                     nights: s.length as i32,
                     quarantine_nights: 2,
@@ -279,7 +279,7 @@ fn check(
         };
         let pure_ended: BTreeSet<String> = written
             .iter()
-            .filter(|b| &b.place_id == id && b.held && b.kind == "stay")
+            .filter(|b| &b.place_id == id && b.held && b.kind == nattplats::ids::BookingKind::Stay)
             .filter(|b| {
                 checkin::released_by_no_shows(
                     b.no_show_end.map(Night::new),
@@ -302,7 +302,7 @@ fn check(
             .filter(|b| &b.place_id == id && still.contains(&b.id))
         {
             prop_assert!(
-                !(b.kind == "stay" && lapsed(b, now)),
+                !(b.kind == nattplats::ids::BookingKind::Stay && lapsed(b, now)),
                 "a lapsed reservation left held"
             );
         }
