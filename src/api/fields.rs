@@ -28,6 +28,12 @@ pub fn id_field<T: crate::ids::Id>(
     id
 }
 
+/// The id in a path: a text that is no id of this service names nothing
+/// there, so it is answered as not found (`what`).
+pub fn path_id<T: crate::ids::Id>(value: &str, what: &str) -> Result<T, AppError> {
+    T::parse(value).ok_or_else(|| AppError::not_found(what))
+}
+
 /// The form of an id of this service (`ids::is_id`): a UUID in its 36
 /// characters.
 pub use crate::ids::ID_PATTERN;

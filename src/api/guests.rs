@@ -353,7 +353,7 @@ pub async fn guest_eligibility(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let id = path.into_inner();
+    let id: crate::ids::GuestId = crate::api::fields::path_id(&path.into_inner(), "guest")?;
     let actor = crate::api::extract::actor(&caller, &tag);
     let view = state
         .service()

@@ -6,11 +6,12 @@ use utoipa::ToSchema;
 
 use crate::api::answers::answer;
 use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson, RequestTag, actor};
-use crate::api::fields::{id_field, parse_night, parse_reason};
+use crate::api::fields::{id_field, parse_night, parse_reason, path_id};
 use crate::api::state::AppState;
 use crate::auth::Caller;
-use crate::domain::{PlaceCategory, Role, is_id};
+use crate::domain::{PlaceCategory, Role};
 use crate::error::{AppError, FieldError};
+use crate::ids::{PlaceId, StayId};
 use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
 
 /// Who works with stays.
@@ -138,7 +139,7 @@ pub async fn get_stay(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
-    let id = path.into_inner();
+    let id: StayId = path_id(&path.into_inner(), "stay")?;
     let actor = actor(&caller, &tag);
     let stay = state
         .service()
@@ -174,7 +175,7 @@ pub async fn check_in(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let id = path.into_inner();
+    let id: StayId = path_id(&path.into_inner(), "stay")?;
     let keyed = key.keyed(&caller, &format!("POST /stays/{id}/check-ins"), &body);
     let actor = actor(&caller, &tag);
     let (status, checked_in) = state
@@ -203,7 +204,7 @@ pub async fn end_stay(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
     let reason = parse_reason(&body.0.reason)?;
-    let id = path.into_inner();
+    let id: StayId = path_id(&path.into_inner(), "stay")?;
     let actor = actor(&caller, &tag);
     let stay = state
         .service()
@@ -230,14 +231,13 @@ pub async fn move_stay(
     body: ApiJson<MoveStay>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(STAY_ROLES)?;
-    let place_id = body.0.place_id;
-    if !is_id(&place_id) {
+    let Some(place_id) = PlaceId::parse(&body.0.place_id) else {
         return Err(AppError::validation(
             "place_id",
             "is not an id of this service",
         ));
-    }
-    let id = path.into_inner();
+    };
+    let id: StayId = path_id(&path.into_inner(), "stay")?;
     let actor = actor(&caller, &tag);
     let stay = state
         .service()
@@ -265,7 +265,7 @@ pub async fn void_stay(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Coordinator])?;
     let reason = parse_reason(&body.0.reason)?;
-    let id = path.into_inner();
+    let id: StayId = path_id(&path.into_inner(), "stay")?;
     let actor = actor(&caller, &tag);
     let stay = state
         .service()

@@ -20,7 +20,7 @@ use crate::db::stays::{self as db_stays, BookingRow, StayRow};
 use crate::db::{self, DbConnection};
 use crate::domain::PlaceCategory;
 use crate::error::AppError;
-use crate::ids::{BookingKind, GuestId, PlaceId, ShelterId, StayStatus};
+use crate::ids::{BookingKind, GuestId, PlaceId, ShelterId, StayId, StayStatus};
 use crate::rules::checkin::{self, NightState, Now};
 use crate::rules::eligibility::{self};
 use crate::rules::stay::{self, Period, Release};
@@ -413,7 +413,7 @@ fn load(
 }
 
 /// `GET /stays/{id}`: the stay as it stands now; the read is audited.
-pub fn get(ctx: &Context, actor: &Actor, stay_id: &str) -> Result<StayView, AppError> {
+pub fn get(ctx: &Context, actor: &Actor, stay_id: &StayId) -> Result<StayView, AppError> {
     let now = ctx.rules_now()?;
     let mut conn = ctx.connection()?;
     let mut tx = Tx::begin(&mut conn)?;
@@ -444,7 +444,7 @@ pub fn check_in(
     ctx: &Context,
     actor: &Actor,
     keyed: &Keyed,
-    stay_id: &str,
+    stay_id: &StayId,
     requested: Option<Night>,
 ) -> Result<Answer, AppError> {
     let now = ctx.rules_now()?;
@@ -551,7 +551,7 @@ fn require_running(stay: &StayRow, now: &Now) -> Result<(), AppError> {
 pub fn end(
     ctx: &Context,
     actor: &Actor,
-    stay_id: &str,
+    stay_id: &StayId,
     reason: &str,
 ) -> Result<StayView, AppError> {
     act_on_stay(ctx, actor, "stay.end", stay_id, |c, stay, now| {
@@ -566,7 +566,7 @@ fn act_on_stay(
     ctx: &Context,
     actor: &Actor,
     action: &str,
-    stay_id: &str,
+    stay_id: &StayId,
     act: impl FnOnce(&mut DbConnection, &StayRow, &Now) -> Result<(), AppError>,
 ) -> Result<StayView, AppError> {
     let now = ctx.rules_now()?;
@@ -608,7 +608,7 @@ fn end_now(
 pub fn void(
     ctx: &Context,
     actor: &Actor,
-    stay_id: &str,
+    stay_id: &StayId,
     reason: &str,
 ) -> Result<StayView, AppError> {
     act_on_stay(ctx, actor, "stay.void", stay_id, |c, stay, now| {
@@ -632,8 +632,8 @@ pub fn void(
 pub fn move_to(
     ctx: &Context,
     actor: &Actor,
-    stay_id: &str,
-    place_id: &str,
+    stay_id: &StayId,
+    place_id: &PlaceId,
 ) -> Result<StayView, AppError> {
     let now = ctx.rules_now()?;
     let mut conn = ctx.connection()?;
@@ -738,7 +738,7 @@ fn move_once(
 pub fn eligibility(
     ctx: &Context,
     actor: &Actor,
-    guest_id: &str,
+    guest_id: &GuestId,
     on: Option<Night>,
 ) -> Result<EligibilityView, AppError> {
     let now = ctx.rules_now()?;
