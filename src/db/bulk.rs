@@ -22,6 +22,7 @@ use super::stays::{BookingRow, StayRow};
 use super::{DbConnection, write_tx};
 use crate::ids::{BookingKind, StayStatus};
 use crate::rules::checkin::{self, NightFacts};
+use crate::rules::kinds::PlaceCategory;
 use crate::rules::{Night, RuleSet};
 
 /// The size of the world to write.
@@ -184,7 +185,13 @@ fn seed_rows(
                 id: ids.id(2, written.places + u64::from(n)),
                 shelter_id: shelter_id.clone(),
                 label: format!("{}{:03}", if women { "W" } else { "R" }, n),
-                category: if women { "women" } else { "regular" }.to_owned(),
+                category: if women {
+                    PlaceCategory::Women
+                } else {
+                    PlaceCategory::Regular
+                }
+                .as_str()
+                .to_owned(),
                 created_at: now,
             });
         }
@@ -224,8 +231,16 @@ fn seed_rows(
         (n * 100 / world.places_per_shelter.max(1)) < world.occupancy_percent
     };
     for (category, nights, guest_range) in [
-        ("regular", rules.regular_nights, women_guests..world.guests),
-        ("women", rules.women_nights, 0..women_guests),
+        (
+            PlaceCategory::Regular.as_str(),
+            rules.regular_nights,
+            women_guests..world.guests,
+        ),
+        (
+            PlaceCategory::Women.as_str(),
+            rules.women_nights,
+            0..women_guests,
+        ),
     ] {
         let beds: Vec<&PlaceRow> = place_rows
             .iter()

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::places::PlaceRow;
 use super::schema::{bookings, cold_night_openings, cold_nights, placements, places, shelters};
 use super::{DbConnection, new_id};
+use crate::rules::kinds::PlaceCategory;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = cold_nights)]
@@ -119,7 +120,7 @@ pub fn delete(conn: &mut DbConnection, night: NaiveDate) -> QueryResult<usize> {
 pub fn overflow_places(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<Vec<PlaceRow>> {
     places::table
         .filter(places::shelter_id.eq(shelter_id))
-        .filter(places::category.eq("overflow"))
+        .filter(places::category.eq(PlaceCategory::Overflow.as_str()))
         .order(places::label.asc())
         .select(PlaceRow::as_select())
         .load(conn)
@@ -150,7 +151,7 @@ pub fn ensure_overflow_places(
             id: new_id(),
             shelter_id: shelter_id.to_owned(),
             label,
-            category: "overflow".to_owned(),
+            category: PlaceCategory::Overflow.as_str().to_owned(),
             created_at: now,
         };
         super::places::insert_places(conn, std::slice::from_ref(&row))?;
@@ -180,7 +181,7 @@ pub fn held_overflow(conn: &mut DbConnection, night: NaiveDate) -> QueryResult<V
         .inner_join(places::table)
         .filter(bookings::night.eq(night))
         .filter(bookings::held)
-        .filter(places::category.eq("overflow"))
+        .filter(places::category.eq(PlaceCategory::Overflow.as_str()))
         .select(bookings::place_id)
         .load(conn)
 }

@@ -19,12 +19,16 @@ use super::coldnights;
 use super::schema::{bookings, held_counts, place_counts, place_outages, places};
 use super::stays::{HoldClock, holding, released_by_no_shows};
 use crate::rules::checkin::Now;
+use crate::rules::kinds::PlaceCategory;
 
 /// Free places per (shelter id, category) on one night; a key that is
 /// missing has none free.
 pub type FreeByShelter = HashMap<(String, String), i64>;
 
-const STANDING: [&str; 2] = ["regular", "women"];
+const STANDING: [&str; 2] = [
+    PlaceCategory::Regular.as_str(),
+    PlaceCategory::Women.as_str(),
+];
 
 /// Places of `ids` with their shelter and category.
 fn keyed(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String, String)>> {
@@ -95,7 +99,7 @@ pub fn free_counts(
     let out_set: HashSet<&String> = out.iter().collect();
     let out_keys: HashMap<String, (String, String)> = keyed(conn, &out)?
         .into_iter()
-        .filter(|(_, s, c)| mine(s) && c != "overflow")
+        .filter(|(_, s, c)| mine(s) && c != PlaceCategory::Overflow.as_str())
         .map(|(id, s, c)| (id, (s, c)))
         .collect();
     for key in out_keys.values() {

@@ -15,7 +15,7 @@ use crate::db::partnerships::Partnership;
 use crate::db::places;
 use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow, StayRow};
 use crate::db::{self, DbConnection};
-use crate::domain::Gender;
+use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
 use crate::ids::StayStatus;
 use crate::rules::checkin::{self, NightFacts, Now};
@@ -41,20 +41,20 @@ impl FreeCounts {
         for ((shelter_id, category), n) in counts {
             let n = u32::try_from(*n).unwrap_or(0);
             let entry = out.entry(shelter_id.as_str()).or_default();
-            match category.as_str() {
-                "regular" => entry.regular = n,
-                "women" => entry.women = n,
-                "overflow" => entry.overflow = n,
-                _ => {}
+            match category.parse::<PlaceCategory>() {
+                Ok(PlaceCategory::Regular) => entry.regular = n,
+                Ok(PlaceCategory::Women) => entry.women = n,
+                Ok(PlaceCategory::Overflow) => entry.overflow = n,
+                Err(_) => {}
             }
         }
         out
     }
 
     pub(crate) fn add(&mut self, category: &str) {
-        match category {
-            "women" => self.women += 1,
-            "overflow" => self.overflow += 1,
+        match category.parse::<PlaceCategory>() {
+            Ok(PlaceCategory::Women) => self.women += 1,
+            Ok(PlaceCategory::Overflow) => self.overflow += 1,
             _ => self.regular += 1,
         }
     }
@@ -259,9 +259,12 @@ pub(crate) fn free_places_for(
     now: &Now,
 ) -> Result<Vec<FreePlace>, AppError> {
     let categories: &[&str] = if gender == Gender::Woman {
-        &["women", "regular"]
+        &[
+            PlaceCategory::Women.as_str(),
+            PlaceCategory::Regular.as_str(),
+        ]
     } else {
-        &["regular"]
+        &[PlaceCategory::Regular.as_str()]
     };
     let rows = db_stays::free_places(
         conn,

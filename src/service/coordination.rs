@@ -71,7 +71,10 @@ fn free_on(
     let free = db_stays::free_places(
         conn,
         shelter,
-        &["regular", "women", "overflow"],
+        &PlaceCategory::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
         night.date(),
         night.date(),
         now,

@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::ids::BookingKind;
 use crate::rules::Night;
 use crate::rules::checkin::{self, NightFacts, NightState, Now};
+use crate::rules::kinds::PlaceCategory;
 
 /// The state of a bed tonight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +148,8 @@ pub fn tonight(conn: &mut DbConnection, shelter_id: &str, now: &Now) -> Result<T
         .iter()
         .filter_map(|p| {
             let of_place = by_place.get(p.id.as_str()).cloned().unwrap_or_default();
-            let opened = p.category != "overflow" || open_overflow.contains(&p.id);
+            let opened =
+                p.category != PlaceCategory::Overflow.as_str() || open_overflow.contains(&p.id);
             let b = bed(p, &of_place, outages.contains(&p.id), now);
             (opened || b.occupant.is_some()).then_some(b)
         })

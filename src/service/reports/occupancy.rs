@@ -12,6 +12,7 @@ use super::periods::nights_of;
 use crate::db::reports::{self as q, Counts, Unclaimed};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
+use crate::rules::kinds::PlaceCategory;
 
 /// Places and their use on one night (or over the period), all shelters.
 #[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq, Eq)]
@@ -106,7 +107,7 @@ impl Places {
     /// Places of a category in service on `night` (one shelter, or all
     /// with `None`).
     fn on(&self, night: NaiveDate, shelter: Option<&str>, category: &str) -> i64 {
-        if category == "overflow" {
+        if category == PlaceCategory::Overflow.as_str() {
             return match shelter {
                 Some(s) => self
                     .openings
@@ -232,7 +233,7 @@ pub(super) fn night_use(
     let mut out = Vec::new();
     for night in nights {
         for s in &shelters {
-            for category in ["regular", "women", "overflow"] {
+            for category in PlaceCategory::ALL.iter().map(|c| c.as_str()) {
                 let key = (*night, s.clone(), category.to_owned());
                 let (c, emergency, cold) = acc.get(&key).copied().unwrap_or_default();
                 let places_n = places.on(*night, Some(s), category);
@@ -325,9 +326,9 @@ pub(super) fn totals_per_night(
         let Some(n) = by_night.get_mut(&r.night) else {
             continue;
         };
-        match r.category.as_str() {
-            "regular" => n.regular.add(&r.usage),
-            "women" => n.women.add(&r.usage),
+        match r.category.parse::<PlaceCategory>() {
+            Ok(PlaceCategory::Regular) => n.regular.add(&r.usage),
+            Ok(PlaceCategory::Women) => n.women.add(&r.usage),
             _ => n.overflow.add(&r.usage),
         }
         n.all.add(&r.usage);
