@@ -43,10 +43,7 @@ pub fn claim(conn: &mut DbConnection, row: &StoredResponse) -> QueryResult<bool>
     let query = diesel::insert_into(idempotency_keys::table)
         .values(row)
         .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConnection::Sqlite(c) => query.execute(c)?,
-        DbConnection::Postgres(c) => query.execute(c)?,
-    };
+    let inserted = super::on_backend!(conn, c => query.execute(c)?);
     Ok(inserted == 1)
 }
 

@@ -187,6 +187,19 @@ pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<String> 
     Ok(reverted.to_string())
 }
 
+/// The same code on either backend's connection, where the SQL is the
+/// same but diesel builds it per backend (an upsert, the transaction
+/// manager): `on_backend!(conn, c => query.execute(c))`.
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// An open write transaction, read top to bottom by the act that holds
 /// it: `Tx::begin`, the act's statements on `&mut tx` (it is a
 /// connection), then `tx.commit()`. Dropped without a commit, it rolls
@@ -287,14 +300,9 @@ impl std::ops::DerefMut for Tx<'_> {
 
 /// Whether a transaction is open on the connection.
 fn in_transaction(conn: &mut DbConnection) -> diesel::QueryResult<bool> {
-    Ok(match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-        DbConnection::Postgres(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-    }?
+    Ok(on_backend!(conn, c => {
+        AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+    })?
     .is_some())
 }
 
