@@ -222,7 +222,7 @@ pub fn record(
     // Before the chain's lock, which is held to the commit.
     let guest_id = match (&target.guest_id, &target.subject_id) {
         (None, Some(stay)) if target.stay => {
-            crate::db::stays::get_stay(conn, stay)?.map(|s| s.guest_id)
+            crate::db::stays::get_stay(conn, stay)?.map(|s| s.guest_id.into())
         }
         (guest, _) => guest.clone(),
     };

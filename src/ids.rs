@@ -50,6 +50,13 @@ macro_rules! id_type {
                 is_id(s).then(|| Self(s.to_owned()))
             }
 
+            /// An id as the storage holds it: read from a row that holds
+            /// it as text, or made by the service in the form of a UUID
+            /// (the bulk loader's counted ids). Never a text from a request.
+            pub fn stored(s: String) -> Self {
+                Self(s)
+            }
+
             pub fn as_str(&self) -> &str {
                 &self.0
             }

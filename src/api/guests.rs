@@ -174,7 +174,7 @@ impl From<GuestRow> for GuestOut {
     fn from(g: GuestRow) -> Self {
         Self {
             needs: serde_json::from_str(&g.needs).unwrap_or_default(),
-            id: g.id,
+            id: g.id.into(),
             card_number: g.card_number,
             given_name: g.given_name,
             family_name: g.family_name,
@@ -255,7 +255,7 @@ pub async fn register_guest(
         possible_duplicates: duplicates
             .into_iter()
             .map(|d| DuplicateOut {
-                id: d.id,
+                id: d.id.into(),
                 given_name: d.given_name,
                 family_name: d.family_name,
                 birth_year: d.birth_year,

@@ -58,9 +58,9 @@ impl TryFrom<PlaceRow> for PlaceOut {
                 .category
                 .parse()
                 .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
-            id: p.id,
+            id: p.id.into(),
             label: p.label,
-            shelter_id: p.shelter_id,
+            shelter_id: p.shelter_id.into(),
         })
     }
 }

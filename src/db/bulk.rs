@@ -20,7 +20,7 @@ use super::schema::{bookings, guests, places as places_t, shelters, stays};
 use super::seed::SeedError;
 use super::stays::{BookingRow, StayRow};
 use super::{DbConnection, write_tx};
-use crate::ids::{BookingKind, StayStatus};
+use crate::ids::{BookingKind, GuestId, PlaceId, ShelterId, StayId, StayStatus};
 use crate::rules::checkin::{self, NightFacts};
 use crate::rules::kinds::PlaceCategory;
 use crate::rules::{Night, RuleSet};
@@ -178,11 +178,11 @@ fn seed_rows(
     let mut shelter_rows = Vec::new();
     let mut place_rows = Vec::new();
     for s in 0..world.shelters {
-        let shelter_id = ids.id(1, u64::from(s));
+        let shelter_id = ShelterId::stored(ids.id(1, u64::from(s)));
         for n in 0..world.places_per_shelter {
             let women = n % WOMEN_EVERY == 0;
             place_rows.push(PlaceRow {
-                id: ids.id(2, written.places + u64::from(n)),
+                id: PlaceId::stored(ids.id(2, written.places + u64::from(n))),
                 shelter_id: shelter_id.clone(),
                 label: format!("{}{:03}", if women { "W" } else { "R" }, n),
                 category: if women {
@@ -336,7 +336,7 @@ fn guest_row(ids: &Ids, g: u32, woman: bool, now: NaiveDateTime) -> GuestRow {
     }
     let blocks = crate::domain::name_blocks(&given, &family);
     GuestRow {
-        id: ids.id(3, u64::from(g)),
+        id: GuestId::stored(ids.id(3, u64::from(g))),
         card_number: format!("B{g:08}"),
         name_key: crate::domain::name_key(&given, &family),
         given_block: blocks.0,
@@ -393,8 +393,8 @@ impl Plan {
             let first_night = self.first.plus(k * span);
             for (i, bed) in beds.iter().enumerate() {
                 let g = self.guests.start as u64 + (k as u64 * beds.len() as u64 + i as u64) % pool;
-                let guest_id = ids.id(3, g);
-                let stay_id = ids.id(4, written.stays);
+                let guest_id = GuestId::stored(ids.id(3, g));
+                let stay_id = StayId::stored(ids.id(4, written.stays));
                 written.stays += 1;
                 let created_at = evening(first_night.date()) - Duration::hours(2);
                 stay_rows.push(StayRow {

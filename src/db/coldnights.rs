@@ -3,9 +3,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::DbConnection;
 use super::places::PlaceRow;
 use super::schema::{bookings, cold_night_openings, cold_nights, placements, places, shelters};
-use super::{DbConnection, new_id};
+use crate::ids::{PlaceId, ShelterId};
 use crate::rules::kinds::PlaceCategory;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -148,8 +149,8 @@ pub fn ensure_overflow_places(
             continue;
         }
         let row = PlaceRow {
-            id: new_id(),
-            shelter_id: shelter_id.to_owned(),
+            id: PlaceId::new(),
+            shelter_id: ShelterId::stored(shelter_id.to_owned()),
             label,
             category: PlaceCategory::Overflow.as_str().to_owned(),
             created_at: now,
@@ -169,7 +170,7 @@ pub fn open_overflow(conn: &mut DbConnection, night: NaiveDate) -> QueryResult<V
             overflow_places(conn, &o.shelter_id)?
                 .into_iter()
                 .take(count)
-                .map(|p| p.id),
+                .map(|p| p.id.into()),
         );
     }
     Ok(ids)

@@ -1,6 +1,7 @@
 //! Guests: the people the service registers. Their names are personal data:
 //! never logged, returned only to roles that need them.
 
+use crate::ids::GuestId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -10,7 +11,7 @@ use super::schema::guests;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = guests, treat_none_as_default_value = false)]
 pub struct GuestRow {
-    pub id: String,
+    pub id: GuestId,
     pub card_number: String,
     pub given_name: String,
     pub family_name: String,

@@ -1,5 +1,6 @@
 //! Organisations, shelters and their places.
 
+use crate::ids::{PlaceId, ShelterId};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -20,7 +21,7 @@ pub struct OrganizationRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = shelters, treat_none_as_default_value = false)]
 pub struct ShelterRow {
-    pub id: String,
+    pub id: ShelterId,
     pub partnership_id: String,
     pub organization_id: String,
     pub name: String,
@@ -30,8 +31,8 @@ pub struct ShelterRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = places, treat_none_as_default_value = false)]
 pub struct PlaceRow {
-    pub id: String,
-    pub shelter_id: String,
+    pub id: PlaceId,
+    pub shelter_id: ShelterId,
     pub label: String,
     pub category: String,
     pub created_at: NaiveDateTime,

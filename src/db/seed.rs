@@ -8,8 +8,9 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::places::{PlaceRow, ShelterRow};
-use super::{DbConnection, new_id, partnerships, places};
+use super::{DbConnection, partnerships, places};
 use crate::domain::PlaceCategory;
+use crate::ids::{PlaceId, ShelterId};
 use crate::rules::{Calendar, Night, RuleSet};
 
 pub const ORGANIZATIONS: [&str; 4] = [
@@ -83,7 +84,7 @@ pub fn stockholm_2019(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(),
         for (name, org, regular, women) in SHELTERS {
             let org = places::organization_by_name(conn, &partnership.id, org, now)?;
             let shelter = ShelterRow {
-                id: new_id(),
+                id: ShelterId::new(),
                 partnership_id: partnership.id.clone(),
                 organization_id: org.id,
                 name: name.to_owned(),
@@ -97,7 +98,7 @@ pub fn stockholm_2019(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(),
             ] {
                 for n in 1..=count {
                     rows.push(PlaceRow {
-                        id: new_id(),
+                        id: PlaceId::new(),
                         shelter_id: shelter.id.clone(),
                         label: format!("{prefix}{n:02}"),
                         category: category.as_str().to_owned(),

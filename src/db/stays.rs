@@ -1,6 +1,6 @@
 //! Stays and the bookings (nights) they hold.
 
-use crate::ids::{BookingKind, StayStatus};
+use crate::ids::{BookingKind, GuestId, PlaceId, ShelterId, StayId, StayStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -13,9 +13,9 @@ use crate::rules::checkin::{self, Hold, Now};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = stays, treat_none_as_default_value = false)]
 pub struct StayRow {
-    pub id: String,
-    pub guest_id: String,
-    pub shelter_id: String,
+    pub id: StayId,
+    pub guest_id: GuestId,
+    pub shelter_id: ShelterId,
     pub category: String,
     pub status: StayStatus,
     pub first_night: NaiveDate,
@@ -34,12 +34,12 @@ pub struct StayRow {
 #[diesel(table_name = bookings, treat_none_as_default_value = false)]
 pub struct BookingRow {
     pub id: String,
-    pub guest_id: String,
-    pub place_id: String,
-    pub shelter_id: String,
+    pub guest_id: GuestId,
+    pub place_id: PlaceId,
+    pub shelter_id: ShelterId,
     pub night: NaiveDate,
     pub kind: BookingKind,
-    pub stay_id: Option<String>,
+    pub stay_id: Option<StayId>,
     pub released: bool,
     pub held: bool,
     pub checked_in_at: Option<NaiveDateTime>,
@@ -72,10 +72,10 @@ impl BookingRow {
 /// A place that may be offered: id, label, category, shelter.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct FreePlaceRow {
-    pub id: String,
+    pub id: PlaceId,
     pub label: String,
     pub category: String,
-    pub shelter_id: String,
+    pub shelter_id: ShelterId,
 }
 
 /// The clock as the queries of what holds a place need it: tonight, and

@@ -190,7 +190,7 @@ pub(crate) fn latest_for(
         } else {
             eligibility::StayStatus::Active
         },
-        id: row.id,
+        id: row.id.into(),
     }))
 }
 
@@ -279,10 +279,10 @@ pub(crate) fn free_places_for(
 
 pub(crate) fn free_place(p: FreePlaceRow) -> FreePlace {
     FreePlace {
-        place_id: p.id,
+        place_id: p.id.into(),
         label: p.label,
         category: p.category,
-        shelter_id: p.shelter_id,
+        shelter_id: p.shelter_id.into(),
     }
 }
 
@@ -344,7 +344,7 @@ pub fn record_refusal(
                 c,
                 &ReferralRow {
                     id: db::new_id(),
-                    guest_id: guest.id.clone(),
+                    guest_id: guest.id.to_string(),
                     reason: "minor".to_owned(),
                     acute: true,
                     status: "open".to_owned(),

@@ -85,7 +85,7 @@ fn free_on(
             p.category
                 .parse()
                 .ok()
-                .is_none_or(|category| coldnight::offered(category, open.contains(&p.id)))
+                .is_none_or(|category| coldnight::offered(category, open.contains(p.id.as_str())))
         })
         .collect())
 }
@@ -137,10 +137,10 @@ pub fn availability(
         let mut total = FreeCounts::default();
         for f in free {
             total.add(&f.category);
-            let entry = by_shelter.entry(f.shelter_id.clone()).or_default();
+            let entry = by_shelter.entry(f.shelter_id.to_string()).or_default();
             entry.0.add(&f.category);
             entry.1.push(FreePlaceView {
-                place_id: f.id,
+                place_id: f.id.into(),
                 label: f.label,
                 category: f.category,
             });
@@ -286,7 +286,7 @@ pub fn declare(
             }
             let count = usize::try_from(o.places).unwrap_or(usize::MAX);
             let opened = coldnights::ensure_overflow_places(c, &o.shelter_id, count, at)?;
-            still_open.extend(opened.into_iter().take(count).map(|pl| pl.id));
+            still_open.extend(opened.into_iter().take(count).map(|pl| String::from(pl.id)));
             rows.push(OpeningRow {
                 night: d.night.date(),
                 shelter_id: o.shelter_id.clone(),
@@ -556,7 +556,7 @@ fn place_once(
         .shelter_id
         .as_ref()
         .map(String::from)
-        .or_else(|| named.as_ref().map(|(_, s)| s.clone()));
+        .or_else(|| named.as_ref().map(|(_, s)| s.to_string()));
     eligibility::may_place(
         &eligibility::PlacementCase {
             guest: &facts,
@@ -645,11 +645,11 @@ fn place_once(
     let row = PlacementRow {
         id: db::new_id(),
         booking_id: booking.id.clone(),
-        guest_id: guest.id.clone(),
+        guest_id: guest.id.to_string(),
         kind: req.kind.as_str().to_owned(),
         night: night.date(),
-        place_id: chosen.id.clone(),
-        shelter_id: chosen.shelter_id.clone(),
+        place_id: chosen.id.to_string(),
+        shelter_id: chosen.shelter_id.to_string(),
         reason: req.reason.clone(),
         created_at: at,
         created_by: user_id.to_owned(),

@@ -68,7 +68,7 @@ pub fn register(
         let mut last_error = None;
         for _ in 0..5 {
             let row = GuestRow {
-                id: db::new_id(),
+                id: crate::ids::GuestId::new(),
                 card_number: new_card_number(),
                 given_name: new.given_name.as_str().to_owned(),
                 family_name: new.family_name.as_str().to_owned(),

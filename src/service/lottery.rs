@@ -175,7 +175,7 @@ pub fn register(
         let row = ApplicantRow {
             session_id: session_id.to_owned(),
             position,
-            guest_id: guest.id,
+            guest_id: guest.id.into(),
             gender: guest.gender,
             eligible: None,
             code: None,

@@ -81,7 +81,7 @@ pub fn export(conn: &mut DbConnection, guest_id: &str) -> Result<Export, AppErro
         accesses: audit::query(
             conn,
             &Filter {
-                guest_id: Some(id.clone()),
+                guest_id: Some(id.to_string()),
                 ..Filter::default()
             },
             100_000,

@@ -33,7 +33,7 @@ pub fn create_shelter(
     db::write_tx(conn, |c| {
         let org = places::organization_by_name(c, partnership_id, organization, now)?;
         let row = ShelterRow {
-            id: db::new_id(),
+            id: crate::ids::ShelterId::new(),
             partnership_id: partnership_id.to_owned(),
             organization_id: org.id,
             name: name.to_owned(),
@@ -59,8 +59,8 @@ pub fn create_place(
             return Err(AppError::not_found("shelter"));
         }
         let row = PlaceRow {
-            id: db::new_id(),
-            shelter_id: shelter_id.to_owned(),
+            id: crate::ids::PlaceId::new(),
+            shelter_id: crate::ids::ShelterId::stored(shelter_id.to_owned()),
             label: label.to_owned(),
             category: category.as_str().to_owned(),
             created_at: Utc::now().naive_utc(),
@@ -112,7 +112,7 @@ pub fn take_out_of_service(
         }
         let row = places::OutageRow {
             id: db::new_id(),
-            place_id: place.id,
+            place_id: place.id.into(),
             first_night: first.date(),
             last_night: last.date(),
             reason: reason.to_owned(),

@@ -111,9 +111,9 @@ pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
         other => other,
     };
     StayView {
-        id: stay.id.clone(),
-        guest_id: stay.guest_id.clone(),
-        shelter_id: stay.shelter_id.clone(),
+        id: stay.id.to_string(),
+        guest_id: stay.guest_id.to_string(),
+        shelter_id: stay.shelter_id.to_string(),
         category: stay.category.clone(),
         status: status.as_str().to_owned(),
         first_night: period.first_night,
@@ -124,7 +124,7 @@ pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
             .iter()
             .map(|b| StayNightView {
                 night: night(b.night),
-                place_id: b.place_id.clone(),
+                place_id: b.place_id.to_string(),
                 state: checkin::night_state(&facts_of(b), ended_from, now),
             })
             .collect(),
@@ -355,9 +355,9 @@ pub(crate) fn insert_stay_on(
 ) -> Result<StayView, Step> {
     let created = now.instant.naive_utc();
     let row = StayRow {
-        id: db::new_id(),
-        guest_id: guest_id.to_owned(),
-        shelter_id: shelter_id.to_owned(),
+        id: StayId::new(),
+        guest_id: GuestId::stored(guest_id.to_owned()),
+        shelter_id: ShelterId::stored(shelter_id.to_owned()),
         category: category.as_str().to_owned(),
         status: StayStatus::Active,
         first_night: period.first_night.date(),
@@ -376,9 +376,9 @@ pub(crate) fn insert_stay_on(
         .into_iter()
         .map(|n| BookingRow {
             id: db::new_id(),
-            guest_id: guest_id.to_owned(),
-            place_id: place_id.to_owned(),
-            shelter_id: shelter_id.to_owned(),
+            guest_id: GuestId::stored(guest_id.to_owned()),
+            place_id: PlaceId::stored(place_id.to_owned()),
+            shelter_id: ShelterId::stored(shelter_id.to_owned()),
             night: n.date(),
             kind: BookingKind::Stay,
             stay_id: Some(row.id.clone()),
@@ -510,10 +510,10 @@ fn check_in_once(
     };
     if let Some(at) = booking.checked_in_at {
         return Ok(CheckInView {
-            stay_id: stay.id.clone(),
-            guest_id: stay.guest_id.clone(),
+            stay_id: stay.id.to_string(),
+            guest_id: stay.guest_id.to_string(),
             night: tonight,
-            place_id: booking.place_id.clone(),
+            place_id: booking.place_id.to_string(),
             checked_in_at: at.and_utc(),
         });
     }
@@ -530,10 +530,10 @@ fn check_in_once(
     let end = no_show_end_of(&stay, &nights).map(Night::date);
     db_stays::set_no_show_end(c, &stay.id, end)?;
     Ok(CheckInView {
-        stay_id: stay.id.clone(),
-        guest_id: stay.guest_id.clone(),
+        stay_id: stay.id.to_string(),
+        guest_id: stay.guest_id.to_string(),
         night: tonight,
-        place_id: booking.place_id.clone(),
+        place_id: booking.place_id.to_string(),
         checked_in_at: now.instant,
     })
 }
@@ -809,7 +809,7 @@ pub fn ban(ctx: &Context, actor: &Actor, new: &NewBan) -> Result<BanView, AppErr
     }
     let row = BanRow {
         id: db::new_id(),
-        guest_id: guest.id.clone(),
+        guest_id: guest.id.to_string(),
         shelter_id: new.shelter_id.as_ref().map(String::from),
         first_night: new.first_night.date(),
         last_night: new.last_night.date(),

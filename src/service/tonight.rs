@@ -80,11 +80,11 @@ impl Tonight {
 
 fn occupant(b: &NightBooking) -> Option<Occupant> {
     let subject_id = match b.booking.kind.as_str() {
-        "stay" => b.booking.stay_id.clone(),
+        "stay" => b.booking.stay_id.as_ref().map(String::from),
         _ => b.placement_id.clone(),
     }?;
     Some(Occupant {
-        guest_id: b.booking.guest_id.clone(),
+        guest_id: b.booking.guest_id.to_string(),
         given_name: b.given_name.clone(),
         family_name: b.family_name.clone(),
         kind: b.booking.kind.as_str().to_owned(),
@@ -119,7 +119,7 @@ fn bed(place: &PlaceRow, bookings: &[&NightBooking], out_of_service: bool, now: 
         },
     };
     Bed {
-        place_id: place.id.clone(),
+        place_id: place.id.to_string(),
         label: place.label.clone(),
         category: place.category.clone(),
         state,
@@ -148,9 +148,9 @@ pub fn tonight(conn: &mut DbConnection, shelter_id: &str, now: &Now) -> Result<T
         .iter()
         .filter_map(|p| {
             let of_place = by_place.get(p.id.as_str()).cloned().unwrap_or_default();
-            let opened =
-                p.category != PlaceCategory::Overflow.as_str() || open_overflow.contains(&p.id);
-            let b = bed(p, &of_place, outages.contains(&p.id), now);
+            let opened = p.category != PlaceCategory::Overflow.as_str()
+                || open_overflow.contains(p.id.as_str());
+            let b = bed(p, &of_place, outages.contains(p.id.as_str()), now);
             (opened || b.occupant.is_some()).then_some(b)
         })
         .collect();
@@ -180,8 +180,8 @@ mod tests {
 
     fn place() -> PlaceRow {
         PlaceRow {
-            id: "p1".into(),
-            shelter_id: "s1".into(),
+            id: crate::ids::PlaceId::new(),
+            shelter_id: crate::ids::ShelterId::new(),
             label: "R01".into(),
             category: "regular".into(),
             created_at: at("2019-11-01T00:00:00Z").naive_utc(),
@@ -192,12 +192,12 @@ mod tests {
         NightBooking {
             booking: BookingRow {
                 id: format!("b-{kind}"),
-                guest_id: format!("g-{kind}"),
-                place_id: "p1".into(),
-                shelter_id: "s1".into(),
+                guest_id: crate::ids::GuestId::new(),
+                place_id: crate::ids::PlaceId::new(),
+                shelter_id: crate::ids::ShelterId::new(),
                 night: "2019-12-02".parse().unwrap(),
                 kind: kind.parse().unwrap(),
-                stay_id: (kind == "stay").then(|| "st1".to_owned()),
+                stay_id: (kind == "stay").then(crate::ids::StayId::new),
                 released: false,
                 held,
                 checked_in_at: checked_in.then(|| at("2019-12-02T18:30:00Z").naive_utc()),

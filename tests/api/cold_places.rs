@@ -145,9 +145,9 @@ fn write(
             let p = &places[*place];
             let row = BookingRow {
                 id: format!("b{k}"),
-                guest_id: guests[*guest].clone(),
-                place_id: p.id.clone(),
-                shelter_id: p.shelter.clone(),
+                guest_id: nattplats::ids::GuestId::stored(guests[*guest].clone()),
+                place_id: nattplats::ids::PlaceId::stored(p.id.clone()),
+                shelter_id: nattplats::ids::ShelterId::stored(p.shelter.clone()),
                 night: day(*night),
                 kind: if p.category == PlaceCategory::Overflow {
                     nattplats::ids::BookingKind::ColdNight
@@ -269,7 +269,7 @@ backend_tests! {
             }
             let overflow = coldnights::ensure_overflow_places(&mut conn, &s.id, OVERFLOW, evening(0, -30)).unwrap();
             for (rank, p) in overflow.into_iter().enumerate() {
-                places.push(Place { id: p.id, shelter: s.id.clone(), category: PlaceCategory::Overflow, rank });
+                places.push(Place { id: p.id.into(), shelter: s.id.clone(), category: PlaceCategory::Overflow, rank });
             }
         }
         let conn = std::cell::RefCell::new(conn);

@@ -114,10 +114,10 @@ backend_tests! {
             conn = w.app.conn();
             g
         };
-        let same_place = BookingRow { id: uuid::Uuid::new_v4().to_string(), guest_id: other_guest, stay_id: None, kind: nattplats::ids::BookingKind::Emergency, ..first.clone() };
+        let same_place = BookingRow { id: uuid::Uuid::new_v4().to_string(), guest_id: nattplats::ids::GuestId::stored(other_guest), stay_id: None, kind: nattplats::ids::BookingKind::Emergency, ..first.clone() };
         let e = diesel::insert_into(bookings::table).values(&same_place).execute(&mut *conn).unwrap_err();
         assert!(nattplats::db::is_unique_violation(&e), "{e}");
-        let same_guest = BookingRow { id: uuid::Uuid::new_v4().to_string(), place_id: w.a.place("R2"), stay_id: None, kind: nattplats::ids::BookingKind::Emergency, ..first.clone() };
+        let same_guest = BookingRow { id: uuid::Uuid::new_v4().to_string(), place_id: nattplats::ids::PlaceId::stored(w.a.place("R2")), stay_id: None, kind: nattplats::ids::BookingKind::Emergency, ..first.clone() };
         let e = diesel::insert_into(bookings::table).values(&same_guest).execute(&mut *conn).unwrap_err();
         assert!(nattplats::db::is_unique_violation(&e), "{e}");
         // A row that no longer holds its place does not block.
@@ -139,9 +139,9 @@ backend_tests! {
         // inside the two nights of karenstid.
         let first: nattplats::db::stays::StayRow = stays::table.find(s["id"].as_str().unwrap()).select(nattplats::db::stays::StayRow::as_select()).first(&mut *conn).unwrap();
         let start = first.first_night + chrono::Duration::days(5);
-        let again = nattplats::db::stays::StayRow { id: uuid::Uuid::new_v4().to_string(), first_night: start, ..first.clone() };
+        let again = nattplats::db::stays::StayRow { id: nattplats::ids::StayId::new(), first_night: start, ..first.clone() };
         let nights: Vec<BookingRow> = (0..5).map(|k| BookingRow {
-            id: uuid::Uuid::new_v4().to_string(), guest_id: g.clone(), place_id: w.a.place("R2"), shelter_id: w.a.id.clone(),
+            id: uuid::Uuid::new_v4().to_string(), guest_id: nattplats::ids::GuestId::stored(g.clone()), place_id: nattplats::ids::PlaceId::stored(w.a.place("R2")), shelter_id: nattplats::ids::ShelterId::stored(w.a.id.clone()),
             night: start + chrono::Duration::days(k), kind: nattplats::ids::BookingKind::Stay, stay_id: Some(again.id.clone()),
             released: false, held: true, checked_in_at: None, created_at: first.created_at, no_show_end: None,
         }).collect();

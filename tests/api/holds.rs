@@ -109,16 +109,17 @@ fn write(
                         && guest_nights.insert((s.guest, night));
                     BookingRow {
                         id: format!("b{k}-{i}"),
-                        guest_id: guests[s.guest].clone(),
-                        place_id: place.clone(),
-                        shelter_id: shelter.clone(),
+                        guest_id: nattplats::ids::GuestId::stored(guests[s.guest].clone()),
+                        place_id: nattplats::ids::PlaceId::stored(place.clone()),
+                        shelter_id: nattplats::ids::ShelterId::stored(shelter.clone()),
                         night,
                         kind: if s.placement {
                             nattplats::ids::BookingKind::Emergency
                         } else {
                             nattplats::ids::BookingKind::Stay
                         },
-                        stay_id: (!s.placement).then(|| stay_id.clone()),
+                        stay_id: (!s.placement)
+                            .then(|| nattplats::ids::StayId::stored(stay_id.clone())),
                         released: !flag,
                         held,
                         checked_in_at: checked_in.then(|| evening(s.first + i, 1)),
@@ -136,9 +137,9 @@ fn write(
                 }
             } else {
                 let stay = StayRow {
-                    id: stay_id,
-                    guest_id: guests[s.guest].clone(),
-                    shelter_id: shelter.clone(),
+                    id: nattplats::ids::StayId::stored(stay_id),
+                    guest_id: nattplats::ids::GuestId::stored(guests[s.guest].clone()),
+                    shelter_id: nattplats::ids::ShelterId::stored(shelter.clone()),
                     category: category.clone(),
                     status: nattplats::ids::StayStatus::Active,
                     first_night: day(s.first),
@@ -207,7 +208,7 @@ fn check(
             )
             .unwrap()
             .into_iter()
-            .map(|p| p.id)
+            .map(|p| String::from(p.id))
             .collect();
             let pure: BTreeSet<String> = places
                 .all
@@ -288,7 +289,7 @@ fn check(
                 )
             })
             .filter(|b| !lapsed(b, now))
-            .filter_map(|b| b.stay_id.clone())
+            .filter_map(|b| b.stay_id.as_ref().map(String::from))
             .collect();
         prop_assert_eq!(
             ended.into_iter().collect::<BTreeSet<_>>(),

@@ -48,7 +48,7 @@ fn write(
     places: &[(String, String)],
     guests: &[String],
     history: &[RandomStay],
-) -> Vec<(String, Vec<BookingRow>)> {
+) -> Vec<(nattplats::ids::StayId, Vec<BookingRow>)> {
     db::write_tx(conn, |c| {
         diesel::delete(bookings::table).execute(c)?;
         diesel::delete(stays::table).execute(c)?;
@@ -56,9 +56,9 @@ fn write(
         for (k, s) in history.iter().enumerate() {
             let (place, shelter) = &places[k];
             let stay = StayRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                guest_id: guests[k].clone(),
-                shelter_id: shelter.clone(),
+                id: nattplats::ids::StayId::new(),
+                guest_id: nattplats::ids::GuestId::stored(guests[k].clone()),
+                shelter_id: nattplats::ids::ShelterId::stored(shelter.clone()),
                 category: "regular".into(),
                 status: nattplats::ids::StayStatus::Active,
                 first_night: day(s.first),
@@ -78,9 +78,9 @@ fn write(
                 .enumerate()
                 .map(|(i, checked_in)| BookingRow {
                     id: format!("b{k}-{i}"),
-                    guest_id: guests[k].clone(),
-                    place_id: place.clone(),
-                    shelter_id: shelter.clone(),
+                    guest_id: nattplats::ids::GuestId::stored(guests[k].clone()),
+                    place_id: nattplats::ids::PlaceId::stored(place.clone()),
+                    shelter_id: nattplats::ids::ShelterId::stored(shelter.clone()),
                     night: day(s.first + i as i64),
                     kind: nattplats::ids::BookingKind::Stay,
                     stay_id: Some(stay.id.clone()),
@@ -101,7 +101,7 @@ fn write(
 
 fn check(
     conn: &mut DbConnection,
-    written: &[(String, Vec<BookingRow>)],
+    written: &[(nattplats::ids::StayId, Vec<BookingRow>)],
     release: &Release,
 ) -> Result<(), TestCaseError> {
     let (released_stay, _) = &written[0];

@@ -825,7 +825,7 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                     + chrono::Duration::days(shape.spacing * (n / place_ids.len() as u64) as i64);
                 let now = chrono::Utc::now().naive_utc();
                 let guest = db::guests::GuestRow {
-                    id: db::new_id(),
+                    id: nattplats::ids::GuestId::new(),
                     card_number: format!("C{tag}{n}"),
                     given_name: "Ceiling".into(),
                     family_name: "Ceiling".into(),
@@ -843,9 +843,9 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                     family_block: "ce".into(),
                 };
                 let stay = db::stays::StayRow {
-                    id: db::new_id(),
+                    id: nattplats::ids::StayId::new(),
                     guest_id: guest.id.clone(),
-                    shelter_id: shelter.clone(),
+                    shelter_id: nattplats::ids::ShelterId::stored(shelter.clone()),
                     category: PlaceCategory::Regular.as_str().into(),
                     status: nattplats::ids::StayStatus::Active,
                     first_night: first,
@@ -863,8 +863,8 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                     .map(|k| db::stays::BookingRow {
                         id: db::new_id(),
                         guest_id: guest.id.clone(),
-                        place_id: place.clone(),
-                        shelter_id: shelter.clone(),
+                        place_id: nattplats::ids::PlaceId::stored(place.clone()),
+                        shelter_id: nattplats::ids::ShelterId::stored(shelter.clone()),
                         night: first + chrono::Duration::days(k),
                         kind: nattplats::ids::BookingKind::Stay,
                         stay_id: Some(stay.id.clone()),
