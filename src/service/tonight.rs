@@ -180,8 +180,8 @@ mod tests {
 
     fn place() -> PlaceRow {
         PlaceRow {
-            id: crate::ids::PlaceId::new(),
-            shelter_id: crate::ids::ShelterId::new(),
+            id: crate::ids::PlaceId::stored("p1".into()),
+            shelter_id: crate::ids::ShelterId::stored("s1".into()),
             label: "R01".into(),
             category: "regular".into(),
             created_at: at("2019-11-01T00:00:00Z").naive_utc(),
@@ -192,12 +192,12 @@ mod tests {
         NightBooking {
             booking: BookingRow {
                 id: format!("b-{kind}"),
-                guest_id: crate::ids::GuestId::new(),
-                place_id: crate::ids::PlaceId::new(),
-                shelter_id: crate::ids::ShelterId::new(),
+                guest_id: crate::ids::GuestId::stored(format!("g-{kind}")),
+                place_id: crate::ids::PlaceId::stored("p1".into()),
+                shelter_id: crate::ids::ShelterId::stored("s1".into()),
                 night: "2019-12-02".parse().unwrap(),
                 kind: kind.parse().unwrap(),
-                stay_id: (kind == "stay").then(crate::ids::StayId::new),
+                stay_id: (kind == "stay").then(|| crate::ids::StayId::stored("st1".into())),
                 released: false,
                 held,
                 checked_in_at: checked_in.then(|| at("2019-12-02T18:30:00Z").naive_utc()),
