@@ -82,6 +82,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("GET", "/guests/{id}/export", Roles(&[Coordinator]), false),
     route("DELETE", "/guests/{id}", Roles(&[Admin]), false),
     route("POST", "/stays", Roles(INTAKE), true),
+    route("GET", "/stays", Roles(PEOPLE), true),
     route("GET", "/stays/{id}", Roles(INTAKE), true),
     route("POST", "/stays/{id}/check-ins", Roles(INTAKE), true),
     route("POST", "/stays/{id}/end", Roles(INTAKE), true),

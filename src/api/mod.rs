@@ -55,6 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guests::export_guest)
         .service(guests::erase_guest)
         .service(stays::create_stay)
+        .service(stays::list_stays)
         .service(stays::get_stay)
         .service(stays::check_in)
         .service(stays::end_stay)

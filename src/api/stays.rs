@@ -2,20 +2,36 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::api::answers::answer;
-use crate::api::extract::{ApiJson, IdempotencyKey, OptionalJson, RequestTag, actor};
+use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey, OptionalJson, RequestTag, actor};
 use crate::api::fields::{id_field, parse_night, parse_reason, path_id};
 use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::domain::{PlaceCategory, Role};
 use crate::error::{AppError, FieldError};
 use crate::ids::{PlaceId, StayId};
-use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayView};
+use crate::service::stays::{self as svc, CheckInView, IntakeRequest, StayListItem, StayView};
 
 /// Who works with stays.
 pub const STAY_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff];
+
+/// Who may read a night's list of stays, names and all (API.md): shelter
+/// staff at their own shelters only.
+pub const LIST_ROLES: &[Role] = &[Role::Coordinator, Role::ShelterStaff, Role::SocialEmergency];
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StayListQuery {
+    /// The shelter whose night is listed.
+    #[param(value_type = crate::api::fields::Id, inline)]
+    shelter_id: String,
+    /// `YYYY-MM-DD`; defaults to the current night.
+    #[param(value_type = Option<String>, format = Date)]
+    night: Option<String>,
+}
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,6 +139,36 @@ pub async fn create_stay(
         .await?;
     state.changed().await;
     Ok(answer(status, stay))
+}
+
+#[utoipa::path(tag = "stays", security(("bearer" = [])), params(StayListQuery), responses(
+    (status = 200, body = Vec<StayListItem>, description = "The stays that hold a bed at the shelter on the night (not voided, the night not released), each with its guest's name and the night's bed, in the order of the beds' labels; one stay.list audit entry per guest listed"),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem, description = "A role that may not see names, or a shelter outside the caller's shelters"),
+    (status = 404, body = crate::api::Problem, description = "No such shelter"),
+    (status = 422, body = crate::api::Problem, description = "A malformed shelter id or night")
+))]
+#[get("/stays")]
+pub async fn list_stays(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tag: RequestTag,
+    query: ApiQuery<StayListQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(LIST_ROLES)?;
+    let q = query.0;
+    let mut errors = Vec::new();
+    let shelter_id = id_field("shelter_id", &q.shelter_id, &mut errors);
+    let night = parse_night("night", q.night.as_deref(), &mut errors);
+    let (Some(shelter_id), true) = (shelter_id, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let actor = actor(&caller, &tag);
+    let list = state
+        .service()
+        .run(move |ctx| svc::night_list(ctx, &actor, &shelter_id, night))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 #[utoipa::path(tag = "stays", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The stay")), responses(

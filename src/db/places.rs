@@ -162,6 +162,21 @@ pub fn list_places(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<Vec
         .load(conn)
 }
 
+/// The labels of the places `ids`, by id (ids of no place are left out).
+pub fn labels(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(String, String)> = places::table
+        .filter(places::id.eq_any(ids))
+        .select((places::id, places::label))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 pub fn count_shelters(conn: &mut DbConnection) -> QueryResult<i64> {
     shelters::table.count().get_result(conn)
 }

@@ -6,7 +6,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, place_outages, places, stays};
+use super::schema::{bookings, guests, place_outages, places, stays};
 use crate::rules::Night;
 use crate::rules::checkin::{self, Hold, Now};
 
@@ -188,6 +188,43 @@ pub fn stay_nights(conn: &mut DbConnection, stay_id: &str) -> QueryResult<Vec<Bo
     bookings::table
         .filter(bookings::stay_id.eq(stay_id))
         .order(bookings::night.asc())
+        .select(BookingRow::as_select())
+        .load(conn)
+}
+
+/// The stays that are not voided and have a night at `shelter_id` on
+/// `night`, with their guests' names, for the night's list at a desk
+/// (`service::stays::night_list` decides which of them the night holds).
+pub fn stays_on_night_at(
+    conn: &mut DbConnection,
+    shelter_id: &str,
+    night: NaiveDate,
+) -> QueryResult<Vec<(StayRow, String, String)>> {
+    bookings::table
+        .inner_join(stays::table)
+        .inner_join(guests::table.on(guests::id.eq(stays::guest_id)))
+        .filter(bookings::shelter_id.eq(shelter_id))
+        .filter(bookings::night.eq(night))
+        .filter(stays::status.ne(StayStatus::Voided.as_str()))
+        .select((
+            StayRow::as_select(),
+            guests::given_name,
+            guests::family_name,
+        ))
+        .load(conn)
+}
+
+/// Every night of each of `stay_ids`, by stay and night.
+pub fn nights_of_stays(
+    conn: &mut DbConnection,
+    stay_ids: &[String],
+) -> QueryResult<Vec<BookingRow>> {
+    if stay_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    bookings::table
+        .filter(bookings::stay_id.eq_any(stay_ids))
+        .order((bookings::stay_id.asc(), bookings::night.asc()))
         .select(BookingRow::as_select())
         .load(conn)
 }

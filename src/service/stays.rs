@@ -431,6 +431,92 @@ pub fn get(ctx: &Context, actor: &Actor, stay_id: &StayId) -> Result<StayView, A
     Ok(view)
 }
 
+/// A stay in the night's list at a shelter: the stay, its guest's name
+/// and the label of the bed it holds that night.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StayListItem {
+    #[serde(flatten)]
+    pub stay: StayView,
+    pub given_name: String,
+    pub family_name: String,
+    /// The bed of the night asked for.
+    pub place_id: String,
+    pub place_label: String,
+}
+
+/// `GET /stays?shelter_id=&night=`: the stays that hold a bed at the
+/// shelter on the night (the current night by default), in the order of
+/// the beds' labels. A stay is listed when it is not voided and its night
+/// there is not released (by an early end or by no-shows):
+/// the night's state is then `reserved`, `checked_in` or `no_show`. Each
+/// guest listed is one `stay.list` entry on the audit trail, as on the
+/// desk's page.
+pub fn night_list(
+    ctx: &Context,
+    actor: &Actor,
+    shelter_id: &ShelterId,
+    night: Option<Night>,
+) -> Result<Vec<StayListItem>, AppError> {
+    actor.scope.require(shelter_id)?;
+    let now = ctx.rules_now()?;
+    let night = night.unwrap_or(now.night);
+    let mut conn = ctx.connection()?;
+    let mut tx = Tx::begin(&mut conn)?;
+    if !places::shelter_exists(&mut tx, shelter_id)? {
+        return Err(AppError::not_found("shelter"));
+    }
+    let mut found = db_stays::stays_on_night_at(&mut tx, shelter_id, night.date())?;
+    found.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    found.dedup_by(|a, b| a.0.id == b.0.id);
+    let ids: Vec<String> = found.iter().map(|(s, _, _)| s.id.to_string()).collect();
+    let mut nights_by_stay: std::collections::HashMap<String, Vec<BookingRow>> =
+        std::collections::HashMap::new();
+    for b in db_stays::nights_of_stays(&mut tx, &ids)? {
+        if let Some(id) = b.stay_id.clone() {
+            nights_by_stay.entry(id.to_string()).or_default().push(b);
+        }
+    }
+    let place_ids: Vec<String> = nights_by_stay
+        .values()
+        .flatten()
+        .map(|b| b.place_id.to_string())
+        .collect();
+    let labels = places::labels(&mut tx, &place_ids)?;
+    let mut list = Vec::new();
+    for (stay, given_name, family_name) in found {
+        let nights = nights_by_stay.remove(stay.id.as_str()).unwrap_or_default();
+        let view = view(&stay, &nights, &now);
+        let Some(that_night) = view.nights.iter().find(|n| n.night == night) else {
+            continue;
+        };
+        if that_night.state == NightState::Released {
+            continue;
+        }
+        let place_id = that_night.place_id.clone();
+        list.push(StayListItem {
+            place_label: labels.get(&place_id).cloned().unwrap_or_default(),
+            place_id,
+            given_name,
+            family_name,
+            stay: view,
+        });
+    }
+    list.sort_by(|a, b| {
+        (&a.place_label, &a.family_name, &a.stay.id).cmp(&(
+            &b.place_label,
+            &b.family_name,
+            &b.stay.id,
+        ))
+    });
+    let targets: Vec<Target> = list
+        .iter()
+        .map(|i| Target::both(&i.stay.guest_id, &i.stay.id))
+        .collect();
+    audit::append(&mut tx, &actor.who, "stay.list", &targets)?;
+    tx.commit()?;
+    Ok(list)
+}
+
 fn not_active() -> AppError {
     AppError::Conflict {
         code: "stay-not-active",

@@ -56,6 +56,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/guests/{id}/export", "coordinator"),
     ("DELETE", "/api/v1/guests/{id}", "admin"),
     ("POST", "/api/v1/stays", "coordinator shelter_staff"),
+    (
+        "GET",
+        "/api/v1/stays",
+        "coordinator shelter_staff social_emergency",
+    ),
     ("GET", "/api/v1/stays/{id}", "coordinator shelter_staff"),
     (
         "POST",

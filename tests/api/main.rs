@@ -21,6 +21,7 @@ mod idempotency;
 mod idp;
 mod lottery;
 mod migrations;
+mod night_lists;
 mod no_shows;
 mod ops;
 mod privacy;
