@@ -101,6 +101,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("GET", "/cold-nights", AnyRole, false),
     // Emergency placements: social_emergency and coordinator; cold-night
     // placements also shelter_staff, at their shelters (the handler).
+    route("GET", "/placements", Roles(PEOPLE), true),
     route(
         "POST",
         "/placements",

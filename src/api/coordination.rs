@@ -14,7 +14,7 @@ use crate::error::{AppError, FieldError};
 use crate::rules::Night;
 use crate::service::coordination::{
     self as svc, AvailabilityQuestion, AvailabilityView, ColdNightView, Declaration, Opening,
-    PlacementKind, PlacementRequest, PlacementView,
+    PlacementKind, PlacementListItem, PlacementRequest, PlacementView,
 };
 
 #[derive(Deserialize, IntoParams)]
@@ -271,6 +271,55 @@ pub struct CreatePlacement {
 
 fn placement_kind_schema() -> utoipa::openapi::schema::Object {
     crate::api::fields::enum_schema(&["emergency", "cold_night"])
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlacementListQuery {
+    /// `YYYY-MM-DD`; defaults to the current night.
+    #[param(value_type = Option<String>, format = Date)]
+    night: Option<String>,
+    /// Only this shelter; shelter staff must name one of theirs.
+    #[param(value_type = Option<crate::api::fields::Id>, inline)]
+    shelter_id: Option<String>,
+}
+
+/// Who may read the night's placements, names and all (API.md).
+const PLACEMENT_LIST_ROLES: &[Role] =
+    &[Role::Coordinator, Role::ShelterStaff, Role::SocialEmergency];
+
+#[utoipa::path(tag = "coordination", security(("bearer" = [])), params(PlacementListQuery), responses(
+    (status = 200, body = Vec<PlacementListItem>, description = "The night's single-night placements (emergency and cold night), each with its guest's name and its bed's label, by shelter and label; one placement.list audit entry per guest listed"),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem, description = "A role that may not see names, or a shelter outside the caller's shelters"),
+    (status = 404, body = crate::api::Problem, description = "No such shelter"),
+    (status = 422, body = crate::api::Problem, description = "A malformed shelter id or night, or shelter staff naming no shelter")
+))]
+#[get("/placements")]
+pub async fn list_placements(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tag: RequestTag,
+    query: ApiQuery<PlacementListQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(PLACEMENT_LIST_ROLES)?;
+    let q = query.0;
+    let mut errors = Vec::new();
+    let shelter_id = q
+        .shelter_id
+        .as_deref()
+        .and_then(|s| id_field("shelter_id", s, &mut errors));
+    let night = parse_night("night", q.night.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let actor = crate::api::extract::actor(&caller, &tag);
+    let list = state
+        .service()
+        .run(move |ctx| svc::night_placements(ctx, &actor, shelter_id.as_ref(), night))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(

@@ -67,6 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(coordination::declare_cold_night)
         .service(coordination::withdraw_cold_night)
         .service(coordination::list_cold_nights)
+        .service(coordination::list_placements)
         .service(coordination::create_placement)
         .service(followup::create_referral)
         .service(followup::list_referrals)

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::places::PlaceRow;
-use super::schema::{bookings, cold_night_openings, cold_nights, placements, places, shelters};
+use super::schema::{
+    bookings, cold_night_openings, cold_nights, guests, placements, places, shelters,
+};
 use crate::ids::{PlaceId, ShelterId};
 use crate::rules::kinds::PlaceCategory;
 
@@ -200,4 +202,28 @@ pub fn shelter_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String
         .order(shelters::name.asc())
         .select((shelters::id, shelters::name))
         .load(conn)
+}
+
+/// The single-night placements of `night` (at `shelter_id` only, when
+/// given), each with its place's label and its guest's name.
+pub fn placements_of_night(
+    conn: &mut DbConnection,
+    night: NaiveDate,
+    shelter_id: Option<&str>,
+) -> QueryResult<Vec<(PlacementRow, String, String, String)>> {
+    let mut q = placements::table
+        .inner_join(places::table.on(places::id.eq(placements::place_id)))
+        .inner_join(guests::table.on(guests::id.eq(placements::guest_id)))
+        .filter(placements::night.eq(night))
+        .select((
+            PlacementRow::as_select(),
+            places::label,
+            guests::given_name,
+            guests::family_name,
+        ))
+        .into_boxed();
+    if let Some(s) = shelter_id {
+        q = q.filter(placements::shelter_id.eq(s.to_owned()));
+    }
+    q.load(conn)
 }

@@ -424,7 +424,90 @@ pub struct PlacementView {
     #[schema(value_type = String, format = Date)]
     pub night: Night,
     pub place_id: String,
+    /// The place's label, beside its id.
+    pub place_label: String,
     pub shelter_id: String,
+}
+
+/// A single-night placement in the night's list, with its guest's name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlacementListItem {
+    #[serde(flatten)]
+    pub placement: PlacementView,
+    pub given_name: String,
+    pub family_name: String,
+}
+
+/// `GET /placements?night=&shelter_id=`: the single-night placements of
+/// the night (the current night by default), at one shelter or, for a
+/// caller who acts everywhere, at every shelter; in the order of the
+/// shelters and the beds' labels. Shelter staff must name one of their
+/// shelters. Each guest listed is one `placement.list` entry on the audit
+/// trail, as on the desk's page.
+pub fn night_placements(
+    ctx: &Context,
+    actor: &Actor,
+    shelter_id: Option<&ShelterId>,
+    night: Option<Night>,
+) -> Result<Vec<PlacementListItem>, AppError> {
+    match (shelter_id, &actor.scope) {
+        (Some(s), scope) => scope.require(s)?,
+        (None, Scope::All) => {}
+        (None, Scope::Shelters(_)) => {
+            return Err(AppError::validation(
+                "shelter_id",
+                "is needed: name one of the shelters you work at",
+            ));
+        }
+    }
+    let night = match night {
+        Some(n) => n,
+        None => ctx.rules_now()?.night,
+    };
+    let mut conn = ctx.connection()?;
+    let mut tx = Tx::begin(&mut conn)?;
+    if let Some(s) = shelter_id
+        && !crate::db::places::shelter_exists(&mut tx, s)?
+    {
+        return Err(AppError::not_found("shelter"));
+    }
+    let rows =
+        coldnights::placements_of_night(&mut tx, night.date(), shelter_id.map(|s| s.as_str()))?;
+    let mut list: Vec<PlacementListItem> = rows
+        .into_iter()
+        .map(
+            |(row, place_label, given_name, family_name)| PlacementListItem {
+                placement: PlacementView {
+                    id: row.id,
+                    guest_id: row.guest_id,
+                    kind: row.kind,
+                    night,
+                    place_id: row.place_id,
+                    place_label,
+                    shelter_id: row.shelter_id,
+                },
+                given_name,
+                family_name,
+            },
+        )
+        .collect();
+    list.sort_by(|a, b| {
+        let key = |i: &PlacementListItem| {
+            (
+                i.placement.shelter_id.clone(),
+                i.placement.place_label.clone(),
+                i.placement.id.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let targets: Vec<Target> = list
+        .iter()
+        .map(|i| Target::both(&i.placement.guest_id, &i.placement.id))
+        .collect();
+    audit::append(&mut tx, &actor.who, "placement.list", &targets)?;
+    tx.commit()?;
+    Ok(list)
 }
 
 /// `POST /placements`: places a guest for one night (RULES.md §5), once
@@ -661,6 +744,7 @@ fn place_once(
         kind: row.kind,
         night,
         place_id: row.place_id,
+        place_label: chosen.label.clone(),
         shelter_id: row.shelter_id,
     })
 }

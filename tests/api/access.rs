@@ -85,6 +85,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/v1/cold-nights/{night}", "coordinator"),
     ("GET", "/api/v1/cold-nights", "any"),
     (
+        "GET",
+        "/api/v1/placements",
+        "coordinator shelter_staff social_emergency",
+    ),
+    (
         "POST",
         "/api/v1/placements",
         "social_emergency coordinator shelter_staff",

@@ -144,4 +144,65 @@ backend_tests! {
         let res = w.app.get("/api/v1/stays?shelter_id=00000000-0000-4000-8000-000000000009", Some(&w.coordinator)).await;
         assert_problem(res, 404, "not-found").await;
     }
+
+    async fn the_nights_placements_with_names_and_labels_at_the_callers_shelters(b: Backend) {
+        let w = world(b).await;
+        w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id, "place_id": w.a.place("R1")})).await;
+        let sj = w.app.user_token("socialjouren", &["social_emergency"], &[]).await;
+        let place = |token: String, body: Value| {
+            let app = &w.app;
+            async move {
+                let res = app.post("/api/v1/placements", Some(&token), &body).await;
+                let status = res.status();
+                let text = res.text().await.unwrap();
+                assert_eq!(status, StatusCode::CREATED, "{text}");
+                serde_json::from_str::<Value>(&text).unwrap()
+            }
+        };
+        let at_a = place(w.coordinator.clone(), json!({"guest_id": w.man().await, "kind": "emergency", "shelter_id": w.a.id, "reason": "acute"})).await;
+        assert_eq!(at_a["place_id"], w.a.place("R2"));
+        assert_eq!(at_a["place_label"], "R2");
+        let at_b = place(sj.clone(), json!({"guest_id": w.man().await, "kind": "emergency", "shelter_id": w.b.id, "reason": "acute"})).await;
+        assert_eq!(at_b["place_label"], "R1");
+
+        // Everywhere, for those who act everywhere.
+        let all = list(&w, &sj, "/api/v1/placements").await;
+        assert_eq!(all.len(), 2, "{all:?}");
+        for p in [&at_a, &at_b] {
+            let listed = all.iter().find(|l| l["id"] == p["id"]).unwrap();
+            assert_eq!(listed["kind"], "emergency");
+            assert_eq!(listed["night"], "2019-12-01");
+            assert_eq!(listed["place_label"], p["place_label"]);
+            assert_eq!(listed["guest_id"], p["guest_id"]);
+            assert_eq!(listed["family_name"], "Test");
+            assert!(listed["given_name"].as_str().unwrap().starts_with('G'));
+        }
+        // One shelter; another night.
+        let at_own = list(&w, &w.desk_a, &format!("/api/v1/placements?shelter_id={}&night=2019-12-01", w.a.id)).await;
+        assert_eq!(at_own.len(), 1);
+        assert_eq!(at_own[0]["id"], at_a["id"]);
+        assert!(list(&w, &w.coordinator, "/api/v1/placements?night=2019-12-02").await.is_empty());
+        // Each guest listed is on the audit trail.
+        let mut entries = audited(&w, "placement.list").await;
+        entries.sort();
+        let mut want: Vec<(String, String)> = [&at_a, &at_b, &at_a]
+            .iter()
+            .map(|p| (p["guest_id"].as_str().unwrap().to_owned(), p["id"].as_str().unwrap().to_owned()))
+            .collect();
+        want.sort();
+        assert_eq!(entries, want);
+
+        // Shelter staff name one of their shelters.
+        let res = w.app.get("/api/v1/placements", Some(&w.desk_a)).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), ["shelter_id"]);
+        let res = w.app.get(&format!("/api/v1/placements?shelter_id={}", w.b.id), Some(&w.desk_a)).await;
+        assert_problem(res, 403, "forbidden").await;
+        let outreach = w.app.user_token("eu.team", &["outreach"], &[]).await;
+        assert_problem(w.app.get("/api/v1/placements", Some(&outreach)).await, 403, "forbidden").await;
+        let res = w.app.get("/api/v1/placements?night=yesterday", Some(&w.coordinator)).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), ["night"]);
+        assert_eq!(audited(&w, "placement.list").await.len(), 3);
+    }
 }
