@@ -6,6 +6,8 @@
 //! clock (RULES.md §4), so the answer is the same whichever instance gives
 //! it and no background job has to run first.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -41,6 +43,10 @@ pub struct StayNightView {
     #[schema(value_type = String, format = Date)]
     pub night: Night,
     pub place_id: String,
+    /// The place's label, as API.md's stay names it.
+    pub label: String,
+    /// The same label, by the name the other answers give it.
+    pub place_label: String,
     #[schema(value_type = String, example = "reserved")]
     pub state: NightState,
 }
@@ -72,6 +78,8 @@ pub struct CheckInView {
     #[schema(value_type = String, format = Date)]
     pub night: Night,
     pub place_id: String,
+    /// The place's label, beside its id.
+    pub place_label: String,
     pub checked_in_at: DateTime<Utc>,
 }
 
@@ -103,7 +111,14 @@ pub struct BanView {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
+/// The stay as API.md gives it, from its row, its nights and the labels
+/// of their places (by id).
+pub fn view(
+    stay: &StayRow,
+    nights: &[BookingRow],
+    labels: &HashMap<String, String>,
+    now: &Now,
+) -> StayView {
     let period = period_of(stay);
     let ended_from = no_show_end_of(stay, nights).filter(|_| stay.status == StayStatus::Active);
     let status = match stay.status {
@@ -125,10 +140,30 @@ pub fn view(stay: &StayRow, nights: &[BookingRow], now: &Now) -> StayView {
             .map(|b| StayNightView {
                 night: night(b.night),
                 place_id: b.place_id.to_string(),
+                label: labels.get(b.place_id.as_str()).cloned().unwrap_or_default(),
+                place_label: labels.get(b.place_id.as_str()).cloned().unwrap_or_default(),
                 state: checkin::night_state(&facts_of(b), ended_from, now),
             })
             .collect(),
     }
+}
+
+/// [`view`], with the labels of the stay's places read from `c`.
+pub fn view_in(
+    c: &mut DbConnection,
+    stay: &StayRow,
+    nights: &[BookingRow],
+    now: &Now,
+) -> diesel::QueryResult<StayView> {
+    let ids: Vec<String> = nights.iter().map(|b| b.place_id.to_string()).collect();
+    let labels = places::labels(c, &ids)?;
+    Ok(view(stay, nights, &labels, now))
+}
+
+/// The label of one place.
+fn label_of(c: &mut DbConnection, place_id: &str) -> diesel::QueryResult<String> {
+    let labels = places::labels(c, &[place_id.to_owned()])?;
+    Ok(labels.get(place_id).cloned().unwrap_or_default())
 }
 
 // ---------------------------------------------------------- settlement
@@ -394,7 +429,7 @@ pub(crate) fn insert_stay_on(
         n.no_show_end = end;
     }
     placed(db_stays::insert_stay(conn, &row, &nights))?;
-    Ok(view(&row, &nights, now))
+    Ok(view_in(conn, &row, &nights, now)?)
 }
 
 // ------------------------------------------------------------ the stay
@@ -420,7 +455,7 @@ pub fn get(ctx: &Context, actor: &Actor, stay_id: &StayId) -> Result<StayView, A
     let stay = db_stays::get_stay(&mut tx, stay_id)?.ok_or_else(|| AppError::not_found("stay"))?;
     actor.scope.require(&stay.shelter_id)?;
     let nights = db_stays::stay_nights(&mut tx, &stay.id)?;
-    let view = view(&stay, &nights, &now);
+    let view = view_in(&mut tx, &stay, &nights, &now)?;
     audit::append(
         &mut tx,
         &actor.who,
@@ -469,8 +504,7 @@ pub fn night_list(
     found.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     found.dedup_by(|a, b| a.0.id == b.0.id);
     let ids: Vec<String> = found.iter().map(|(s, _, _)| s.id.to_string()).collect();
-    let mut nights_by_stay: std::collections::HashMap<String, Vec<BookingRow>> =
-        std::collections::HashMap::new();
+    let mut nights_by_stay: HashMap<String, Vec<BookingRow>> = HashMap::new();
     for b in db_stays::nights_of_stays(&mut tx, &ids)? {
         if let Some(id) = b.stay_id.clone() {
             nights_by_stay.entry(id.to_string()).or_default().push(b);
@@ -485,7 +519,7 @@ pub fn night_list(
     let mut list = Vec::new();
     for (stay, given_name, family_name) in found {
         let nights = nights_by_stay.remove(stay.id.as_str()).unwrap_or_default();
-        let view = view(&stay, &nights, &now);
+        let view = view(&stay, &nights, &labels, &now);
         let Some(that_night) = view.nights.iter().find(|n| n.night == night) else {
             continue;
         };
@@ -600,6 +634,7 @@ fn check_in_once(
             guest_id: stay.guest_id.to_string(),
             night: tonight,
             place_id: booking.place_id.to_string(),
+            place_label: label_of(c, &booking.place_id)?,
             checked_in_at: at.and_utc(),
         });
     }
@@ -620,6 +655,7 @@ fn check_in_once(
         guest_id: stay.guest_id.to_string(),
         night: tonight,
         place_id: booking.place_id.to_string(),
+        place_label: label_of(c, &booking.place_id)?,
         checked_in_at: now.instant,
     })
 }
@@ -661,7 +697,7 @@ fn act_on_stay(
     let (stay, _) = load(&mut tx, stay_id, &actor.scope, &now)?;
     act(&mut tx, &stay, &now)?;
     let (stay, nights) = load(&mut tx, stay_id, &Scope::All, &now)?;
-    let view = view(&stay, &nights, &now);
+    let view = view_in(&mut tx, &stay, &nights, &now)?;
     audit::append(
         &mut tx,
         &actor.who,
@@ -781,7 +817,7 @@ fn move_once(
     };
     let (from, to) = (night(from.night), night(to.night));
     if remaining.iter().all(|b| b.place_id == target.id) {
-        return Ok(view(&stay, &nights, now));
+        return Ok(view_in(c, &stay, &nights, now)?);
     }
     eligibility::check_bans(&bans(c, &guest.id, from)?, &target.shelter_id, from, to)?;
     db_stays::lock_shelter(c, &target.shelter_id)?;
@@ -813,7 +849,7 @@ fn move_once(
         .map(drop),
     )?;
     let (stay, nights) = load(c, stay_id, &Scope::All, now)?;
-    Ok(view(&stay, &nights, now))
+    Ok(view_in(c, &stay, &nights, now)?)
 }
 
 // --------------------------------------------------------- eligibility

@@ -512,4 +512,46 @@ backend_tests! {
         ]);
         assert!(rows.iter().all(|t| t.shelter_id.as_deref() == Some(w.a.id.as_str()) && t.kind == "stay"));
     }
+
+    async fn every_answer_that_names_a_place_gives_its_label(b: Backend) {
+        let w = world(b).await;
+        let s = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        let id = s["id"].as_str().unwrap();
+        let labels = |s: &Value| -> Vec<(String, String, String)> {
+            s["nights"].as_array().unwrap().iter().map(|n| (
+                n["place_id"].as_str().unwrap().to_owned(),
+                n["place_label"].as_str().unwrap().to_owned(),
+                n["label"].as_str().unwrap().to_owned(),
+            )).collect()
+        };
+        let r1 = (w.a.place("R1"), "R1".to_owned(), "R1".to_owned());
+        assert_eq!(labels(&s), vec![r1; 5]);
+        // Moved from tonight on: every night names its new bed.
+        let res = w.act(id, "move", json!({"place_id": w.a.place("R2")})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let moved: Value = res.json().await.unwrap();
+        let r2 = (w.a.place("R2"), "R2".to_owned(), "R2".to_owned());
+        assert_eq!(labels(&moved), vec![r2.clone(); 5]);
+        assert_eq!(labels(&w.get_stay(id).await), vec![r2; 5]);
+        let res = w.act(id, "check-ins", json!({})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let checked_in: Value = res.json().await.unwrap();
+        assert_eq!(checked_in["place_id"], w.a.place("R2"));
+        assert_eq!(checked_in["place_label"], "R2");
+        // The same check-in again answers the same.
+        let again: Value = w.act(id, "check-ins", json!({})).await.json().await.unwrap();
+        assert_eq!(again["place_label"], "R2");
+        // A late guest whose bed was taken is offered free beds by label.
+        let late = w.stay(json!({"guest_id": w.man().await, "shelter_id": w.b.id, "place_id": w.b.place("R1")})).await;
+        w.app.set_clock("2019-12-01T23:30:00+01:00").await;
+        let taken = w.app.post("/api/v1/placements", Some(&w.coordinator),
+            &json!({"guest_id": w.man().await, "kind": "emergency", "shelter_id": w.b.id, "reason": "acute"})).await;
+        assert_eq!(taken.status(), StatusCode::CREATED);
+        let taken: Value = taken.json().await.unwrap();
+        assert_eq!((&taken["place_id"], &taken["place_label"]), (&json!(w.b.place("R1")), &json!("R1")));
+        let res = w.act(late["id"].as_str().unwrap(), "check-ins", json!({})).await;
+        let p = assert_problem(res, 409, "reservation-released").await;
+        let free = p["free_places"].as_array().unwrap();
+        assert!(!free.is_empty() && free.iter().all(|f| f["label"].is_string()), "{p}");
+    }
 }
