@@ -67,6 +67,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("PATCH", "/users/{id}", Roles(&[Admin]), false),
     route("GET", "/shelters", AnyRole, false),
     route("POST", "/shelters", Roles(&[Admin]), false),
+    route("PATCH", "/shelters/{id}", Roles(&[Admin]), false),
     route("GET", "/shelters/{id}/places", AnyRole, false),
     route("POST", "/shelters/{id}/places", Roles(&[Admin]), false),
     route(

@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::update_user)
         .service(shelters::list_shelters)
         .service(shelters::create_shelter)
+        .service(shelters::update_shelter)
         .service(shelters::create_place)
         .service(shelters::list_places)
         .service(shelters::out_of_service)

@@ -1,6 +1,6 @@
 //! Shelters and their places.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -23,6 +23,10 @@ pub struct ShelterOut {
     id: String,
     name: String,
     organization: String,
+    /// Where the shelter is; `null` when not known.
+    address: Option<String>,
+    /// Its telephone number; `null` when not known.
+    phone: Option<String>,
     places: PlaceCounts,
 }
 
@@ -38,6 +42,8 @@ impl From<ShelterSummary> for ShelterOut {
             id: s.id,
             name: s.name,
             organization: s.organization,
+            address: s.address,
+            phone: s.phone,
         }
     }
 }
@@ -80,6 +86,53 @@ pub struct CreateShelter {
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
     )]
     organization: String,
+    /// 1 to 200 characters, without control characters.
+    #[schema(max_length = 200, nullable = false)]
+    address: Option<String>,
+    /// 3 to 30 characters: digits, spaces, and `+ - ( )`.
+    #[schema(max_length = 30, pattern = r"^\+?[0-9 ()-]{3,30}$", nullable = false)]
+    phone: Option<String>,
+}
+
+/// What an admin may change of a shelter: a field left out stays, `null`
+/// clears it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateShelter {
+    /// 1 to 200 characters, without control characters; `null` clears it.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>, max_length = 200, nullable)]
+    address: Option<Option<String>>,
+    /// 3 to 30 characters: digits, spaces, and `+ - ( )`; `null` clears it.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>, max_length = 30, pattern = r"^\+?[0-9 ()-]{3,30}$", nullable)]
+    phone: Option<Option<String>>,
+}
+
+/// A field that is given, as `null` or a value (a field left out is
+/// `None` by `serde(default)`).
+fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// A telephone number as a desk would dial it: 3 to 30 characters of
+/// digits, spaces, `-`, `(`, `)`, and a leading `+`.
+fn phone_field(value: &str, errors: &mut Vec<FieldError>) -> String {
+    let v = value.trim();
+    let body = v.strip_prefix('+').unwrap_or(v);
+    let n = v.chars().count();
+    if !(3..=30).contains(&n)
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'))
+        || !body.chars().any(|c| c.is_ascii_digit())
+    {
+        errors.push(FieldError::new(
+            "phone",
+            "must be 3 to 30 characters of digits, spaces, -, ( and ), with an optional leading +",
+        ));
+    }
+    v.to_owned()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -143,15 +196,55 @@ pub async fn create_shelter(
     let mut errors = Vec::new();
     let name = short_text("name", &body.0.name, 100, &mut errors);
     let organization = short_text("organization", &body.0.organization, 100, &mut errors);
+    let contact = crate::service::shelters::Contact {
+        address: body
+            .0
+            .address
+            .as_deref()
+            .map(|a| short_text("address", a, 200, &mut errors)),
+        phone: body.0.phone.as_deref().map(|p| phone_field(p, &mut errors)),
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     let partnership = state.partnership.id.clone();
     let shelter = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::shelters::create_shelter(conn, &partnership, &name, &organization)
+        crate::service::shelters::create_shelter(conn, &partnership, &name, &organization, contact)
     })
     .await?;
     Ok(HttpResponse::Created().json(ShelterOut::from(shelter)))
+}
+
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter")), request_body = UpdateShelter, responses(
+    (status = 200, body = ShelterOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[patch("/shelters/{id}")]
+pub async fn update_shelter(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<UpdateShelter>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Admin])?;
+    let mut errors = Vec::new();
+    let b = body.0;
+    let address = b
+        .address
+        .map(|a| a.map(|a| short_text("address", &a, 200, &mut errors)));
+    let phone = b.phone.map(|p| p.map(|p| phone_field(&p, &mut errors)));
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let shelter_id = path.into_inner();
+    let shelter = crate::service::blocking(&state.pool, move |conn| {
+        crate::service::shelters::update_contact(conn, &shelter_id, address, phone)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ShelterOut::from(shelter)))
 }
 
 #[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter")), request_body = CreatePlace, responses(

@@ -202,6 +202,8 @@ fn seed_rows(
             organization_id: org.id.clone(),
             name: format!("Bulk shelter {s:05} {}", ids.tag()),
             created_at: now,
+            address: None,
+            phone: None,
         });
     }
     written.shelters = shelter_rows.len() as u64;

@@ -26,6 +26,10 @@ pub struct ShelterRow {
     pub organization_id: String,
     pub name: String,
     pub created_at: NaiveDateTime,
+    /// Where the shelter is (migration 000016), when known.
+    pub address: Option<String>,
+    /// Its telephone number, when known.
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -45,6 +49,8 @@ pub struct ShelterSummary {
     pub id: String,
     pub name: String,
     pub organization: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
     pub places: HashMap<String, i64>,
 }
 
@@ -97,6 +103,29 @@ pub fn insert_places(conn: &mut DbConnection, rows: &[PlaceRow]) -> QueryResult<
     Ok(())
 }
 
+/// Sets the shelter's address and phone (`Some(None)` clears one, `None`
+/// leaves it); the number of shelters changed.
+pub fn set_contact(
+    conn: &mut DbConnection,
+    id: &str,
+    address: Option<Option<&str>>,
+    phone: Option<Option<&str>>,
+) -> QueryResult<usize> {
+    let target = shelters::table.filter(shelters::id.eq(id));
+    let mut changed = 0;
+    if let Some(a) = address {
+        changed = diesel::update(target)
+            .set(shelters::address.eq(a))
+            .execute(conn)?;
+    }
+    if let Some(p) = phone {
+        changed = diesel::update(target)
+            .set(shelters::phone.eq(p))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
 pub fn shelter_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     if !crate::domain::is_id(id) {
         return Ok(false);
@@ -120,7 +149,13 @@ fn summaries(conn: &mut DbConnection, only: Option<&str>) -> QueryResult<Vec<She
     let mut shelter_query = shelters::table
         .inner_join(organizations::table)
         .order(shelters::name.asc())
-        .select((shelters::id, shelters::name, organizations::name))
+        .select((
+            shelters::id,
+            shelters::name,
+            organizations::name,
+            shelters::address,
+            shelters::phone,
+        ))
         .into_boxed();
     // Kept by triggers (migration 000008): no scan of every place.
     let mut count_query = place_counts::table
@@ -134,7 +169,8 @@ fn summaries(conn: &mut DbConnection, only: Option<&str>) -> QueryResult<Vec<She
         shelter_query = shelter_query.filter(shelters::id.eq(id));
         count_query = count_query.filter(place_counts::shelter_id.eq(id));
     }
-    let rows: Vec<(String, String, String)> = shelter_query.load(conn)?;
+    type Row = (String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = shelter_query.load(conn)?;
     let counts: Vec<(String, String, i32)> = count_query.load(conn)?;
     let mut by_shelter: HashMap<String, HashMap<String, i64>> = HashMap::new();
     for (shelter, category, n) in counts {
@@ -145,11 +181,13 @@ fn summaries(conn: &mut DbConnection, only: Option<&str>) -> QueryResult<Vec<She
     }
     Ok(rows
         .into_iter()
-        .map(|(id, name, organization)| ShelterSummary {
+        .map(|(id, name, organization, address, phone)| ShelterSummary {
             places: by_shelter.remove(&id).unwrap_or_default(),
             id,
             name,
             organization,
+            address,
+            phone,
         })
         .collect())
 }

@@ -44,6 +44,8 @@ diesel::table! {
         organization_id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
     }
 }
 

@@ -42,6 +42,27 @@ pub const SHELTERS: [(&str, &str, u32, u32); 3] = [
     ("Frälsningsarméns nattlogi", "Frälsningsarmén", 20, 20),
 ];
 
+/// (shelter name, address, phone) of the seed's shelters: addresses that
+/// look like Stockholm's and numbers that belong to nobody (08-000 …), for
+/// the demo; set the real ones through the admin endpoints.
+pub const CONTACTS: [(&str, &str, &str); 3] = [
+    (
+        "Convictus nattlogi",
+        "Hornsgatan 99, 117 28 Stockholm",
+        "08-000 11 01",
+    ),
+    (
+        "Stadsmissionens nattlogi Slakthusområdet",
+        "Slakthusgatan 4, 121 62 Johanneshov",
+        "08-000 11 02",
+    ),
+    (
+        "Frälsningsarméns nattlogi",
+        "Östgötagatan 34, 116 25 Stockholm",
+        "08-000 11 03",
+    ),
+];
+
 /// The calendar of a Stockholm partnership: local time, nights from noon.
 pub fn stockholm_calendar() -> Calendar {
     Calendar::new(
@@ -83,12 +104,15 @@ pub fn stockholm_2019(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(),
         }
         for (name, org, regular, women) in SHELTERS {
             let org = places::organization_by_name(conn, &partnership.id, org, now)?;
+            let contact = CONTACTS.iter().find(|c| c.0 == name);
             let shelter = ShelterRow {
                 id: ShelterId::new(),
                 partnership_id: partnership.id.clone(),
                 organization_id: org.id,
                 name: name.to_owned(),
                 created_at: now,
+                address: contact.map(|c| c.1.to_owned()),
+                phone: contact.map(|c| c.2.to_owned()),
             };
             places::insert_shelter(conn, &shelter)?;
             let mut rows = Vec::new();
@@ -125,6 +149,14 @@ mod tests {
         assert_eq!(SHELTERS.len(), 3);
         for (_, org, _, _) in SHELTERS {
             assert!(ORGANIZATIONS.contains(&org));
+        }
+    }
+
+    #[test]
+    fn every_seeded_shelter_has_an_address_and_a_number_of_nobody() {
+        for (name, _, _, _) in SHELTERS {
+            let contact = CONTACTS.iter().find(|c| c.0 == name);
+            assert!(contact.is_some_and(|c| c.2.starts_with("08-000 ")), "{name}");
         }
     }
 }

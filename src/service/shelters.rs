@@ -23,11 +23,19 @@ fn taken<'a>(
     }
 }
 
+/// A shelter's address and phone, each when known.
+#[derive(Debug, Clone, Default)]
+pub struct Contact {
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
 pub fn create_shelter(
     conn: &mut DbConnection,
     partnership_id: &str,
     name: &str,
     organization: &str,
+    contact: Contact,
 ) -> Result<ShelterSummary, AppError> {
     let now = Utc::now().naive_utc();
     db::write_tx(conn, |c| {
@@ -38,6 +46,8 @@ pub fn create_shelter(
             organization_id: org.id,
             name: name.to_owned(),
             created_at: now,
+            address: contact.address.clone(),
+            phone: contact.phone.clone(),
         };
         places::insert_shelter(c, &row).map_err(taken(
             "shelter-name-taken",
@@ -45,6 +55,28 @@ pub fn create_shelter(
         ))?;
         places::shelter(c, &row.id)?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("shelter vanished after insert")))
+    })
+}
+
+/// Changes a shelter's address and phone: `Some(None)` clears one, `None`
+/// leaves it as it is.
+pub fn update_contact(
+    conn: &mut DbConnection,
+    shelter_id: &str,
+    address: Option<Option<String>>,
+    phone: Option<Option<String>>,
+) -> Result<ShelterSummary, AppError> {
+    db::write_tx(conn, |c| {
+        if !places::shelter_exists(c, shelter_id)? {
+            return Err(AppError::not_found("shelter"));
+        }
+        places::set_contact(
+            c,
+            shelter_id,
+            address.as_ref().map(Option::as_deref),
+            phone.as_ref().map(Option::as_deref),
+        )?;
+        places::shelter(c, shelter_id)?.ok_or_else(|| AppError::not_found("shelter"))
     })
 }
 

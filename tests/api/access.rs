@@ -26,6 +26,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("PATCH", "/api/v1/users/{id}", "admin"),
     ("GET", "/api/v1/shelters", "any"),
     ("POST", "/api/v1/shelters", "admin"),
+    ("PATCH", "/api/v1/shelters/{id}", "admin"),
     ("GET", "/api/v1/shelters/{id}/places", "any"),
     ("POST", "/api/v1/shelters/{id}/places", "admin"),
     (

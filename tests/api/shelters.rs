@@ -89,4 +89,64 @@ backend_tests! {
         assert_problem(res, 403, "forbidden").await;
         assert_problem(app.get(&places, None).await, 401, "unauthorized").await;
     }
+
+    async fn the_seeded_shelters_have_an_address_and_a_fictional_phone(b: Backend) {
+        let app = spawn_app(b).await;
+        for s in app.shelters().await {
+            let address = s["address"].as_str().unwrap();
+            assert!(address.ends_with("Stockholm") || address.ends_with("Johanneshov"), "{s}");
+            assert!(s["phone"].as_str().unwrap().starts_with("08-000 "), "{s}");
+        }
+    }
+
+    async fn an_admin_sets_a_shelters_address_and_phone(b: Backend) {
+        let app = spawn_with(b, Options { seed: false, manual_clock: true }).await;
+        let res = app
+            .post("/api/v1/shelters", Some(&app.admin_token), &json!({
+                "name": "Nattcafé Syd", "organization": "Convictus",
+                "address": " Ringvägen 1, 118 60 Stockholm ", "phone": "08-000 22 01"}))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["address"], "Ringvägen 1, 118 60 Stockholm");
+        assert_eq!(created["phone"], "08-000 22 01");
+        let id = created["id"].as_str().unwrap().to_owned();
+        // Without them, both are null.
+        let res = app.post("/api/v1/shelters", Some(&app.admin_token), &json!({"name": "Nattcafé Norr", "organization": "Convictus"})).await;
+        let bare: Value = res.json().await.unwrap();
+        assert_eq!((&bare["address"], &bare["phone"]), (&Value::Null, &Value::Null));
+
+        let patch = |token: String, id: String, body: Value| {
+            let app = &app;
+            async move {
+                app.client.patch(app.url(&format!("/api/v1/shelters/{id}"))).bearer_auth(token).json(&body).send().await.unwrap()
+            }
+        };
+        // A field left out stays; null clears.
+        let res = patch(app.admin_token.clone(), id.clone(), json!({"phone": "+46 8 000 22 02"})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let changed: Value = res.json().await.unwrap();
+        assert_eq!(changed["phone"], "+46 8 000 22 02");
+        assert_eq!(changed["address"], "Ringvägen 1, 118 60 Stockholm");
+        let res = patch(app.admin_token.clone(), id.clone(), json!({"address": null})).await;
+        let cleared: Value = res.json().await.unwrap();
+        assert_eq!((&cleared["address"], &cleared["phone"]), (&Value::Null, &json!("+46 8 000 22 02")));
+        let listed = app.shelters().await.into_iter().find(|s| s["id"] == id.as_str()).unwrap();
+        assert_eq!(listed, cleared);
+
+        // Bad values are 422 naming the field; others than admins 403; an
+        // unknown shelter 404.
+        let res = patch(app.admin_token.clone(), id.clone(), json!({"phone": "call me", "address": ""})).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        let mut fields = error_fields(&p);
+        fields.sort();
+        assert_eq!(fields, ["address", "phone"]);
+        let res = app.post("/api/v1/shelters", Some(&app.admin_token), &json!({"name": "X", "organization": "Convictus", "phone": "12\n3"})).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), ["phone"]);
+        let coordinator = app.user_token("coord", &["coordinator"], &[]).await;
+        assert_problem(patch(coordinator, id.clone(), json!({"phone": "08-000 22 03"})).await, 403, "forbidden").await;
+        let unknown = "00000000-0000-4000-8000-000000000009".to_owned();
+        assert_problem(patch(app.admin_token.clone(), unknown, json!({"phone": "08-000 22 03"})).await, 404, "not-found").await;
+    }
 }

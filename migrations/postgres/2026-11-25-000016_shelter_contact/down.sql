@@ -1,0 +1,2 @@
+ALTER TABLE shelters DROP COLUMN phone;
+ALTER TABLE shelters DROP COLUMN address;
