@@ -34,6 +34,26 @@ kebab_enum!(
     }
 );
 
+kebab_enum!(
+    /// The language a guest reads, and the guest's slip is printed in:
+    /// Romanian, Bulgarian, Polish, Hungarian, English or Swedish.
+    Language {
+        Ro => "ro",
+        Bg => "bg",
+        Pl => "pl",
+        Hu => "hu",
+        En => "en",
+        Sv => "sv",
+    }
+);
+
+impl Default for Language {
+    /// Swedish, until someone says otherwise.
+    fn default() -> Self {
+        Self::Sv
+    }
+}
+
 pub use crate::ids::is_id;
 
 /// The one password rule, for every door: the API, `nattplats user add`

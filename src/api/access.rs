@@ -79,6 +79,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("POST", "/guests", Roles(PEOPLE), false),
     route("GET", "/guests", Roles(PEOPLE), false),
     route("GET", "/guests/{id}", Roles(PEOPLE), false),
+    route("PATCH", "/guests/{id}", Roles(PEOPLE), false),
     route("GET", "/guests/{id}/eligibility", Roles(PEOPLE), false),
     route("GET", "/guests/{id}/export", Roles(&[Coordinator]), false),
     route("DELETE", "/guests/{id}", Roles(&[Admin]), false),

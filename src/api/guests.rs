@@ -1,7 +1,7 @@
 //! Guests: register, search, read. Names are personal data: they go only
 //! to the roles that do intake and placements.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +12,7 @@ use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
 use crate::db::guests::GuestRow;
-use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, Role};
+use crate::domain::{Birth, CountryCode, Gender, Language, Need, PersonName, Role};
 use crate::error::{AppError, FieldError};
 use crate::service::guests::NewGuest;
 
@@ -51,6 +51,19 @@ pub struct RegisterGuest {
     #[serde(default)]
     #[schema(value_type = Vec<Need>)]
     needs: Vec<String>,
+    /// The language the guest reads (the slip's): `ro`, `bg`, `pl`, `hu`,
+    /// `en` or `sv`; `sv` unless given.
+    #[schema(value_type = Option<Language>, nullable = false)]
+    language: Option<String>,
+}
+
+/// What may be changed of a guest.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGuest {
+    /// The language the guest reads: `ro`, `bg`, `pl`, `hu`, `en` or `sv`.
+    #[schema(value_type = Option<Language>, nullable = false)]
+    language: Option<String>,
 }
 
 /// An ISO 3166-1 alpha-2 code: the document lists them, so that a client
@@ -130,7 +143,19 @@ impl RegisterGuest {
         let birth = Birth::parse(self.birth_date.as_deref(), self.birth_year, today)
             .map_err(|e| errors.push(e))
             .ok();
-        match (given_name, family_name, gender, citizenship, permit, birth) {
+        let language = match &self.language {
+            None => Some(Language::default()),
+            Some(l) => field(&mut errors, "language", l.parse::<Language>()),
+        };
+        match (
+            given_name,
+            family_name,
+            gender,
+            citizenship,
+            permit,
+            birth,
+            language,
+        ) {
             (
                 Some(given_name),
                 Some(family_name),
@@ -138,6 +163,7 @@ impl RegisterGuest {
                 Some(citizenship),
                 Some(permit),
                 Some(birth),
+                Some(language),
             ) if errors.is_empty() => Ok(NewGuest {
                 given_name,
                 family_name,
@@ -146,6 +172,7 @@ impl RegisterGuest {
                 citizenship,
                 residence_permit_country: permit,
                 needs,
+                language,
             }),
             _ => Err(AppError::Validation(errors)),
         }
@@ -164,6 +191,9 @@ pub struct GuestOut {
     citizenship: String,
     residence_permit_country: Option<String>,
     needs: Vec<String>,
+    /// The language the guest reads: `ro`, `bg`, `pl`, `hu`, `en` or `sv`.
+    #[schema(value_type = Language)]
+    language: String,
     created_at: DateTime<Utc>,
     /// Set once the guest was pseudonymised (retention or erasure): the
     /// names, birth date, card number and needs are gone.
@@ -183,6 +213,7 @@ impl From<GuestRow> for GuestOut {
             gender: g.gender,
             citizenship: g.citizenship,
             residence_permit_country: g.residence_permit_country,
+            language: g.language,
             created_at: g.created_at.and_utc(),
             pseudonymised_at: g.pseudonymised_at.map(|t| t.and_utc()),
         }
@@ -317,6 +348,45 @@ pub async fn get_guest(
             move |conn| {
                 crate::db::guests::get(conn, &id)?.ok_or_else(|| AppError::not_found("guest"))
             },
+            |g: &GuestRow| vec![Target::guest(&g.id)],
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(GuestOut::from(guest)))
+}
+
+#[utoipa::path(tag = "guests", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The guest")), request_body = UpdateGuest, responses(
+    (status = 200, body = GuestOut),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem),
+    (status = 422, body = crate::api::Problem)
+))]
+#[patch("/guests/{id}")]
+pub async fn update_guest(
+    state: web::Data<AppState>,
+    caller: Caller,
+    tag: RequestTag,
+    path: web::Path<String>,
+    body: ApiJson<UpdateGuest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(GUEST_ROLES)?;
+    let mut errors = Vec::new();
+    let language = body
+        .0
+        .language
+        .as_deref()
+        .and_then(|l| field(&mut errors, "language", l.parse::<Language>()));
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id = path.into_inner();
+    let audit =
+        crate::api::extract::audit(&caller, &tag, "guest.update", Target::guest(id.clone()));
+    let guest = state
+        .service()
+        .audited(
+            audit,
+            move |conn| crate::service::guests::update(conn, &id, language),
             |g: &GuestRow| vec![Target::guest(&g.id)],
         )
         .await?;

@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(guests::register_guest)
         .service(guests::search_guests)
         .service(guests::get_guest)
+        .service(guests::update_guest)
         .service(guests::guest_eligibility)
         .service(guests::export_guest)
         .service(guests::erase_guest)

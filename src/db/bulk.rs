@@ -354,6 +354,7 @@ fn guest_row(ids: &Ids, g: u32, woman: bool, now: NaiveDateTime) -> GuestRow {
         created_at: now,
         created_by: "bulk".to_owned(),
         pseudonymised_at: None,
+        language: crate::domain::Language::default().as_str().to_owned(),
     }
 }
 

@@ -29,6 +29,8 @@ pub struct GuestRow {
     /// duplicate search looks (`domain::name_blocks`).
     pub given_block: String,
     pub family_block: String,
+    /// The language the guest reads (`domain::Language`), migration 000017.
+    pub language: String,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {
@@ -36,6 +38,13 @@ pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {
         .values(row)
         .execute(conn)
         .map(drop)
+}
+
+/// Sets the guest's language; the number of guests changed.
+pub fn set_language(conn: &mut DbConnection, id: &str, language: &str) -> QueryResult<usize> {
+    diesel::update(guests::table.filter(guests::id.eq(id)))
+        .set(guests::language.eq(language))
+        .execute(conn)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GuestRow>> {

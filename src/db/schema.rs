@@ -88,6 +88,7 @@ diesel::table! {
         pseudonymised_at -> Nullable<Timestamp>,
         given_block -> Text,
         family_block -> Text,
+        language -> Text,
     }
 }
 

@@ -156,7 +156,10 @@ mod tests {
     fn every_seeded_shelter_has_an_address_and_a_number_of_nobody() {
         for (name, _, _, _) in SHELTERS {
             let contact = CONTACTS.iter().find(|c| c.0 == name);
-            assert!(contact.is_some_and(|c| c.2.starts_with("08-000 ")), "{name}");
+            assert!(
+                contact.is_some_and(|c| c.2.starts_with("08-000 ")),
+                "{name}"
+            );
         }
     }
 }

@@ -5,7 +5,9 @@ use rand::Rng;
 
 use crate::db::guests::{self, GuestRow, SearchTerm};
 use crate::db::{self, DbConnection};
-use crate::domain::{Birth, CountryCode, Gender, Need, PersonName, name_blocks, name_key};
+use crate::domain::{
+    Birth, CountryCode, Gender, Language, Need, PersonName, name_blocks, name_key,
+};
 use crate::error::AppError;
 
 /// A guest to register, already parsed.
@@ -18,6 +20,7 @@ pub struct NewGuest {
     pub citizenship: CountryCode,
     pub residence_permit_country: Option<CountryCode>,
     pub needs: Vec<Need>,
+    pub language: Language,
 }
 
 /// How alike two folded names must be to suggest a duplicate.
@@ -87,6 +90,7 @@ pub fn register(
                 pseudonymised_at: None,
                 given_block: given_block.clone(),
                 family_block: family_block.clone(),
+                language: new.language.as_str().to_owned(),
             };
             match guests::insert(c, &row) {
                 Ok(()) => {
@@ -163,6 +167,22 @@ pub fn search(conn: &mut DbConnection, q: &str, limit: i64) -> Result<Vec<GuestR
         }
         Ok(found)
     })
+}
+
+/// Changes what may be changed of a guest (their language) and returns
+/// the guest; 404 for an unknown guest.
+pub fn update(
+    conn: &mut DbConnection,
+    guest_id: &str,
+    language: Option<Language>,
+) -> Result<GuestRow, AppError> {
+    if guests::get(conn, guest_id)?.is_none() {
+        return Err(AppError::not_found("guest"));
+    }
+    if let Some(l) = language {
+        guests::set_language(conn, guest_id, l.as_str())?;
+    }
+    guests::get(conn, guest_id)?.ok_or_else(|| AppError::not_found("guest"))
 }
 
 #[cfg(test)]

@@ -103,6 +103,8 @@ fn pseudonymise(conn: &mut DbConnection, guest_id: &str, at: NaiveDateTime) -> Q
             // Unique and never typed at a desk.
             guests_t::card_number.eq(format!("-{guest_id}")),
             guests_t::needs.eq("[]"),
+            // The language hints at who the person was; no count needs it.
+            guests_t::language.eq(crate::domain::Language::default().as_str()),
             guests_t::pseudonymised_at.eq(Some(at)),
         ))
         .execute(conn)?;

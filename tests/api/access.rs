@@ -50,6 +50,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "coordinator shelter_staff social_emergency",
     ),
     (
+        "PATCH",
+        "/api/v1/guests/{id}",
+        "coordinator shelter_staff social_emergency",
+    ),
+    (
         "GET",
         "/api/v1/guests/{id}/eligibility",
         "coordinator shelter_staff social_emergency",

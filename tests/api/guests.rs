@@ -184,4 +184,56 @@ backend_tests! {
         let found: Vec<Value> = res.json().await.unwrap();
         assert!(found.is_empty(), "{found:?}");
     }
+
+    async fn a_guest_reads_a_language_set_at_registration_and_changed_later(b: Backend) {
+        let app = spawn_app(b).await;
+        let token = app.user_token("desk.lang", &["coordinator"], &[]).await;
+        // Swedish unless given.
+        let g = register(&app, &token, &maria()).await;
+        assert_eq!(g["language"], "sv");
+        let mut body = maria();
+        body["family_name"] = json!("Ionescu");
+        body["language"] = json!("ro");
+        let ro = register(&app, &token, &body).await;
+        assert_eq!(ro["language"], "ro");
+        let id = ro["id"].as_str().unwrap().to_owned();
+        let read: Value = app.get(&format!("/api/v1/guests/{id}"), Some(&token)).await.json().await.unwrap();
+        assert_eq!(read["language"], "ro");
+        body["language"] = json!("de");
+        let res = app.post("/api/v1/guests", Some(&token), &body).await;
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), ["language"]);
+
+        let patch = |token: String, id: String, body: Value| {
+            let app = &app;
+            async move {
+                app.client.patch(app.url(&format!("/api/v1/guests/{id}"))).bearer_auth(token).json(&body).send().await.unwrap()
+            }
+        };
+        let res = patch(token.clone(), id.clone(), json!({"language": "hu"})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let changed: Value = res.json().await.unwrap();
+        assert_eq!(changed["language"], "hu");
+        assert_eq!(changed["family_name"], "Ionescu");
+        let read: Value = app.get(&format!("/api/v1/guests/{id}"), Some(&token)).await.json().await.unwrap();
+        assert_eq!(read["language"], "hu");
+        // Nothing given changes nothing.
+        let res = patch(token.clone(), id.clone(), json!({})).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["language"], "hu");
+        let p = assert_problem(patch(token.clone(), id.clone(), json!({"language": "xx"})).await, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), ["language"]);
+        let unknown = "00000000-0000-4000-8000-000000000009".to_owned();
+        assert_problem(patch(token.clone(), unknown, json!({"language": "en"})).await, 404, "not-found").await;
+        let outreach = app.user_token("eu.team", &["outreach"], &[]).await;
+        assert_problem(patch(outreach, id.clone(), json!({"language": "en"})).await, 403, "forbidden").await;
+        // The change is on the guest's audit trail.
+        let audit: Value = app.get(&format!("/api/v1/audit?guest_id={id}"), Some(&app.admin_token)).await.json().await.unwrap();
+        let updates = audit["entries"].as_array().unwrap().iter().filter(|e| e["action"] == "guest.update").count();
+        assert_eq!(updates, 2);
+        // Erasure forgets it with the names.
+        let res = app.client.delete(app.url(&format!("/api/v1/guests/{id}"))).bearer_auth(&app.admin_token).send().await.unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+        let read: Value = app.get(&format!("/api/v1/guests/{id}"), Some(&token)).await.json().await.unwrap();
+        assert_eq!((&read["language"], &read["family_name"]), (&json!("sv"), &json!("")));
+    }
 }

@@ -841,6 +841,7 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
                     pseudonymised_at: None,
                     given_block: "ce".into(),
                     family_block: "ce".into(),
+                    language: "sv".into(),
                 };
                 let stay = db::stays::StayRow {
                     id: nattplats::ids::StayId::new(),
