@@ -115,7 +115,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 # Nights (and the training clock's night) outside 2000-01-01..2200-12-31
 # are 422 wherever they are read (README "Errors"); \`format: date\`
 # cannot say so.
-include-name-regex = '^(GET /api/v1/(availability|guests/\{id\}/eligibility|survey|audit)|PUT /api/v1/admin/clock|POST /api/v1/(complaints|stays/\{id\}/check-ins)|DELETE /api/v1/cold-nights/\{night\})$'
+include-name-regex = '^(GET /api/v1/(availability|guests/\{id\}/eligibility|survey|audit|stays|placements)|PUT /api/v1/admin/clock|POST /api/v1/(complaints|stays/\{id\}/check-ins)|DELETE /api/v1/cold-nights/\{night\})$'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 EOF
 

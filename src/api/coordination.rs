@@ -520,6 +520,7 @@ impl Holder {
 #[utoipa::path(tag = "coordination", security(("bearer" = [])), params(AvailabilityQuery), responses(
     (status = 200, content_type = "text/event-stream", description = "An `availability` event with the JSON of GET /availability at once, and again within a second of every change: an intake, a check-in, a release at the cutoff, a cold night. A comment line at least every 15 s keeps the connection open. The stream ends when the token expires, when the user is deactivated and when they lose a role they held when it opened."),
     (status = 401, body = crate::api::Problem),
+    (status = 404, body = crate::api::Problem, description = "No shelter has this id"),
     (status = 422, body = crate::api::Problem)
 ))]
 #[get("/availability/stream")]

@@ -87,7 +87,11 @@ pub struct CreateShelter {
     )]
     organization: String,
     /// 1 to 200 characters, without control characters.
-    #[schema(max_length = 200, nullable = false)]
+    #[schema(
+        max_length = 200,
+        nullable = false,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     address: Option<String>,
     /// 3 to 30 characters: digits, spaces, and `+ - ( )`.
     #[schema(max_length = 30, pattern = r"^\+?[0-9 ()-]{3,30}$", nullable = false)]
@@ -101,7 +105,7 @@ pub struct CreateShelter {
 pub struct UpdateShelter {
     /// 1 to 200 characters, without control characters; `null` clears it.
     #[serde(default, deserialize_with = "given")]
-    #[schema(value_type = Option<String>, max_length = 200, nullable)]
+    #[schema(value_type = Option<String>, max_length = 200, nullable, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     address: Option<Option<String>>,
     /// 3 to 30 characters: digits, spaces, and `+ - ( )`; `null` clears it.
     #[serde(default, deserialize_with = "given")]
