@@ -37,4 +37,22 @@
       elements[i].click();
     }
   });
+
+  // The line is bad: a request htmx sent got no answer at all (the
+  // connection dropped, or the service is down). The banner says so
+  // plainly; the form stays as it was, with its idempotency key, so
+  // sending it again does the work once. Any answer hides the banner.
+  function offline(shown) {
+    var banner = document.getElementById("offline");
+    if (banner) {
+      banner.hidden = !shown;
+    }
+  }
+  document.addEventListener("htmx:sendError", function () { offline(true); });
+  document.addEventListener("htmx:timeout", function () { offline(true); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail && event.detail.xhr && event.detail.xhr.status > 0) {
+      offline(false);
+    }
+  });
 })();

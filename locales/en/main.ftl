@@ -62,6 +62,9 @@ kind-cold_night = cold-night placement
 
 ## Refusals and errors
 
+offline-title = The service cannot be reached.
+offline-text = Check the connection and send again. What you already sent is not done twice.
+
 refused-title = Request refused
 refused-text = The form did not come from this site, or it has expired. Reload the page and try again.
 back-to-start = To the start page

@@ -62,6 +62,9 @@ kind-cold_night = kallnattsplacering
 
 ## Refusals and errors
 
+offline-title = Tjänsten går inte att nå.
+offline-text = Kontrollera nätet och skicka igen. Det du redan skickat görs inte två gånger.
+
 refused-title = Förfrågan avvisad
 refused-text = Formuläret kom inte från den här sidan, eller så har det gått ut. Ladda om sidan och försök igen.
 back-to-start = Till startsidan

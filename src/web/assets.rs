@@ -16,8 +16,10 @@ use sha2::{Digest, Sha256};
 /// htmx's settings, in `<meta name="htmx-config">`: no inline style for
 /// its indicators (the CSP allows none), no `eval` (nor does the CSP),
 /// no copies of pages in the browser's storage (they hold names), and
-/// requests to this site only.
-pub const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true,"selfRequestsOnly":true}"#;
+/// requests to this site only. A refusal (4xx) or failure (5xx) is
+/// swapped in like any answer: the pages answer an htmx request with the
+/// words to show, whatever the status.
+pub const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[2345]..","swap":true}]}"#;
 
 struct Asset {
     name: &'static str,

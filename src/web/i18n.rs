@@ -1,5 +1,5 @@
 //! The pages' languages: every text a page shows is a message of a
-//! Fluent catalogue (`locales/LANG/main.ftl`, built into the binary),
+//! Fluent catalogue (`locales/LANG/*.ftl`, built into the binary),
 //! looked up by its key; templates hold keys only (`t("key")`). Swedish
 //! is the default; English is chosen with `?lang=en`, which a page keeps
 //! in the `lang` cookie.
@@ -70,9 +70,30 @@ impl Lang {
 }
 
 /// Each language's catalogue, as built into the binary.
+/// A language's catalogue is its files one after the other: `main.ftl`
+/// (every page), `desk.ftl` (tonight's list and its acts), `intake.ftl`
+/// (finding, registering and granting). A key may be in one file only.
 pub const SOURCES: [(Lang, &str); 2] = [
-    (Lang::Sv, include_str!("../../locales/sv/main.ftl")),
-    (Lang::En, include_str!("../../locales/en/main.ftl")),
+    (
+        Lang::Sv,
+        concat!(
+            include_str!("../../locales/sv/main.ftl"),
+            "\n",
+            include_str!("../../locales/sv/desk.ftl"),
+            "\n",
+            include_str!("../../locales/sv/intake.ftl"),
+        ),
+    ),
+    (
+        Lang::En,
+        concat!(
+            include_str!("../../locales/en/main.ftl"),
+            "\n",
+            include_str!("../../locales/en/desk.ftl"),
+            "\n",
+            include_str!("../../locales/en/intake.ftl"),
+        ),
+    ),
 ];
 
 type Bundle = FluentBundle<FluentResource>;
@@ -86,7 +107,7 @@ static CATALOGUES: LazyLock<Result<Vec<Bundle>, String>> = LazyLock::new(|| {
 
 fn bundle(lang: Lang, source: &str) -> Result<Bundle, String> {
     let resource = FluentResource::try_new(source.to_owned())
-        .map_err(|(_, errors)| format!("locales/{}/main.ftl: {errors:?}", lang.code()))?;
+        .map_err(|(_, errors)| format!("locales/{}/*.ftl: {errors:?}", lang.code()))?;
     let id = lang
         .code()
         .parse()
@@ -98,7 +119,7 @@ fn bundle(lang: Lang, source: &str) -> Result<Bundle, String> {
     bundle.set_use_isolating(false);
     bundle
         .add_resource(resource)
-        .map_err(|errors| format!("locales/{}/main.ftl: {errors:?}", lang.code()))?;
+        .map_err(|errors| format!("locales/{}/*.ftl: {errors:?}", lang.code()))?;
     Ok(bundle)
 }
 
@@ -265,7 +286,7 @@ pub(crate) mod tests {
             let missing: Vec<&String> = all.difference(set).collect();
             assert!(
                 missing.is_empty(),
-                "locales/{}/main.ftl lacks {missing:?}",
+                "locales/{}/ lacks {missing:?}",
                 lang.code()
             );
         }

@@ -18,9 +18,13 @@
 //! by the browser or shown again by the back button after sign-out.
 
 pub mod assets;
+mod desk;
+pub mod form;
 pub mod i18n;
+mod intake;
 mod login;
 pub mod session;
+mod slip;
 mod start;
 
 use actix_web::body::MessageBody;
@@ -42,6 +46,9 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 /// `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
+    desk::configure(cfg);
+    intake::configure(cfg);
+    slip::configure(cfg);
     cfg.service(
         web::resource("/")
             .wrap(from_fn(page_headers))

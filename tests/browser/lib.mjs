@@ -90,6 +90,17 @@ export async function check(page, name) {
     path: path.join(shots, `${backend}-${name}-${lang}.png`),
     fullPage: true,
   });
+  // The same page on a 360 px wide phone: nothing wider than the screen
+  // (a wide table scrolls inside its own box), and its screenshot.
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 360, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= 360, `${page.url()} is ${overflow} px wide on a 360 px screen`);
+  await page.screenshot({
+    path: path.join(shots, `${backend}-${name}-${lang}-360.png`),
+    fullPage: true,
+  });
+  await page.setViewportSize(size);
   return lang;
 }
 
