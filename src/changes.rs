@@ -19,8 +19,13 @@ use crate::db::{DbConnection, DbPool};
 
 const CHANNEL: &str = "nattplats_availability";
 
+/// What an instance does when it hears that another may have changed
+/// something (see [`Changes::on_heard`]).
+type Hook = Box<dyn Fn() + Send + Sync>;
+
 pub struct Changes {
     tx: broadcast::Sender<()>,
+    hooks: std::sync::Mutex<Vec<Hook>>,
     postgres: bool,
     /// Counts the changes this instance made or heard of; an answer cached
     /// under an older count may be out of date.
@@ -33,6 +38,7 @@ impl Changes {
         let (tx, _) = broadcast::channel(64);
         let changes = Arc::new(Self {
             tx,
+            hooks: std::sync::Mutex::new(Vec::new()),
             postgres: !url.is_sqlite(),
             generation: AtomicU64::new(0),
         });
@@ -47,6 +53,29 @@ impl Changes {
             }
         }
         changes
+    }
+
+    /// Runs `hook` on the listener's thread (PostgreSQL only: on SQLite one
+    /// process owns the database and hears nothing from others) each time
+    /// a change is heard, before the screens are told, and each time the
+    /// listener has (re)connected, since changes made while it was away
+    /// were not heard. What an instance keeps of the database besides the
+    /// availability answers (the rule sets) is read again here.
+    pub fn on_heard(&self, hook: impl Fn() + Send + Sync + 'static) {
+        match self.hooks.lock() {
+            Ok(mut hooks) => hooks.push(Box::new(hook)),
+            Err(poisoned) => poisoned.into_inner().push(Box::new(hook)),
+        }
+    }
+
+    fn run_hooks(&self) {
+        let hooks = match self.hooks.lock() {
+            Ok(h) => h,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for hook in hooks.iter() {
+            hook();
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<()> {
@@ -110,6 +139,12 @@ fn listen(url: &str, changes: &Weak<Changes>) {
             std::thread::sleep(Duration::from_secs(2));
             continue;
         }
+        // Whatever was changed while no one listened is read again now.
+        if let Some(owner) = changes.upgrade() {
+            owner.run_hooks();
+            owner.touch();
+            let _ = owner.tx.send(());
+        }
         let mut idle = 0u32;
         loop {
             let Some(owner) = changes.upgrade() else {
@@ -127,6 +162,7 @@ fn listen(url: &str, changes: &Weak<Changes>) {
                 }
             }
             if heard {
+                owner.run_hooks();
                 owner.touch();
                 let _ = owner.tx.send(());
             }

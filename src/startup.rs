@@ -133,6 +133,20 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         ClockMode::Manual => Clock::manual(chrono::Utc::now()),
     };
     let changes = crate::changes::Changes::start(&settings.database);
+    // Another instance may add a rule set: read them again whenever a
+    // change is heard (and after the listener reconnects).
+    if changes.is_postgres() {
+        let (pool, partnership) = (pool.clone(), partnership.clone());
+        changes.on_heard(move || {
+            let reloaded = pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|mut c| db::partnerships::reload_rule_sets(&mut c, &partnership));
+            if let Err(e) = reloaded {
+                tracing::warn!(error = %e, "cannot read the rule sets again");
+            }
+        });
+    }
     let forecast: Option<Arc<dyn crate::forecast::ForecastSource>> = match &settings.forecast {
         None => None,
         Some(crate::config::ForecastFile::Nights(p)) => {

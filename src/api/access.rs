@@ -65,6 +65,8 @@ pub const DECLARATIONS: &[Declaration] = &[
     route("POST", "/auth/token", Public, false),
     route("POST", "/users", Roles(&[Admin]), false),
     route("PATCH", "/users/{id}", Roles(&[Admin]), false),
+    route("GET", "/rule-sets", AnyRole, false),
+    route("POST", "/rule-sets", Roles(&[Admin]), false),
     route("GET", "/shelters", AnyRole, false),
     route("POST", "/shelters", Roles(&[Admin]), false),
     route("PATCH", "/shelters/{id}", Roles(&[Admin]), false),

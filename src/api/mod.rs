@@ -16,6 +16,7 @@ pub mod guests;
 pub mod lottery;
 pub mod ops;
 pub mod problem;
+pub mod rule_sets;
 pub mod shelters;
 pub mod state;
 pub mod stays;
@@ -43,6 +44,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::issue_token)
         .service(users::create_user)
         .service(users::update_user)
+        .service(rule_sets::list_rule_sets)
+        .service(rule_sets::create_rule_set)
         .service(shelters::list_shelters)
         .service(shelters::create_shelter)
         .service(shelters::update_shelter)

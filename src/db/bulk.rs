@@ -103,10 +103,10 @@ pub fn seed(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Written, SeedError> {
     check(world).map_err(|m| SeedError::Other(anyhow::anyhow!(m)))?;
-    let rules = RuleSet::in_force(&p.rule_sets, tonight)
-        .or_else(|| p.rule_sets.first())
-        .ok_or_else(|| SeedError::Other(anyhow::anyhow!("the partnership has no rule set")))?
-        .clone();
+    let rules = p
+        .rule_sets
+        .for_night(tonight)
+        .ok_or_else(|| SeedError::Other(anyhow::anyhow!("the partnership has no rule set")))?;
     let ids = Ids::new();
     // The rows are consistent by construction: skip the per-row foreign
     // key checks where the connection may (PostgreSQL needs a superuser).

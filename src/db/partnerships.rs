@@ -1,5 +1,7 @@
 //! Partnerships, their calendar and their versioned rule sets.
 
+use std::sync::{Arc, RwLock};
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
@@ -41,7 +43,56 @@ pub struct Partnership {
     pub id: String,
     pub name: String,
     pub calendar: Calendar,
-    pub rule_sets: Vec<RuleSet>,
+    pub rule_sets: RuleSets,
+}
+
+/// The partnership's rule sets as this instance knows them, oldest first.
+/// Every clone of the partnership shares them, and they are replaced
+/// whole when a rule set is added: here by the act that adds it, on the
+/// other instances when they hear of a change (`Changes::on_heard`). The
+/// calendar never changes after the first start; the rule sets may, and
+/// no restart is needed.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSets(Arc<RwLock<Arc<Vec<RuleSet>>>>);
+
+impl RuleSets {
+    pub fn new(sets: Vec<RuleSet>) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(sets))))
+    }
+
+    /// Every rule set, as known now.
+    pub fn all(&self) -> Arc<Vec<RuleSet>> {
+        // A writer that panicked left a whole list behind: the old one.
+        match self.0.read() {
+            Ok(sets) => sets.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The rule set in force on `night`, or the first before any has
+    /// begun (nights before the first rule set are judged by it).
+    pub fn for_night(&self, night: Night) -> Option<RuleSet> {
+        let all = self.all();
+        RuleSet::in_force(&all, night)
+            .or_else(|| all.first())
+            .cloned()
+    }
+
+    fn replace(&self, sets: Vec<RuleSet>) {
+        let sets = Arc::new(sets);
+        match self.0.write() {
+            Ok(mut current) => *current = sets,
+            Err(poisoned) => *poisoned.into_inner() = sets,
+        }
+    }
+}
+
+/// A rule set as stored, with its id and when it was added.
+#[derive(Debug, Clone)]
+pub struct StoredRuleSet {
+    pub id: String,
+    pub created_at: NaiveDateTime,
+    pub rules: RuleSet,
 }
 
 fn parse_time(s: &str) -> anyhow::Result<NaiveTime> {
@@ -100,20 +151,81 @@ pub fn load(conn: &mut DbConnection) -> anyhow::Result<Option<Partnership>> {
         .parse()
         .map_err(|e| anyhow::anyhow!("bad time zone {:?}: {e}", row.time_zone))?;
     let starts = parse_time(&row.night_starts_at)?;
-    let rule_sets = rule_sets::table
-        .filter(rule_sets::partnership_id.eq(&row.id))
-        .order(rule_sets::effective_from.asc())
-        .select(RuleSetRow::as_select())
-        .load(conn)?
+    let rule_sets = stored_rule_sets(conn, &row.id)?
         .into_iter()
-        .map(RuleSetRow::into_rules)
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|s| s.rules)
+        .collect();
     Ok(Some(Partnership {
         id: row.id,
         name: row.name,
         calendar: Calendar::new(zone, starts),
-        rule_sets,
+        rule_sets: RuleSets::new(rule_sets),
     }))
+}
+
+/// The partnership's rule sets as stored, oldest first.
+pub fn stored_rule_sets(
+    conn: &mut DbConnection,
+    partnership_id: &str,
+) -> anyhow::Result<Vec<StoredRuleSet>> {
+    rule_sets::table
+        .filter(rule_sets::partnership_id.eq(partnership_id))
+        .order(rule_sets::effective_from.asc())
+        .select(RuleSetRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| {
+            Ok(StoredRuleSet {
+                id: row.id.clone(),
+                created_at: row.created_at,
+                rules: row.into_rules()?,
+            })
+        })
+        .collect()
+}
+
+/// Reads the rule sets again into `p` (shared by every clone of it).
+pub fn reload_rule_sets(conn: &mut DbConnection, p: &Partnership) -> anyhow::Result<()> {
+    let sets = stored_rule_sets(conn, &p.id)?
+        .into_iter()
+        .map(|s| s.rules)
+        .collect();
+    p.rule_sets.replace(sets);
+    Ok(())
+}
+
+/// Makes the acts that add a rule set take turns on PostgreSQL (SQLite's
+/// write transaction has one writer anyway), so that "after the newest"
+/// is checked against the newest there will be when the act commits.
+pub fn lock(conn: &mut DbConnection, partnership_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgres(c) => partnerships::table
+            .filter(partnerships::id.eq(partnership_id))
+            .select(partnerships::id)
+            .for_update()
+            .load::<String>(c)
+            .map(drop),
+    }
+}
+
+/// Adds a rule set (checked by the caller: `RuleSet::check_new`). Two
+/// rule sets of one night are refused by the table's unique key.
+pub fn insert_rule_set(
+    conn: &mut DbConnection,
+    partnership_id: &str,
+    rules: &RuleSet,
+    now: NaiveDateTime,
+) -> anyhow::Result<StoredRuleSet> {
+    let row = RuleSetRow::from_rules(partnership_id, rules, now)?;
+    diesel::insert_into(rule_sets::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(StoredRuleSet {
+        id: row.id,
+        created_at: row.created_at,
+        rules: rules.clone(),
+    })
 }
 
 /// Creates the partnership with one rule set, unless one exists already.

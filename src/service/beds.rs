@@ -61,9 +61,9 @@ impl FreeCounts {
 }
 
 /// The rule set in force on `night`; before the first one, the first.
-pub fn rules_for(p: &Partnership, night: Night) -> Result<&RuleSet, AppError> {
-    RuleSet::in_force(&p.rule_sets, night)
-        .or_else(|| p.rule_sets.first())
+pub fn rules_for(p: &Partnership, night: Night) -> Result<RuleSet, AppError> {
+    p.rule_sets
+        .for_night(night)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the partnership has no rule set")))
 }
 

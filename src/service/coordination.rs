@@ -363,7 +363,7 @@ pub fn list(
     let suggests = |night: Night, minimum: Option<f64>| -> Result<bool, AppError> {
         Ok(coldnight::suggested(
             minimum,
-            crate::service::beds::rules_for(p, night)?,
+            &crate::service::beds::rules_for(p, night)?,
         ))
     };
     db::read_tx(conn, |c| {
@@ -619,7 +619,7 @@ fn place_once(
             Some((category, named.shelter_id))
         }
     };
-    let rules = crate::service::beds::rules_for(p, night)?;
+    let rules = &crate::service::beds::rules_for(p, night)?;
     let facts = GuestFacts {
         birth_date: guest.birth_date,
         birth_year: guest.birth_year,

@@ -115,7 +115,7 @@ pub fn open(
     }
     let now = now_for(p, instant)?;
     let first = first_night.unwrap_or(now.night);
-    eligibility::check_horizon(first, now.night, rules_for(p, first)?)?;
+    eligibility::check_horizon(first, now.night, &rules_for(p, first)?)?;
     db::write_tx(conn, |c| {
         for (i, s) in shelter_ids.iter().enumerate() {
             if !places::shelter_exists(c, s)? {
@@ -273,7 +273,7 @@ fn draw_once(
         return Err(closed().into());
     }
     let first = Night::new(session.first_night);
-    let rules = rules_for(p, first)?;
+    let rules = &rules_for(p, first)?;
     let shelters = shelters_of(&session);
     db_stays::lock_shelters(c, &shelters)?;
     let applicants = store::applicants(c, session_id)?;

@@ -12,6 +12,7 @@ pub mod guests;
 pub mod idempotency;
 pub mod lottery;
 pub mod privacy;
+pub mod rule_sets;
 pub mod shelters;
 pub mod stays;
 pub mod users;

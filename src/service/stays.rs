@@ -257,7 +257,7 @@ fn grant_once(
     // Always after the guest's lock: one order, no deadlock.
     db_stays::lock_shelter(conn, &req.shelter_id)?;
     let first = req.first_night.unwrap_or(now.night);
-    let rules = rules_for(p, first)?;
+    let rules = &rules_for(p, first)?;
     let gender = gender_of(&guest);
     let facts = guest_facts(&guest);
 
@@ -865,7 +865,7 @@ pub fn eligibility(
 ) -> Result<EligibilityView, AppError> {
     let now = ctx.rules_now()?;
     let on = on.unwrap_or(now.night);
-    let rules = rules_for(&ctx.partnership, on)?;
+    let rules = &rules_for(&ctx.partnership, on)?;
     let mut conn = ctx.connection()?;
     let mut tx = Tx::begin(&mut conn)?;
     let guest = guests::get(&mut tx, guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;

@@ -24,6 +24,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/auth/token", "public"),
     ("POST", "/api/v1/users", "admin"),
     ("PATCH", "/api/v1/users/{id}", "admin"),
+    ("GET", "/api/v1/rule-sets", "any"),
+    ("POST", "/api/v1/rule-sets", "admin"),
     ("GET", "/api/v1/shelters", "any"),
     ("POST", "/api/v1/shelters", "admin"),
     ("PATCH", "/api/v1/shelters/{id}", "admin"),

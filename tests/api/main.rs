@@ -28,6 +28,7 @@ mod privacy;
 mod releases;
 mod reports;
 mod robustness;
+mod rule_sets;
 mod rules_boundary;
 mod sequences;
 mod shelters;

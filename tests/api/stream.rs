@@ -10,7 +10,7 @@ use crate::helpers::*;
 use crate::world::*;
 
 /// Reads the next `availability` event, skipping comments.
-async fn next_event<S>(stream: &mut S, buffer: &mut String) -> Value
+pub async fn next_event<S>(stream: &mut S, buffer: &mut String) -> Value
 where
     S: futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin,
 {

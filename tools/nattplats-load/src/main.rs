@@ -44,7 +44,7 @@ use nattplats::config::DatabaseUrl;
 use nattplats::db;
 use nattplats_rules::checkin;
 use nattplats_rules::stay::Period;
-use nattplats_rules::{Night, PlaceCategory, RuleSet};
+use nattplats_rules::{Night, PlaceCategory};
 
 #[derive(Parser, Clone)]
 #[command(
@@ -753,10 +753,11 @@ impl StayShape {
     fn of(conn: &mut db::DbConnection, first: Night) -> anyhow::Result<Self> {
         let partnership = nattplats::db::partnerships::load(conn)?
             .ok_or_else(|| anyhow::anyhow!("the database has no partnership yet"))?;
-        let rules = RuleSet::in_force(&partnership.rule_sets, first)
-            .or_else(|| partnership.rule_sets.first())
+        let rules = partnership
+            .rule_sets
+            .for_night(first)
             .ok_or_else(|| anyhow::anyhow!("the partnership has no rule set"))?;
-        let period = Period::granted(first, PlaceCategory::Regular, rules);
+        let period = Period::granted(first, PlaceCategory::Regular, &rules);
         let facts: Vec<checkin::NightFacts> = period
             .nights()
             .into_iter()
