@@ -63,6 +63,7 @@ const REPORTS: &[Role] = &[Coordinator, Outreach];
 /// Every route under `/api/v1` and who may call it (API.md).
 pub const DECLARATIONS: &[Declaration] = &[
     route("POST", "/auth/token", Public, false),
+    route("GET", "/users", Roles(&[Admin]), false),
     route("POST", "/users", Roles(&[Admin]), false),
     route("PATCH", "/users/{id}", Roles(&[Admin]), false),
     route("GET", "/rule-sets", AnyRole, false),

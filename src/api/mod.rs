@@ -42,6 +42,7 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// Every route under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::issue_token)
+        .service(users::list_users)
         .service(users::create_user)
         .service(users::update_user)
         .service(rule_sets::list_rule_sets)

@@ -1,6 +1,6 @@
-//! `POST /users` and `PATCH /users/{id}` (admin).
+//! `GET /users`, `POST /users` and `PATCH /users/{id}` (admin).
 
-use actix_web::{HttpResponse, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -153,6 +153,34 @@ impl CreateUser {
             _ => Err(AppError::Validation(errors)),
         }
     }
+}
+
+/// Every user, by username, with roles, shelters and whether active; never
+/// a password hash.
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<UserOut>),
+    (status = 401, body = crate::api::Problem),
+    (status = 403, body = crate::api::Problem)
+))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, AppError> {
+    caller.require_any(&[Role::Admin])?;
+    let users = crate::service::blocking(&state.pool, |c| crate::service::users::list(c)).await?;
+    let out: Vec<UserOut> = users
+        .into_iter()
+        .map(|v| UserOut {
+            id: v.id,
+            username: v.username,
+            roles: v.roles,
+            shelter_ids: v.shelter_ids,
+            active: v.active,
+            external_sign_in: v.external_sign_in,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
 }
 
 #[utoipa::path(tag = "users", security(("bearer" = [])), request_body = CreateUser, responses(

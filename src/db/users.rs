@@ -64,6 +64,33 @@ pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Optio
         .optional()
 }
 
+/// Every user, by username, with the shelters of each: two queries.
+pub fn all_with_shelters(conn: &mut DbConnection) -> QueryResult<Vec<(UserRow, Vec<String>)>> {
+    let users: Vec<UserRow> = users::table
+        .order(users::username.asc())
+        .select(UserRow::as_select())
+        .load(conn)?;
+    let links: Vec<UserShelterRow> = user_shelters::table
+        .order((
+            user_shelters::user_id.asc(),
+            user_shelters::shelter_id.asc(),
+        ))
+        .select(UserShelterRow::as_select())
+        .load(conn)?;
+    let mut by_user: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for l in links {
+        by_user.entry(l.user_id).or_default().push(l.shelter_id);
+    }
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let shelters = by_user.remove(&u.id).unwrap_or_default();
+            (u, shelters)
+        })
+        .collect())
+}
+
 pub fn shelters_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
     user_shelters::table
         .filter(user_shelters::user_id.eq(user_id))

@@ -250,6 +250,21 @@ pub struct UserView {
     pub external_sign_in: bool,
 }
 
+/// Every user as the admin sees them (no password hash), by username.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<UserView>, AppError> {
+    Ok(users::all_with_shelters(conn)?
+        .into_iter()
+        .map(|(u, shelter_ids)| UserView {
+            roles: users::split_roles(&u.roles),
+            id: u.id,
+            username: u.username,
+            shelter_ids,
+            active: u.active,
+            external_sign_in: u.external_sign_in,
+        })
+        .collect())
+}
+
 /// Changes a user. Takes effect on the user's next request: the caller
 /// of every request is read from these rows. An admin cannot deactivate
 /// themselves or take their own admin role away, so the service is never

@@ -22,6 +22,7 @@ const ROLES: [&str; 5] = [
 /// API.md's "who" column: `public`, `any`, or the roles let in.
 const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/auth/token", "public"),
+    ("GET", "/api/v1/users", "admin"),
     ("POST", "/api/v1/users", "admin"),
     ("PATCH", "/api/v1/users/{id}", "admin"),
     ("GET", "/api/v1/rule-sets", "any"),

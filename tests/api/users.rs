@@ -10,6 +10,37 @@ fn id_of(token: &str) -> String {
 }
 
 backend_tests! {
+    async fn the_admin_lists_every_user_without_a_password_hash(b: Backend) {
+        let app = spawn_app(b).await;
+        let shelters: Vec<String> = app.shelters().await.iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+        app.user_token("zed.desk", &["shelter_staff"], &[&shelters[1], &shelters[0]]).await;
+        let coord = app.user_token("ann.coord", &["coordinator", "outreach"], &[]).await;
+        let res = app.get("/api/v1/users", Some(&app.admin_token)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        assert!(!text.contains("password") && !text.contains("$argon2"), "{text}");
+        let users: Vec<Value> = serde_json::from_str(&text).unwrap();
+        let names: Vec<&str> = users.iter().map(|u| u["username"].as_str().unwrap()).collect();
+        assert_eq!(names, ["admin", "ann.coord", "zed.desk"], "by username");
+        let desk = &users[2];
+        let mut expected = vec![shelters[0].clone(), shelters[1].clone()];
+        expected.sort();
+        assert_eq!(desk["shelter_ids"], json!(expected));
+        assert_eq!(desk["roles"], json!(["shelter_staff"]));
+        assert_eq!(desk["active"], true);
+        assert_eq!(users[1]["roles"], json!(["coordinator", "outreach"]));
+        assert_eq!(users[1]["shelter_ids"], json!([]));
+        // A deactivated user is listed as such.
+        let id = users[2]["id"].as_str().unwrap();
+        let res = app.client.patch(app.url(&format!("/api/v1/users/{id}"))).bearer_auth(&app.admin_token)
+            .json(&json!({"active": false})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let users: Vec<Value> = app.get("/api/v1/users", Some(&app.admin_token)).await.json().await.unwrap();
+        assert_eq!(users[2]["active"], false);
+        // Nobody else may list them.
+        assert_problem(app.get("/api/v1/users", Some(&coord)).await, 403, "forbidden").await;
+    }
+
     async fn an_admin_creates_a_user_who_can_log_in(b: Backend) {
         let app = spawn_app(b).await;
         let shelter = app.shelters().await[0]["id"].as_str().unwrap().to_owned();
