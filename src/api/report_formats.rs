@@ -34,6 +34,74 @@ fn line(out: &mut String, fields: &[&str]) {
     }
 }
 
+/// The two forms the CSVs come in: comma-separated, for machines (the
+/// default), and the form Swedish Excel opens correctly on a double click:
+/// a UTF-8 byte order mark first (or Excel reads the text as Windows-1252
+/// and "Örebro" breaks) and semicolons between fields (Swedish Excel's list
+/// separator, since its decimal separator is the comma).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Comma,
+    Excel,
+}
+
+impl Dialect {
+    /// `dialect=` of a query: absent or `comma`, or `excel`.
+    pub fn parse(value: Option<&str>) -> Result<Self, crate::error::AppError> {
+        match value {
+            None | Some("comma") => Ok(Self::Comma),
+            Some("excel") => Ok(Self::Excel),
+            Some(_) => Err(crate::error::AppError::validation(
+                "dialect",
+                "must be comma (the default) or excel",
+            )),
+        }
+    }
+
+    /// What the answer begins with.
+    pub fn preamble(self) -> &'static str {
+        match self {
+            Self::Comma => "",
+            Self::Excel => "\u{feff}",
+        }
+    }
+
+    /// Lines of comma CSV (as this module and the export write them) in
+    /// this dialect: the same fields, read and written again by the `csv`
+    /// crate, so a field holding a semicolon is quoted and one holding a
+    /// comma no longer needs to be.
+    pub fn lines(self, comma_csv: String) -> String {
+        if self == Self::Comma {
+            return comma_csv;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(comma_csv.as_bytes());
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .flexible(true)
+            .from_writer(Vec::new());
+        let mut ok = true;
+        for record in reader.records() {
+            ok &= record
+                .and_then(|r| writer.write_record(&r))
+                .is_ok();
+        }
+        match writer
+            .into_inner()
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        {
+            Some(text) if ok => text,
+            // Reading and writing memory does not fail; should it, the
+            // machines' form is still a CSV Excel can import.
+            _ => comma_csv,
+        }
+    }
+}
+
 fn table_csv(out: &mut String, section: &str, name: &str, t: &Table) {
     for r in &t.rows {
         let org = r.organization_id.as_deref().unwrap_or("");
@@ -531,6 +599,26 @@ mod tests {
         let mut out = String::new();
         line(&mut out, &[s, ""]);
         out.strip_suffix(",\r\n").unwrap_or(&out).to_owned()
+    }
+
+    #[test]
+    fn the_excel_form_has_the_same_fields_with_semicolons() {
+        let mut comma = String::new();
+        line(&mut comma, &["section", "table", "value"]);
+        line(&mut comma, &["guests", "Örebro, län", "<5"]);
+        line(&mut comma, &["a;b", "say \"hi\"", "12"]);
+        let excel = Dialect::Excel.lines(comma.clone());
+        assert_eq!(
+            excel,
+            "section;table;value\r\nguests;Örebro, län;<5\r\n\"a;b\";\"say \"\"hi\"\"\";12\r\n"
+        );
+        assert_eq!(Dialect::Comma.lines(comma.clone()), comma);
+        assert_eq!(Dialect::Excel.preamble().as_bytes(), [0xEF, 0xBB, 0xBF]);
+        assert_eq!(Dialect::Comma.preamble(), "");
+        assert_eq!(Dialect::parse(None).unwrap(), Dialect::Comma);
+        assert_eq!(Dialect::parse(Some("comma")).unwrap(), Dialect::Comma);
+        assert_eq!(Dialect::parse(Some("excel")).unwrap(), Dialect::Excel);
+        assert!(Dialect::parse(Some("Excel")).is_err());
     }
 
     #[test]

@@ -197,8 +197,38 @@ pub async fn follow_up(
     Ok(HttpResponse::Ok().json(report))
 }
 
-#[utoipa::path(tag = "reports", security(("bearer" = [])), params(PeriodQuery), responses(
-    (status = 200, content_type = "text/csv", body = String, description = "The follow-up report as CSV, one figure a line: `section,table,organization_id,organization,column,value` (README, Reports)"),
+/// `GET /reports/follow-up.csv`'s query: the period, and the form.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CsvPeriodQuery {
+    /// As for the JSON report.
+    #[param(value_type = Option<String>, format = Date)]
+    from: Option<String>,
+    /// As for the JSON report.
+    #[param(value_type = Option<String>, format = Date)]
+    to: Option<String>,
+    /// As for the JSON report.
+    #[param(schema_with = preset_schema)]
+    preset: Option<String>,
+    /// As for the JSON report.
+    #[param(value_type = Option<String>, format = Date)]
+    of: Option<String>,
+    /// `comma` (default: for machines) or `excel` (UTF-8 with a byte order
+    /// mark, semicolons: what Swedish Excel opens on a double click).
+    #[param(schema_with = dialect_schema)]
+    dialect: Option<String>,
+}
+
+fn dialect_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["comma", "excel"]))
+        .build()
+}
+
+#[utoipa::path(tag = "reports", security(("bearer" = [])), params(CsvPeriodQuery), responses(
+    (status = 200, content_type = "text/csv", body = String, description = "The follow-up report as CSV, one figure a line: `section,table,organization_id,organization,column,value` (README, Reports); with `dialect=excel`, a byte order mark first and semicolons between fields"),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
     (status = 422, body = crate::api::Problem)
@@ -208,18 +238,37 @@ pub async fn follow_up_csv(
     state: web::Data<AppState>,
     caller: Caller,
     tag: RequestTag,
-    query: ApiQuery<PeriodQuery>,
+    query: ApiQuery<CsvPeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(REPORT_ROLES)?;
-    let (report, _) = build(&state, &caller, &tag, &query.0, "report.follow-up").await?;
+    let q = query.0;
+    let dialect = report_formats::Dialect::parse(q.dialect.as_deref())?;
+    let period = PeriodQuery {
+        from: q.from,
+        to: q.to,
+        preset: q.preset,
+        of: q.of,
+    };
+    let (report, _) = build(&state, &caller, &tag, &period, "report.follow-up").await?;
     let name = format!(
-        "attachment; filename=\"follow-up-{}-{}.csv\"",
-        report.period.from, report.period.to
+        "attachment; filename=\"follow-up-{}-{}{}.csv\"",
+        report.period.from,
+        report.period.to,
+        if dialect == report_formats::Dialect::Excel {
+            "-excel"
+        } else {
+            ""
+        }
+    );
+    let body = format!(
+        "{}{}",
+        dialect.preamble(),
+        dialect.lines(report_formats::follow_up_csv(&report))
     );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, name))
-        .body(report_formats::follow_up_csv(&report)))
+        .body(body))
 }
 
 /// The one page that carries inline styles and SVG: no scripts, nothing
@@ -320,6 +369,10 @@ pub struct ExportQuery {
     /// left out.
     #[param(value_type = String, format = Date)]
     to: Option<String>,
+    /// `comma` (default: for machines) or `excel` (UTF-8 with a byte order
+    /// mark, semicolons: what Swedish Excel opens on a double click).
+    #[param(schema_with = dialect_schema)]
+    dialect: Option<String>,
 }
 
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(ExportQuery), responses(
@@ -337,6 +390,7 @@ pub async fn bed_nights(
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Coordinator])?;
     let q = query.0;
+    let dialect = report_formats::Dialect::parse(q.dialect.as_deref())?;
     let period = resolve(
         &PeriodQuery {
             from: q.from,
@@ -354,8 +408,14 @@ pub async fn bed_nights(
         .audited(audit, |_| Ok(()), |_: &()| vec![Target::default()])
         .await?;
     let name = format!(
-        "attachment; filename=\"bed-nights-{}-{}.csv\"",
-        period.from, period.to
+        "attachment; filename=\"bed-nights-{}-{}{}.csv\"",
+        period.from,
+        period.to,
+        if dialect == report_formats::Dialect::Excel {
+            "-excel"
+        } else {
+            ""
+        }
     );
     let pool = state.pool.clone();
     let secret: std::sync::Arc<[u8]> = state
@@ -364,10 +424,12 @@ pub async fn bed_nights(
         .expose_secret()
         .as_bytes()
         .into();
-    let header_line = futures_util::stream::once(async {
-        Ok::<_, AppError>(web::Bytes::from_static(
-            b"guest,night,shelter_id,category,kind\r\n",
-        ))
+    let header_line = futures_util::stream::once(async move {
+        Ok::<_, AppError>(web::Bytes::from(format!(
+            "{}{}",
+            dialect.preamble(),
+            dialect.lines("guest,night,shelter_id,category,kind\r\n".to_owned())
+        )))
     });
     let nights = futures_util::stream::unfold(Some(period.from), move |next| {
         let pool = pool.clone();
@@ -380,7 +442,7 @@ pub async fn bed_nights(
                 svc::export_night(conn, &secret, night)
             })
             .await
-            .map(web::Bytes::from);
+            .map(|lines| web::Bytes::from(dialect.lines(lines)));
             Some((chunk, following))
         }
     });

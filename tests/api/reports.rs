@@ -1324,6 +1324,46 @@ backend_tests! {
         assert_eq!(find("survey", "responses", "", ""), text_of(&json["survey"]["responses"]));
     }
 
+    async fn the_excel_csvs_hold_the_same_fields_with_a_bom_and_semicolons(b: Backend) {
+        let m = build_month(b).await;
+        let get = |path: String, token: String| {
+            let client = m.app.client.clone();
+            let url = m.app.url(&path);
+            async move {
+                let res = client.get(url).bearer_auth(token).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK, "{path}");
+                let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+                (disposition, res.bytes().await.unwrap().to_vec())
+            }
+        };
+        let records = |bytes: &[u8], delimiter: u8| -> Vec<Vec<String>> {
+            csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).from_reader(bytes)
+                .records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
+        };
+        for (path, token) in [
+            ("/api/v1/reports/follow-up.csv?from=2019-12-01&to=2019-12-31", m.outreach.clone()),
+            ("/api/v1/reports/bed-nights.csv?from=2019-12-01&to=2019-12-31", m.coordinator.clone()),
+        ] {
+            let (_, comma) = get(path.to_owned(), token.clone()).await;
+            let (named, excel) = get(format!("{path}&dialect=excel"), token.clone()).await;
+            assert!(named.contains("-excel.csv"), "{named}");
+            assert_eq!(&excel[..3], [0xEF, 0xBB, 0xBF], "{path}: a byte order mark first");
+            assert!(!comma.starts_with(&[0xEF]), "the machines' form has none");
+            let excel_text = std::str::from_utf8(&excel[3..]).unwrap();
+            let header = excel_text.lines().next().unwrap();
+            assert!(header.contains(';') && !header.contains(','), "{header}");
+            let (a, e) = (records(&comma, b','), records(&excel[3..], b';'));
+            assert!(a.len() > 10, "{path}: {} records", a.len());
+            assert_eq!(a, e, "{path}: the same fields in both forms");
+            // The machines' form is the default and may be named.
+            let (_, named_comma) = get(format!("{path}&dialect=comma"), token.clone()).await;
+            assert_eq!(named_comma, comma);
+            let res = m.app.get(&format!("{path}&dialect=tsv"), Some(&token)).await;
+            let p = assert_problem(res, 422, "validation-failed").await;
+            assert_eq!(error_fields(&p), ["dialect"]);
+        }
+    }
+
     async fn occupancy_per_shelter_and_night_matches_the_ledger(b: Backend) {
         let m = build_month(b).await;
         let res = m.app.get("/api/v1/reports/occupancy?from=2019-12-01&to=2019-12-31", Some(&m.outreach)).await;
