@@ -476,4 +476,39 @@ backend_tests! {
         let read = audit_entries(&app, "guest.read").await;
         assert!(read.iter().any(|e| e["guest_id"] == id.as_str()), "{read:?}");
     }
+
+    async fn a_bed_taken_meanwhile_is_refused_with_the_other_shelters_free_beds_by_name(b: Backend) {
+        let app = app_at_six(b).await;
+        let shelters = app.shelters().await;
+        let (first, second) = (shelters[0]["id"].as_str().unwrap().to_owned(), shelters[1]["id"].as_str().unwrap().to_owned());
+        let second_name = shelters[1]["name"].as_str().unwrap().to_owned();
+        user(&app, "coord.one", &["coordinator"], &[]).await;
+        let coord = app.login("coord.one", PASSWORD).await;
+        let held = guest(&app, &coord, "Sorin", "Lazar").await;
+        let res = app.post("/api/v1/stays", Some(&coord), &json!({"guest_id": held, "shelter_id": first})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let taken: Value = res.json().await.unwrap();
+        let taken_place = taken["nights"][0]["place_id"].as_str().unwrap().to_owned();
+        let id = guest(&app, &coord, "Tudor", "Nistor").await;
+        let mut browser = signed_in(&app, "coord.one").await;
+        // A coordinator chooses the shelter; the form follows the choice.
+        let page = browser.html(&format!("/guests/{id}?shelter_id={second}")).await;
+        assert!(page.contains("id=\"shelter-choice\"") && page.contains(&second_name), "{page}");
+        assert_eq!(hidden(&page, "shelter_id"), second);
+        let page = browser.html(&format!("/guests/{id}?shelter_id={first}")).await;
+        // The bed chosen was taken by another desk in the meantime.
+        let fields = [
+            ("csrf", hidden(&page, "csrf")),
+            ("idempotency_key", hidden(&page, "idempotency_key")),
+            ("shelter_id", first.clone()),
+            ("place_id", taken_place),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = browser.send(&format!("/guests/{id}/stay"), &fields, &[("hx-request", "true")]).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        let part = res.text().await.unwrap();
+        assert!(part.contains("data-code=\"no-free-place\"") && part.contains("Lediga sängar i natt på andra härbärgen"), "{part}");
+        assert!(part.contains(&format!("{second_name}: ")) && part.contains("vanliga"), "{part}");
+        assert!(stays_of(&app, &first, &id).await.is_empty());
+    }
 }
