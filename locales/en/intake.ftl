@@ -124,3 +124,9 @@ intake-alternative = { $shelter }: { $regular } regular, { $women } women's plac
 intake-free-bed = { $shelter }: bed { $bed }
 intake-problem-input = The form lacked something. Reload the guest's page and try again.
 intake-problem-shelter = You cannot give stays at that shelter.
+
+## A role that may not
+
+intake-denied-title = Not for your role
+intake-denied-guests = Finding, reading and registering guests is for shelter staff, coordinators and socialjouren.
+intake-denied-stays = Giving stays is for shelter staff and coordinators. Socialjouren can make a single-night emergency placement.

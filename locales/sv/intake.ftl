@@ -124,3 +124,9 @@ intake-alternative = { $shelter }: { $regular } vanliga, { $women } kvinnoplatse
 intake-free-bed = { $shelter }: säng { $bed }
 intake-problem-input = Formuläret saknade något. Ladda om gästens sida och försök igen.
 intake-problem-shelter = Du kan inte ge plats på det härbärget.
+
+## A role that may not
+
+intake-denied-title = Inte för din roll
+intake-denied-guests = Att söka, läsa och registrera gäster får personal på härbärgena, samordnare och socialjouren.
+intake-denied-stays = Att ge plats får personal på härbärgena och samordnare. Socialjouren kan göra en akutplacering för en natt.

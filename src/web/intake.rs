@@ -121,17 +121,22 @@ fn is_htmx(req: &HttpRequest) -> bool {
     req.headers().contains_key("hx-request")
 }
 
-/// The page of a role that may not do this (403), in words.
-fn forbidden(req: &HttpRequest, page: PageCtx, roles: &[Role]) -> HttpResponse {
-    let e = crate::auth::Caller {
-        user_id: String::new(),
-        roles: Vec::new(),
-        shelters: Vec::new(),
-    }
-    .require_any(roles)
-    .err()
-    .unwrap_or_else(|| AppError::Forbidden("not allowed".into()));
-    super::failed(req, page, e)
+/// What a role that may not do this is told (403), in words: who may.
+#[derive(Template)]
+#[template(path = "intake_denied.html")]
+struct DeniedPage {
+    page: PageCtx,
+    /// Giving stays (shelter staff, coordinators), not finding guests.
+    stays: bool,
+}
+page_texts!(DeniedPage);
+
+/// The 403 page of a role that may not do this; for htmx the words alone
+/// would do as well, but the page is short and whole.
+fn forbidden(page: PageCtx, roles: &[Role]) -> HttpResponse {
+    let page = PageCtx { here: "/", ..page };
+    let stays = roles == STAY_ROLES;
+    super::html(StatusCode::FORBIDDEN, &DeniedPage { page, stays })
 }
 
 /// The search the API's `GET /guests?q=` makes, audited as it is
@@ -221,7 +226,7 @@ async fn intake(req: HttpRequest, state: web::Data<AppState>, tag: RequestTag) -
     let caller = signed.session.caller.clone();
     let page = ctx(lang, &signed, "/intake");
     if caller.require_any(GUEST_ROLES).is_err() {
-        return forbidden(&req, page, GUEST_ROLES);
+        return forbidden(page, GUEST_ROLES);
     }
     let q = query_value(&req, "q").unwrap_or_default();
     match results(&state, &caller, &tag, &q).await {
@@ -252,7 +257,7 @@ async fn search_part(
     let caller = signed.session.caller.clone();
     let page = ctx(lang, &signed, "/intake");
     if caller.require_any(GUEST_ROLES).is_err() {
-        return forbidden(&req, page, GUEST_ROLES);
+        return forbidden(page, GUEST_ROLES);
     }
     match results(&state, &caller, &tag, &q).await {
         Ok(results) => super::html(StatusCode::OK, &ResultsPart { page, results }),
@@ -470,7 +475,7 @@ async fn new_guest(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     };
     let page = ctx(lang, &signed, "/guests/new");
     if signed.session.caller.require_any(GUEST_ROLES).is_err() {
-        return forbidden(&req, page, GUEST_ROLES);
+        return forbidden(page, GUEST_ROLES);
     }
     let form = GuestForm::default();
     super::html(
@@ -534,7 +539,7 @@ async fn register(
     };
     let page = posted.page("/guests/new");
     if posted.caller().require_any(GUEST_ROLES).is_err() {
-        return forbidden(&req, page, GUEST_ROLES);
+        return forbidden(page, GUEST_ROLES);
     }
     let step = posted.field("step").unwrap_or("check").to_owned();
     let form = GuestForm::of(&posted);
@@ -956,7 +961,7 @@ async fn guest_page(
     // The language switch comes back here: "" keeps the address.
     let page = ctx(lang, &signed, "");
     if caller.require_any(GUEST_ROLES).is_err() {
-        return forbidden(&req, page, GUEST_ROLES);
+        return forbidden(page, GUEST_ROLES);
     }
     let shelter = query_value(&req, "shelter_id");
     match read_guest_page(&state, &caller, &tag, lang, path.into_inner(), shelter).await {
@@ -1108,7 +1113,7 @@ async fn take_stay(
     let lang = posted.lang;
     let page = posted.page("/intake");
     if posted.caller().require_any(STAY_ROLES).is_err() {
-        return forbidden(&req, page, STAY_ROLES);
+        return forbidden(page, STAY_ROLES);
     }
     let guest = path.into_inner();
     let shelter = posted.text("shelter_id").unwrap_or_default();

@@ -442,10 +442,14 @@ backend_tests! {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let res = browser.send(&format!("/guests/{id}/stay"), &fields, &[]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Inte för din roll") && html.contains("Att ge plats får"), "{html}");
         assert!(stays_of(&app, &shelter, &id).await.is_empty());
         // The EU team sees no names at all.
         let mut eu = signed_in(&app, "eu.one").await;
-        assert_eq!(eu.get("/intake").await.status(), StatusCode::FORBIDDEN);
+        let res = eu.get("/intake").await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert!(res.text().await.unwrap().contains("Att söka, läsa och registrera gäster får"));
         assert_eq!(eu.get(&format!("/guests/{id}")).await.status(), StatusCode::FORBIDDEN);
         assert_eq!(eu.get("/guests/new").await.status(), StatusCode::FORBIDDEN);
         let start = eu.html("/").await;
