@@ -54,19 +54,7 @@ pub fn register(
     needs.dedup();
     let needs_json = serde_json::to_string(&needs).map_err(anyhow::Error::from)?;
     db::write_tx(conn, |c| {
-        let candidates =
-            guests::duplicate_candidates(c, new.birth.year, &given_block, &family_block)?;
-        let mut alike: Vec<(f64, String)> = candidates
-            .into_iter()
-            .filter(|g| birth_compatible(g.birth_date, g.birth_year, &new.birth))
-            .map(|g| (strsim::jaro_winkler(&key, &g.name_key), g.id))
-            .filter(|(score, _)| *score >= DUPLICATE_SIMILARITY)
-            .collect();
-        alike.sort_by(|a, b| b.0.total_cmp(&a.0));
-        alike.truncate(MAX_DUPLICATES);
-        let ids: Vec<String> = alike.iter().map(|(_, id)| id.clone()).collect();
-        let mut duplicates = guests::get_many(c, &ids)?;
-        duplicates.sort_by_key(|g| ids.iter().position(|id| *id == g.id));
+        let duplicates = possible_duplicates(c, &new)?;
         // A clash of random card numbers is very rare; try a few.
         let mut last_error = None;
         for _ in 0..5 {
@@ -116,6 +104,93 @@ pub fn register(
             .map(AppError::from)
             .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("no card number found"))))
     })
+}
+
+/// The guests already registered who may be the same person as `new`
+/// (born within a year, with a similar name), most alike first. The pages
+/// ask before saving, so that the desk can pick one instead.
+pub fn possible_duplicates(
+    c: &mut DbConnection,
+    new: &NewGuest,
+) -> Result<Vec<GuestRow>, AppError> {
+    let key = name_key(new.given_name.as_str(), new.family_name.as_str());
+    let (given_block, family_block) =
+        name_blocks(new.given_name.as_str(), new.family_name.as_str());
+    let candidates = guests::duplicate_candidates(c, new.birth.year, &given_block, &family_block)?;
+    let mut alike: Vec<(f64, String)> = candidates
+        .into_iter()
+        .filter(|g| birth_compatible(g.birth_date, g.birth_year, &new.birth))
+        .map(|g| (strsim::jaro_winkler(&key, &g.name_key), g.id))
+        .filter(|(score, _)| *score >= DUPLICATE_SIMILARITY)
+        .collect();
+    alike.sort_by(|a, b| b.0.total_cmp(&a.0));
+    alike.truncate(MAX_DUPLICATES);
+    let ids: Vec<String> = alike.iter().map(|(_, id)| id.clone()).collect();
+    let mut duplicates = guests::get_many(c, &ids)?;
+    duplicates.sort_by_key(|g| ids.iter().position(|id| *id == g.id));
+    Ok(duplicates)
+}
+
+/// What registering from the pages' form came to.
+#[derive(Debug)]
+pub enum Registered {
+    /// Saved (now, or by the first send of the same key): the answer,
+    /// `{"id": …}`.
+    Saved(crate::service::idempotency::Answer),
+    /// Not saved: these guests may be the same person (none, when held
+    /// for the page's warnings), for the desk to look at first.
+    Alike(Vec<GuestRow>),
+}
+
+/// Registers a guest once per idempotency key (the pages' form carries
+/// one): a form sent again after a dropped connection gets the first
+/// answer and no second guest. With `ask_first`, possible duplicates
+/// stop the act and are returned instead (their names are shown: each is
+/// audited `guest.shown-as-duplicate`, as the API's registration audits
+/// them), and so does `hold` (the page has warnings of the rules to show
+/// first) with nothing alike; otherwise the guest is saved, audited
+/// `guest.register`. All in one transaction with the key's claim,
+/// so a key already answered gives that answer whatever was asked.
+pub fn register_once(
+    ctx: &crate::service::Context,
+    actor: &crate::service::act::Actor,
+    keyed: &crate::service::idempotency::Keyed,
+    new: NewGuest,
+    ask_first: bool,
+    hold: bool,
+    now: NaiveDateTime,
+) -> Result<Registered, AppError> {
+    use crate::audit::{self, Target};
+    use crate::service::idempotency::{self, Claim};
+    let mut conn = ctx.connection()?;
+    let mut tx = db::Tx::begin(&mut conn)?;
+    let ticket = match idempotency::claim(&mut tx, keyed)? {
+        Claim::Answered(first) => return Ok(Registered::Saved(first)),
+        Claim::Ours(ticket) => ticket,
+    };
+    if ask_first {
+        let alike = possible_duplicates(&mut tx, &new)?;
+        if !alike.is_empty() || hold {
+            let targets: Vec<Target> = alike.iter().map(|d| Target::guest(&d.id)).collect();
+            if !targets.is_empty() {
+                audit::append(&mut tx, &actor.who, "guest.shown-as-duplicate", &targets)?;
+            }
+            ticket.forget(&mut tx)?;
+            tx.commit()?;
+            return Ok(Registered::Alike(alike));
+        }
+    }
+    let (guest, _) = register(&mut tx, new, actor.user_id(), now)?;
+    audit::append(
+        &mut tx,
+        &actor.who,
+        "guest.register",
+        &[Target::guest(&guest.id)],
+    )?;
+    let answer = idempotency::answer(201, &serde_json::json!({ "id": guest.id.to_string() }))?;
+    ticket.save(&mut tx, &answer)?;
+    tx.commit()?;
+    Ok(Registered::Saved(answer))
 }
 
 /// Two births may be the same person's when no known date contradicts.

@@ -36,4 +36,5 @@ mod stays;
 mod stream;
 mod users;
 mod web;
+mod web_intake;
 mod world;
