@@ -72,7 +72,8 @@ impl Lang {
 /// Each language's catalogue, as built into the binary.
 /// A language's catalogue is its files one after the other: `main.ftl`
 /// (every page), `desk.ftl` (tonight's list and its acts), `intake.ftl`
-/// (finding, registering and granting). A key may be in one file only.
+/// (finding, registering and granting), `admin.ftl` (users, shelters,
+/// rule sets). A key may be in one file only.
 pub const SOURCES: [(Lang, &str); 2] = [
     (
         Lang::Sv,
@@ -82,6 +83,8 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/sv/desk.ftl"),
             "\n",
             include_str!("../../locales/sv/intake.ftl"),
+            "\n",
+            include_str!("../../locales/sv/admin.ftl"),
         ),
     ),
     (
@@ -92,6 +95,8 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/en/desk.ftl"),
             "\n",
             include_str!("../../locales/en/intake.ftl"),
+            "\n",
+            include_str!("../../locales/en/admin.ftl"),
         ),
     ),
 ];

@@ -415,7 +415,7 @@ impl Warnings {
 
 fn warnings_of(state: &AppState, new: &NewGuest) -> Result<Warnings, AppError> {
     let now = state.service().rules_now()?;
-    let rules = crate::service::beds::rules_for(&state.partnership, now.night)?;
+    let rules = &crate::service::beds::rules_for(&state.partnership, now.night)?;
     let facts = GuestFacts {
         birth_date: new.birth.date,
         birth_year: new.birth.year,

@@ -17,6 +17,7 @@
 //! and `Cache-Control: no-store`, so that a page of names is never kept
 //! by the browser or shown again by the back button after sign-out.
 
+mod admin;
 pub mod assets;
 mod desk;
 pub mod form;
@@ -45,6 +46,7 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 /// The routes of the pages and their files, registered at `/` beside
 /// `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    admin::configure(cfg);
     assets::configure(cfg);
     desk::configure(cfg);
     intake::configure(cfg);
