@@ -15,7 +15,7 @@ ROOT=$PWD
 REQUESTS=${1:-1000}
 CLIENTS=${2:-1}
 PG=${3:-postgres://postgres@127.0.0.1:5432/postgres}
-PG_DB=nattplats_bench_pages
+PG_DB=nattplats_bench_pages_$$
 BIN="${NATTPLATS_BIN:-}"
 if [[ -z "$BIN" ]]; then
   cargo build --locked --release --quiet --bin nattplats

@@ -18,7 +18,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN="${NATTPLATS_BIN:-}"
 PG=${1:-postgres://postgres@127.0.0.1:5432/postgres}
-PG_DB=nattplats_browser_ci
+# A database of this run's own: two runs at once (two checkouts) never
+# drop each other's.
+PG_DB=nattplats_browser_$$
 CHROMIUM=${NATTPLATS_TEST_CHROMIUM:-/usr/bin/chromium}
 SHOTS="$ROOT/target/screenshots"
 

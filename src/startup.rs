@@ -104,12 +104,16 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         // A demo on an empty database: make an admin and say its login once,
         // on standard output, in the format of the log lines around it.
         let password = random_password();
-        crate::service::users::bootstrap_admin(
-            &mut conn,
-            "admin",
-            &SecretString::from(password.clone()),
-        )?;
-        println!("{}", demo_admin_line(settings.log_format, &password));
+        let secret = SecretString::from(password.clone());
+        crate::service::users::bootstrap_admin(&mut conn, "admin", &secret)?;
+        let others: Vec<String> = crate::service::users::demo_users(&mut conn, &secret)?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        println!(
+            "{}",
+            demo_admin_line(settings.log_format, &password, &others)
+        );
     }
     if let Some(admin) = &settings.bootstrap_admin {
         let created = match crate::service::users::bootstrap_admin(
@@ -179,16 +183,18 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
 /// target), so a collector reading the stream can parse every line; it is
 /// printed directly, never through the log, so no log filter or layer
 /// sees the password.
-fn demo_admin_line(format: crate::config::LogFormat, password: &str) -> String {
-    let message = "demo admin created; log in as \"admin\" with this password (shown only now)";
+fn demo_admin_line(format: crate::config::LogFormat, password: &str, others: &[String]) -> String {
+    let message = "demo admin created; log in as \"admin\" with this password (shown only now); the demo users have the same password";
     match format {
         crate::config::LogFormat::Text => format!(
-            "nattplats: demo admin created. Log in as \"admin\" with password \"{password}\" (shown only now)."
+            "nattplats: demo admin created. Log in as \"admin\" with password \"{password}\" (shown only now). \
+             The demo users {} have the same password.",
+            others.join(", ")
         ),
         crate::config::LogFormat::Json => serde_json::json!({
             "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             "level": "INFO",
-            "fields": {"message": message, "username": "admin", "password": password},
+            "fields": {"message": message, "username": "admin", "password": password, "demo_users": others},
             "target": "nattplats::startup",
         })
         .to_string(),
@@ -525,15 +531,21 @@ mod tests {
 
     #[test]
     fn the_demo_admin_line_follows_the_log_format() {
-        let json = demo_admin_line(crate::config::LogFormat::Json, "pw-1234567890");
+        let others = ["desk.convictus".to_owned(), "samordnare".to_owned()];
+        let json = demo_admin_line(crate::config::LogFormat::Json, "pw-1234567890", &others);
         assert_eq!(json.lines().count(), 1);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["fields"]["password"], "pw-1234567890");
         assert_eq!(v["fields"]["username"], "admin");
-        let text = demo_admin_line(crate::config::LogFormat::Text, "pw-1234567890");
+        assert_eq!(
+            v["fields"]["demo_users"],
+            serde_json::json!(["desk.convictus", "samordnare"])
+        );
+        let text = demo_admin_line(crate::config::LogFormat::Text, "pw-1234567890", &others);
         assert!(
             text.starts_with("nattplats: demo admin created") && text.contains("pw-1234567890")
         );
+        assert!(text.contains("desk.convictus, samordnare have the same password"));
     }
 
     #[test]

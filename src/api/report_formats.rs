@@ -85,9 +85,7 @@ impl Dialect {
             .from_writer(Vec::new());
         let mut ok = true;
         for record in reader.records() {
-            ok &= record
-                .and_then(|r| writer.write_record(&r))
-                .is_ok();
+            ok &= record.and_then(|r| writer.write_record(&r)).is_ok();
         }
         match writer
             .into_inner()

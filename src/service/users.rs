@@ -97,6 +97,57 @@ pub fn bootstrap_admin(
     Ok(true)
 }
 
+/// The demo's users besides its admin, on a database just seeded with the
+/// demo data: a desk at each shelter (`desk.` and the first word of the
+/// shelter's name, folded: `desk.convictus`), a coordinator
+/// (`samordnare`), socialjouren (`socialjouren`) and the EU team
+/// (`eu-teamet`), all with `password` (the admin's, printed once), so
+/// that each role's pages can be tried at once. Returns (username, role)
+/// in that order. Never made outside a demo (see `startup::prepare`).
+pub fn demo_users(
+    conn: &mut DbConnection,
+    password: &SecretString,
+) -> anyhow::Result<Vec<(String, Role)>> {
+    let mut wanted: Vec<(String, Role, Vec<String>)> = Vec::new();
+    for shelter in places::list_shelters(conn)? {
+        let first = shelter.name.split_whitespace().next().unwrap_or("shelter");
+        let folded: String = deunicode::deunicode(first)
+            .to_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        wanted.push((
+            format!("desk.{folded}"),
+            Role::ShelterStaff,
+            vec![shelter.id],
+        ));
+    }
+    for (name, role) in [
+        ("samordnare", Role::Coordinator),
+        ("socialjouren", Role::SocialEmergency),
+        ("eu-teamet", Role::Outreach),
+    ] {
+        wanted.push((name.to_owned(), role, vec![]));
+    }
+    // One hash for all: they share the demo's password.
+    let hash = password::hash(password)?;
+    let mut made = Vec::new();
+    for (username, role, shelter_ids) in wanted {
+        let username = check_username(&username).map_err(|m| anyhow::anyhow!("{username}: {m}"))?;
+        let new = NewUser {
+            username: username.clone(),
+            password: password.clone(),
+            roles: vec![role],
+            shelter_ids,
+            external_sign_in: false,
+        };
+        create(conn, new, hash.clone())
+            .map_err(|e| anyhow::anyhow!("cannot create the demo user {username}: {e}"))?;
+        made.push((username, role));
+    }
+    Ok(made)
+}
+
 /// A logged-in user: id, roles and shelters for the token.
 #[derive(Debug)]
 pub struct LoggedIn {

@@ -98,6 +98,26 @@ backend_tests! {
             .await
             .unwrap();
         assert_eq!(res.status(), 200, "the printed password logs in");
+        // The demo's other users, one per role and a desk per shelter, sign
+        // in with the same password and have their roles and shelters.
+        let named: Vec<String> = told[0]["fields"]["demo_users"].as_array().unwrap().iter()
+            .map(|u| u.as_str().unwrap().to_owned()).collect();
+        assert_eq!(named, ["desk.convictus", "desk.fralsningsarmens", "desk.stadsmissionens",
+                           "samordnare", "socialjouren", "eu-teamet"]);
+        for (user, role) in [("desk.convictus", "shelter_staff"), ("samordnare", "coordinator"),
+                             ("socialjouren", "social_emergency"), ("eu-teamet", "outreach")] {
+            let res = reqwest::Client::new()
+                .post(format!("http://127.0.0.1:{port}/api/v1/auth/token"))
+                .json(&serde_json::json!({"username": user, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{user} signs in");
+            let token = res.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+            let claims = crate::idp::claims_of(&token);
+            assert_eq!(claims["roles"], serde_json::json!([role]), "{user}");
+            assert_eq!(claims["shelters"].as_array().unwrap().len(), usize::from(role == "shelter_staff"), "{user}");
+        }
         drop(running);
         // The next start says nothing of it.
         let (lines, _, running) = serve_demo(dir.path(), &url);
