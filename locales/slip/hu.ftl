@@ -17,7 +17,7 @@ slip-night = Éjszaka
 slip-wait-heading = A tartózkodás után: várakozási idő (karenstid)
 slip-wait-nights = Ezeken az éjszakákon nincs ágy
 slip-wait-text = A várakozási idő alatt egyik éjjeli menedékhelyen sem kaphatsz ágyat.
-slip-again = Új ágyat ettől kaphatsz (este)
+slip-again = Mikor kaphatsz újra ágyat (este)
 slip-keep = Őrizd meg ezt a lapot. Mutasd meg a bejáratnál.
 
 ## Dátumok: "2019. december 1., vasárnap"

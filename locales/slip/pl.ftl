@@ -17,7 +17,7 @@ slip-night = Noc
 slip-wait-heading = Po pobycie: czas oczekiwania (karenstid)
 slip-wait-nights = Bez łóżka w te noce
 slip-wait-text = W czasie oczekiwania nie dostaniesz łóżka w żadnej noclegowni.
-slip-again = Nowe łóżko możesz dostać od (wieczorem)
+slip-again = Kiedy znowu dostaniesz łóżko (wieczorem)
 slip-keep = Zachowaj tę kartkę. Pokaż ją przy wejściu.
 
 ## Daty: "niedziela, 1 grudnia 2019" (miesiąc w dopełniaczu)
