@@ -653,6 +653,26 @@ mod tests {
     }
 
     #[test]
+    fn a_voided_stay_has_no_slip() {
+        let html = SlipPage {
+            page: PageCtx::new(Lang::En, Some("x".into()), "/"),
+            here: "/stays/s/slip".into(),
+            slip: None,
+            language: "Romanian".into(),
+        }
+        .render()
+        .unwrap();
+        assert!(
+            html.contains("The stay was voided and has no slip."),
+            "{html}"
+        );
+        assert!(
+            !html.contains("id=\"slip\"") && !html.contains("data-print"),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn every_language_renders_its_slip() {
         let cutoff = chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap();
         for lang in Language::ALL {
