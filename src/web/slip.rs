@@ -83,8 +83,8 @@ fn bundle(lang: Language, source: &str) -> Result<Bundle, String> {
 }
 
 /// Fails when a slip catalogue cannot be read or lacks a key the code
-/// builds (a weekday, a month); called at start by `i18n::check`, so a
-/// broken catalogue stops the start, not a print.
+/// builds (a weekday, a month); called at start beside `i18n::check`, so
+/// a broken catalogue stops the start, not a print.
 pub fn check() -> anyhow::Result<()> {
     let bundles = match &*CATALOGUES {
         Ok(b) => b,
