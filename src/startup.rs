@@ -83,6 +83,7 @@ pub fn ensure_partnership(
 /// makes sure a partnership and (when asked) the first admin exist.
 pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
     crate::web::i18n::check()?;
+    crate::web::slip::check()?;
     let pool = db::build_pool(&settings.database, settings.db_pool_size);
     let mut conn = pool
         .get()

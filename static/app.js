@@ -56,3 +56,19 @@
     }
   });
 })();
+
+// ---- The guest slip (issue 16, templates/slip.html) ----
+// A button with data-print prints the page (the print stylesheet leaves
+// the slip alone on the paper); a listener here, since the policy allows
+// no inline script.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    var button = target && target.closest ? target.closest("[data-print]") : null;
+    if (button) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+})();

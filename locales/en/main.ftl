@@ -87,3 +87,17 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+
+## The slip
+
+slip-page-title = Slip for the guest
+slip-intro = The slip is in the guest's language: { $language }. Print it and give it to the guest.
+slip-print = Print the slip
+slip-actions = The slip
+slip-voided = The stay was voided and has no slip.
+slip-language-ro = Romanian
+slip-language-bg = Bulgarian
+slip-language-pl = Polish
+slip-language-hu = Hungarian
+slip-language-en = English
+slip-language-sv = Swedish

@@ -87,3 +87,17 @@ month-9 = september
 month-10 = oktober
 month-11 = november
 month-12 = december
+
+## The slip
+
+slip-page-title = Lapp till gästen
+slip-intro = Lappen är på gästens språk: { $language }. Skriv ut den och ge den till gästen.
+slip-print = Skriv ut lappen
+slip-actions = Lappen
+slip-voided = Vistelsen är makulerad och har ingen lapp.
+slip-language-ro = rumänska
+slip-language-bg = bulgariska
+slip-language-pl = polska
+slip-language-hu = ungerska
+slip-language-en = engelska
+slip-language-sv = svenska

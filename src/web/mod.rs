@@ -25,7 +25,7 @@ pub mod i18n;
 mod intake;
 mod login;
 pub mod session;
-mod slip;
+pub mod slip;
 mod start;
 
 use actix_web::body::MessageBody;

@@ -37,4 +37,5 @@ mod stream;
 mod users;
 mod web;
 mod web_intake;
+mod web_slip;
 mod world;
