@@ -73,7 +73,7 @@ impl Lang {
 /// A language's catalogue is its files one after the other: `main.ftl`
 /// (every page), `desk.ftl` (tonight's list and its acts), `intake.ftl`
 /// (finding, registering and granting), `admin.ftl` (users, shelters,
-/// rule sets). A key may be in one file only.
+/// rule sets), `reports.ftl` (the reports). A key may be in one file only.
 pub const SOURCES: [(Lang, &str); 2] = [
     (
         Lang::Sv,
@@ -85,6 +85,8 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/sv/intake.ftl"),
             "\n",
             include_str!("../../locales/sv/admin.ftl"),
+            "\n",
+            include_str!("../../locales/sv/reports.ftl"),
         ),
     ),
     (
@@ -97,6 +99,8 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/en/intake.ftl"),
             "\n",
             include_str!("../../locales/en/admin.ftl"),
+            "\n",
+            include_str!("../../locales/en/reports.ftl"),
         ),
     ),
 ];

@@ -24,6 +24,7 @@ pub mod form;
 pub mod i18n;
 mod intake;
 mod login;
+mod reports;
 pub mod session;
 pub mod slip;
 mod start;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
     desk::configure(cfg);
     intake::configure(cfg);
+    reports::configure(cfg);
     slip::configure(cfg);
     cfg.service(
         web::resource("/")
