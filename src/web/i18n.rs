@@ -105,30 +105,36 @@ pub const SOURCES: [(Lang, &str); 2] = [
     ),
 ];
 
-type Bundle = FluentBundle<FluentResource>;
+/// A language's catalogue, loaded.
+pub(crate) type Bundle = FluentBundle<FluentResource>;
 
 static CATALOGUES: LazyLock<Result<Vec<Bundle>, String>> = LazyLock::new(|| {
     SOURCES
         .iter()
-        .map(|(lang, source)| bundle(*lang, source))
+        .map(|(lang, source)| {
+            bundle(
+                lang.code(),
+                &format!("locales/{}/*.ftl", lang.code()),
+                source,
+            )
+        })
         .collect()
 });
 
-fn bundle(lang: Lang, source: &str) -> Result<Bundle, String> {
+/// Loads one language's catalogue (`file` names it in an error): the
+/// pages' and the slip's alike.
+pub(crate) fn bundle(code: &str, file: &str, source: &str) -> Result<Bundle, String> {
     let resource = FluentResource::try_new(source.to_owned())
-        .map_err(|(_, errors)| format!("locales/{}/*.ftl: {errors:?}", lang.code()))?;
-    let id = lang
-        .code()
-        .parse()
-        .map_err(|e| format!("language {}: {e}", lang.code()))?;
+        .map_err(|(_, errors)| format!("{file}: {errors:?}"))?;
+    let id = code.parse().map_err(|e| format!("language {code}: {e}"))?;
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // The pages are left to right and escape every text themselves; the
     // isolation marks around arguments would only get in the way of
-    // searching and copying names.
+    // searching and copying names (and a printer shows them as boxes).
     bundle.set_use_isolating(false);
     bundle
         .add_resource(resource)
-        .map_err(|errors| format!("locales/{}/*.ftl: {errors:?}", lang.code()))?;
+        .map_err(|errors| format!("{file}: {errors:?}"))?;
     Ok(bundle)
 }
 
@@ -147,15 +153,17 @@ pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let Ok(bundles) = &*CATALOGUES else {
         return key.to_owned();
     };
-    let Some(bundle) = bundles.get(lang.index()) else {
-        return key.to_owned();
-    };
+    match bundles.get(lang.index()) {
+        Some(bundle) => format(bundle, lang.code(), key, args),
+        None => key.to_owned(),
+    }
+}
+
+/// The text of `key` in `bundle` (of the language `code`), with `args`
+/// filled in; a missing key shows as itself and is logged.
+pub(crate) fn format(bundle: &Bundle, code: &str, key: &str, args: &[(&str, &str)]) -> String {
     let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
-        tracing::warn!(
-            key,
-            lang = lang.code(),
-            "a text is missing from a catalogue"
-        );
+        tracing::warn!(key, lang = code, "a text is missing from a catalogue");
         return key.to_owned();
     };
     let args = (!args.is_empty()).then(|| {
@@ -168,12 +176,7 @@ pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let mut errors = Vec::new();
     let out = bundle.format_pattern(pattern, args.as_ref(), &mut errors);
     if !errors.is_empty() {
-        tracing::warn!(
-            key,
-            lang = lang.code(),
-            ?errors,
-            "a text could not be filled in"
-        );
+        tracing::warn!(key, lang = code, ?errors, "a text could not be filled in");
     }
     out.into_owned()
 }

@@ -20,10 +20,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
-use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource};
 
-use super::i18n::{Lang, Texts};
+use super::i18n::{Bundle, Lang, Texts, bundle, format};
 use super::session;
 use super::{PageCtx, page_texts};
 use crate::api::extract::{RequestTag, actor};
@@ -58,29 +56,15 @@ pub const SOURCES: [(Language, &str); 6] = [
     (Language::Sv, include_str!("../../locales/slip/sv.ftl")),
 ];
 
-type Bundle = FluentBundle<FluentResource>;
-
 static CATALOGUES: LazyLock<Result<Vec<(Language, Bundle)>, String>> = LazyLock::new(|| {
     SOURCES
         .iter()
-        .map(|(lang, source)| bundle(*lang, source).map(|b| (*lang, b)))
+        .map(|(lang, source)| {
+            let code = lang.as_str();
+            bundle(code, &format!("locales/slip/{code}.ftl"), source).map(|b| (*lang, b))
+        })
         .collect()
 });
-
-fn bundle(lang: Language, source: &str) -> Result<Bundle, String> {
-    let code = lang.as_str();
-    let resource = FluentResource::try_new(source.to_owned())
-        .map_err(|(_, errors)| format!("locales/slip/{code}.ftl: {errors:?}"))?;
-    let id = code.parse().map_err(|e| format!("language {code}: {e}"))?;
-    let mut bundle = FluentBundle::new_concurrent(vec![id]);
-    // As the pages' catalogues: no isolation marks around the values
-    // (a printer shows them as boxes).
-    bundle.set_use_isolating(false);
-    bundle
-        .add_resource(resource)
-        .map_err(|errors| format!("locales/slip/{code}.ftl: {errors:?}"))?;
-    Ok(bundle)
-}
 
 /// Fails when a slip catalogue cannot be read or lacks a key the code
 /// builds (a weekday, a month); called at start beside `i18n::check`, so
@@ -104,31 +88,10 @@ pub fn text(lang: Language, key: &str, args: &[(&str, &str)]) -> String {
     let Ok(bundles) = &*CATALOGUES else {
         return key.to_owned();
     };
-    let Some((_, bundle)) = bundles.iter().find(|(l, _)| *l == lang) else {
-        return key.to_owned();
-    };
-    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
-        tracing::warn!(key, lang = lang.as_str(), "a slip text is missing");
-        return key.to_owned();
-    };
-    let args = (!args.is_empty()).then(|| {
-        let mut a = FluentArgs::new();
-        for (name, value) in args {
-            a.set(*name, *value);
-        }
-        a
-    });
-    let mut errors = Vec::new();
-    let out = bundle.format_pattern(pattern, args.as_ref(), &mut errors);
-    if !errors.is_empty() {
-        tracing::warn!(
-            key,
-            lang = lang.as_str(),
-            ?errors,
-            "a slip text could not be filled in"
-        );
+    match bundles.iter().find(|(l, _)| *l == lang) {
+        Some((_, bundle)) => format(bundle, lang.as_str(), key, args),
+        None => key.to_owned(),
     }
-    out.into_owned()
 }
 
 /// A date as the guest's language writes it, with its weekday (a guest
