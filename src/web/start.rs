@@ -31,6 +31,11 @@ pub struct BedView {
     pub kind: String,
     /// The time of the check-in, in the partnership's zone.
     pub checked_in: Option<String>,
+    /// The stay that holds (or held) the bed tonight: what the desk's
+    /// forms act on (`web::desk`); none for a placement or a free bed.
+    pub stay_id: Option<String>,
+    /// The idempotency keys of the row's forms, made as it is shown.
+    pub keys: super::desk::RowKeys,
 }
 
 /// One shelter's night.
@@ -41,6 +46,8 @@ pub struct ShelterTonight {
     /// The night's date, written out in the page's language.
     pub night: String,
     pub beds: Vec<BedView>,
+    /// What the desk's forms need besides the beds (`web::desk`).
+    pub desk: super::desk::DeskView,
 }
 
 #[derive(Template)]
@@ -66,22 +73,31 @@ struct TonightPart {
 }
 page_texts!(TonightPart);
 
-fn view(lang: Lang, zone: chrono_tz::Tz, id: String, name: String, t: Tonight) -> ShelterTonight {
+pub(super) fn view(
+    lang: Lang,
+    zone: chrono_tz::Tz,
+    id: String,
+    name: String,
+    t: Tonight,
+) -> ShelterTonight {
+    let desk = super::desk::DeskView::of(lang, &t);
     ShelterTonight {
         id,
         name,
         night: i18n::date(lang, t.night.date()),
+        desk,
         beds: t
             .beds
             .into_iter()
             .map(|b| {
-                let (guest, kind, checked_in) = match b.occupant {
+                let (guest, kind, checked_in, stay_id) = match b.occupant {
                     Some(o) => (
                         Some(format!("{} {}", o.given_name, o.family_name)),
-                        o.kind,
+                        o.kind.clone(),
                         o.checked_in_at.map(|at| i18n::time(at, zone)),
+                        (o.kind == "stay").then_some(o.subject_id),
                     ),
-                    None => (None, String::new(), None),
+                    None => (None, String::new(), None, None),
                 };
                 BedView {
                     label: b.label,
@@ -90,6 +106,8 @@ fn view(lang: Lang, zone: chrono_tz::Tz, id: String, name: String, t: Tonight) -
                     guest,
                     kind,
                     checked_in,
+                    stay_id,
+                    keys: super::desk::RowKeys::new(),
                 }
             })
             .collect(),
@@ -98,7 +116,7 @@ fn view(lang: Lang, zone: chrono_tz::Tz, id: String, name: String, t: Tonight) -
 
 /// The shelters' nights for the caller, read in one audited act: the
 /// read and its audit entries commit together.
-async fn read_tonight(
+pub(super) async fn read_tonight(
     state: &AppState,
     caller: &Caller,
     tag: &RequestTag,
@@ -139,7 +157,7 @@ async fn read_tonight(
         .await
 }
 
-fn ctx(lang: Lang, signed: &SignedIn) -> PageCtx {
+pub(super) fn ctx(lang: Lang, signed: &SignedIn) -> PageCtx {
     PageCtx::new(lang, Some(signed.csrf().to_owned()), "/")
 }
 
