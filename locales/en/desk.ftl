@@ -9,7 +9,7 @@ desk-checkin-row = Check in { $guest } at bed { $bed }
 desk-checkin-bed-label = Check in by bed
 desk-checkin-bed-submit = Check in
 desk-checkin-bed-hint = Type the bed's label, for example R02, and press Enter: its guest is checked in. The I key jumps to this field; R refreshes the list.
-desk-no-show-hint = No check-in by 23:00: the bed is released. Move the stay to a free bed, then check the guest in.
+desk-no-show-hint = Not checked in by 23:00: the bed may now be given to someone else. If the guest comes, check them in here, or move the stay to another free bed.
 desk-more = Move or end, bed { $bed }
 desk-no-free-bed = No bed is free here tonight to move to.
 desk-free-bed = { $bed } ({ $category })
@@ -22,6 +22,10 @@ desk-end-confirm-reason = Reason: { $reason }. Tonight's bed is released unless 
 desk-end-yes = Yes, end the stay
 desk-end-cancel = Cancel
 
+desk-late-heading = Late guests whose bed was given away
+desk-late-hint = They did not check in by 23:00 and their bed now has someone else. Move the stay to a free bed, then check the guest in on the new bed's row.
+desk-late-guest = { $guest } (had bed { $bed })
+
 ## What an act came to
 
 desk-checked-in = { $guest } is checked in at bed { $bed } ({ $time }).
@@ -29,7 +33,7 @@ desk-moved = { $guest } now has bed { $bed } tonight. Check the guest in when th
 desk-ended = The stay is ended. Its bed is free from tonight, unless the guest had checked in.
 desk-no-guest-at-bed = No guest with a stay holds bed { $bed } tonight. Check the label in the list below, or use the guest's own button.
 desk-not-your-shelter = This is a shelter your account does not work at. Only its staff can act on its list.
-desk-refused-released = The bed was released at 23:00 because nobody checked in. Move the stay to a free bed (under "Move or end" on the guest's row), then check the guest in.
+desk-refused-released = The guest did not check in by 23:00 and the bed has been given to someone else. Move the stay to a free bed (under "Late guests" below the list), then check the guest in.
 desk-refused-no-free-place = That bed is no longer free tonight. Choose another free bed; the list has been updated.
 desk-refused-category = That bed's category does not fit this guest: women's beds are for women, overflow beds for cold nights only. Choose a bed of another category.
 desk-refused-banned = The guest is banned from this shelter through the night of { $date }. Ask socialjouren or another shelter for a bed.

@@ -9,7 +9,7 @@ desk-checkin-row = Checka in { $guest } på säng { $bed }
 desk-checkin-bed-label = Checka in via säng
 desk-checkin-bed-submit = Checka in
 desk-checkin-bed-hint = Skriv sängens beteckning, till exempel R02, och tryck Enter: gästen där checkas in. Tangenten I hoppar hit; R uppdaterar listan.
-desk-no-show-hint = Ingen incheckning före 23:00: sängen är släppt. Flytta vistelsen till en ledig säng och checka sedan in gästen.
+desk-no-show-hint = Inte incheckad före 23:00: sängen kan nu gå till någon annan. Om gästen kommer, checka in hen här eller flytta vistelsen till en annan ledig säng.
 desk-more = Flytta eller avsluta, säng { $bed }
 desk-no-free-bed = Ingen säng här är ledig i natt att flytta till.
 desk-free-bed = { $bed } ({ $category })
@@ -22,6 +22,10 @@ desk-end-confirm-reason = Skäl: { $reason }. Nattens säng släpps om gästen i
 desk-end-yes = Ja, avsluta vistelsen
 desk-end-cancel = Avbryt
 
+desk-late-heading = Sena gäster vars säng gått till någon annan
+desk-late-hint = De checkade inte in före 23:00 och deras säng har nu någon annan. Flytta vistelsen till en ledig säng och checka sedan in gästen på den nya sängens rad.
+desk-late-guest = { $guest } (hade säng { $bed })
+
 ## What an act came to
 
 desk-checked-in = { $guest } är incheckad på säng { $bed } ({ $time }).
@@ -29,7 +33,7 @@ desk-moved = { $guest } har säng { $bed } i natt. Checka in gästen när hen ä
 desk-ended = Vistelsen är avslutad. Sängen är ledig från i natt, om inte gästen redan checkat in.
 desk-no-guest-at-bed = Ingen gäst med vistelse har säng { $bed } i natt. Kontrollera beteckningen i listan nedan, eller använd gästens egen knapp.
 desk-not-your-shelter = Ditt konto arbetar inte på det här härbärget. Bara dess personal kan göra något i dess lista.
-desk-refused-released = Sängen släpptes kl. 23:00 eftersom ingen checkade in. Flytta vistelsen till en ledig säng (under "Flytta eller avsluta" på gästens rad) och checka sedan in gästen.
+desk-refused-released = Gästen checkade inte in före 23:00 och sängen har gått till någon annan. Flytta vistelsen till en ledig säng (under "Sena gäster" nedanför listan) och checka sedan in gästen.
 desk-refused-no-free-place = Den sängen är inte längre ledig i natt. Välj en annan ledig säng; listan är uppdaterad.
 desk-refused-category = Sängens kategori passar inte gästen: kvinnosängar är för kvinnor, extrasängar bara för kalla nätter. Välj en säng av en annan kategori.
 desk-refused-banned = Gästen är avstängd från härbärget till och med natten { $date }. Fråga socialjouren eller ett annat härbärge om en säng.

@@ -110,10 +110,21 @@ pub struct ConfirmEnd {
     pub key: String,
 }
 
+/// A late guest whose bed was given away (`service::tonight::Late`).
+#[derive(Debug, Clone)]
+pub struct LateView {
+    pub stay_id: String,
+    pub guest: String,
+    /// The bed the stay had tonight.
+    pub bed: String,
+    pub keys: RowKeys,
+}
+
 /// What the desk's forms need besides the beds.
 #[derive(Debug, Clone)]
 pub struct DeskView {
     pub free_beds: Vec<FreeBed>,
+    pub late: Vec<LateView>,
     pub notice: Option<Notice>,
     pub confirm_end: Option<ConfirmEnd>,
     /// The key of the check-in-by-bed form.
@@ -145,8 +156,19 @@ impl DeskView {
                 ),
             })
             .collect();
+        let late = t
+            .late
+            .iter()
+            .map(|l| LateView {
+                stay_id: l.occupant.subject_id.clone(),
+                guest: format!("{} {}", l.occupant.given_name, l.occupant.family_name),
+                bed: l.label.clone(),
+                keys: RowKeys::new(),
+            })
+            .collect();
         Self {
             free_beds,
+            late,
             notice: None,
             confirm_end: None,
             key: form::new_key(),

@@ -35,4 +35,5 @@ mod stays;
 mod stream;
 mod users;
 mod web;
+mod web_desk;
 mod world;
