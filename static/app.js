@@ -84,6 +84,9 @@
   // with text, or a part opened to move or end a stay. A fetch of the
   // list then waits, so nothing typed is lost.
   function busy(section) {
+    if (section.querySelector(".htmx-request")) {
+      return true;
+    }
     var active = document.activeElement;
     if (active && section.contains(active) &&
         /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) &&
