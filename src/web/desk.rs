@@ -133,10 +133,13 @@ pub struct DeskView {
     pub focus_bed: bool,
     /// What was typed in it, kept when it was refused.
     pub bed_typed: String,
+    /// The count of changes (`Changes::generation`) read before the
+    /// list: the list's stream says at once when it has moved on since.
+    pub generation: u64,
 }
 
 impl DeskView {
-    pub fn of(lang: Lang, t: &Tonight) -> Self {
+    pub fn of(lang: Lang, t: &Tonight, generation: u64) -> Self {
         let free_beds = t
             .beds
             .iter()
@@ -174,6 +177,7 @@ impl DeskView {
             key: form::new_key(),
             focus_bed: false,
             bed_typed: String::new(),
+            generation,
         }
     }
 }
@@ -337,6 +341,7 @@ async fn answer(
     let page = posted.page("/");
     let caller = posted.caller().clone();
     let zone = state.partnership.calendar.zone;
+    let generation = state.changes.generation();
     let read = start::read_tonight(state, &caller, tag, vec![shelter_id]).await;
     let (id, name, t) = match read {
         Ok(mut found) => match found.pop() {
@@ -345,7 +350,7 @@ async fn answer(
         },
         Err(e) => return super::failed(req, page, e),
     };
-    let mut shelter = start::view(lang, zone, id, name, t);
+    let mut shelter = start::view(lang, zone, id, name, t, generation);
     let row_of = |stay_id: &str| {
         shelter
             .beds
@@ -631,6 +636,8 @@ struct Listening {
     shelter_id: String,
     user_id: String,
     first: bool,
+    /// A change came before the stream listened.
+    missed: bool,
 }
 
 impl Listening {
@@ -658,15 +665,28 @@ async fn events(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         Ok(None) => return HttpResponse::Unauthorized().finish(),
         Err(e) => return super::failed(&req, PageCtx::new(lang, None, "/"), e),
     };
-    let shelter_id = form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "shelter_id")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let query: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let shelter_id = param("shelter_id").unwrap_or_default();
     if !may_act(&signed.session.caller, &shelter_id) {
         return HttpResponse::Forbidden().finish();
     }
+    let rx = state.changes.subscribe();
+    // The page's list was read at `since`: anything since (before this
+    // stream listened) is said at once. Another instance counts its own
+    // changes; a needless fetch of the list is all that costs.
+    let since = param("since").and_then(|v| v.parse::<u64>().ok());
+    let missed = since.is_some_and(|g| g != state.changes.generation());
     let start = Listening {
-        rx: state.changes.subscribe(),
+        rx,
+        missed,
         state,
         token: signed.token.clone(),
         user_id: signed.session.caller.user_id.clone(),
@@ -677,10 +697,12 @@ async fn events(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         if s.first {
             s.first = false;
             // Reconnect after 5 s when the line drops.
-            return Some((
-                Ok::<_, actix_web::Error>(web::Bytes::from("retry: 5000\n\n")),
-                s,
-            ));
+            let first = if s.missed {
+                "retry: 5000\n\nevent: change\ndata: \n\n"
+            } else {
+                "retry: 5000\n\n"
+            };
+            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(first)), s));
         }
         let heard = tokio::select! {
             heard = s.rx.recv() => match heard {

@@ -79,8 +79,9 @@ pub(super) fn view(
     id: String,
     name: String,
     t: Tonight,
+    generation: u64,
 ) -> ShelterTonight {
-    let desk = super::desk::DeskView::of(lang, &t);
+    let desk = super::desk::DeskView::of(lang, &t, generation);
     ShelterTonight {
         id,
         name,
@@ -177,11 +178,14 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>, tag: RequestTag
     let mut shelters = Vec::new();
     let mut tonight = Vec::new();
     if shelter_staff {
+        // Read before the list: a change while it is read makes the
+        // list's stream (`web::desk`) say so at once.
+        let generation = state.changes.generation();
         match read_tonight(&state, &caller, &tag, caller.shelters.clone()).await {
             Ok(found) => {
                 for (id, name, t) in found {
                     shelters.push(name.clone());
-                    tonight.push(view(lang, zone, id, name, t));
+                    tonight.push(view(lang, zone, id, name, t, generation));
                 }
             }
             Err(e) => return super::failed(&req, ctx(lang, &signed), e),
@@ -227,13 +231,14 @@ pub async fn tonight(
         return super::failed(&req, ctx(lang, &signed), e);
     }
     let zone = state.partnership.calendar.zone;
+    let generation = state.changes.generation();
     match read_tonight(&state, &caller, &tag, vec![shelter_id]).await {
         Ok(mut found) => match found.pop() {
             Some((id, name, t)) => super::html(
                 StatusCode::OK,
                 &TonightPart {
                     page: ctx(lang, &signed),
-                    shelter: view(lang, zone, id, name, t),
+                    shelter: view(lang, zone, id, name, t, generation),
                 },
             ),
             None => super::failed(&req, ctx(lang, &signed), AppError::not_found("shelter")),

@@ -488,6 +488,10 @@ backend_tests! {
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
         let first = tokio::time::timeout(Duration::from_secs(5), res.chunk()).await.expect("retry line").unwrap().unwrap();
         assert!(String::from_utf8_lossy(&first).starts_with("retry:"));
+        // A page whose list was read before a change hears of it at once.
+        let mut behind = d.browser.get(&format!("{path}&since=0"), &[]).await;
+        let first = tokio::time::timeout(Duration::from_secs(5), behind.chunk()).await.expect("first chunk").unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&first).contains("event: change"), "{first:?}");
         // A check-in through the API reaches the open stream.
         let api = d.app.post(&format!("/api/v1/stays/{stay_id}/check-ins"), Some(&d.token), &json!({})).await;
         assert_eq!(api.status(), StatusCode::CREATED);
