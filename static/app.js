@@ -131,6 +131,31 @@
     }
   }, 2000);
 
+  // The bed field keeps the cursor when the list around it is swapped (a
+  // live refresh while the desk waits for the next guest). htmx keeps
+  // the focus of an element by its id; the field has none (htmx would
+  // copy a style attribute across by it, which the CSP forbids).
+  var refocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    var active = document.activeElement;
+    refocus = null;
+    if (target && target.id && active && active.hasAttribute("data-focus-key") &&
+        target.contains(active)) {
+      refocus = target.id;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (refocus === null) {
+      return;
+    }
+    var field = document.querySelector("#" + refocus + " [data-focus-key]");
+    refocus = null;
+    if (field && document.activeElement !== field) {
+      field.focus();
+    }
+  });
+
   // One stream per shelter on the page (it outlives the swaps of the
   // list). When the stream is lost the list is fetched every 60 s until
   // it is back; EventSource reconnects by itself.

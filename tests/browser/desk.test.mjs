@@ -145,8 +145,10 @@ test("check-in from tonight's list: by a row's button and by the bed's label typ
   await page.locator(".desk-said .notice").filter({ hasText: "Bogdan Lupu är incheckad" }).waitFor();
   assert.match(await row(page, second.bed).textContent(), /incheckad 18:00/);
   assert.equal(await checkIns(second.guest), 1);
-  // The field has the cursor again, ready for the next guest.
-  assert.equal(await page.evaluate(() => document.activeElement?.name), "bed");
+  // The field has the cursor again, ready for the next guest (also after
+  // the live refresh the check-in itself set off).
+  await settled(page);
+  await page.waitForFunction(() => document.activeElement?.name === "bed", null, { timeout: 5000 });
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
