@@ -96,13 +96,7 @@
     if (section.querySelector(".confirm-end")) {
       return true;
     }
-    var open = section.querySelectorAll("details.more[open]");
-    for (var i = 0; i < open.length; i++) {
-      if (!open[i].closest("tr.state-no-show")) {
-        return true;
-      }
-    }
-    return false;
+    return section.querySelector("details.more[open]") !== null;
   }
 
   // Fetches a shelter's list again through its refresh button (the same
