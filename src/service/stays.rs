@@ -676,24 +676,90 @@ pub fn end(
     stay_id: &StayId,
     reason: &str,
 ) -> Result<StayView, AppError> {
-    act_on_stay(ctx, actor, "stay.end", stay_id, |c, stay, now| {
-        require_running(stay, now)?;
-        end_now(c, &stay.id, reason, now)
-    })
+    done(act_on_stay(
+        ctx,
+        actor,
+        None,
+        "stay.end",
+        stay_id,
+        |c, stay, now| {
+            require_running(stay, now)?;
+            end_now(c, &stay.id, reason, now)
+        },
+    )?)
 }
 
-/// An act on one stay the actor may act on: begin, load and settle the
-/// stay, act, read it again, audit, commit.
+/// [`end`] for a form that carries an idempotency key (the pages): the
+/// key is claimed in the act's transaction, so the form sent again after
+/// a dropped connection ends the stay once and gets the first answer.
+pub fn end_keyed(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: &Keyed,
+    stay_id: &StayId,
+    reason: &str,
+) -> Result<Answer, AppError> {
+    Ok(act_on_stay(
+        ctx,
+        actor,
+        Some(keyed),
+        "stay.end",
+        stay_id,
+        |c, stay, now| {
+            require_running(stay, now)?;
+            end_now(c, &stay.id, reason, now)
+        },
+    )?
+    .answer())
+}
+
+/// What an act on a stay gave: the stay after it, or the first answer
+/// of a request sent again with its idempotency key.
+enum Acted {
+    Done(Answer, StayView),
+    Before(Answer),
+}
+
+impl Acted {
+    fn answer(self) -> Answer {
+        match self {
+            Self::Done(answer, _) | Self::Before(answer) => answer,
+        }
+    }
+}
+
+/// The stay of an act that claimed no key (only a claimed key has a
+/// first answer to give again).
+fn done(acted: Acted) -> Result<StayView, AppError> {
+    match acted {
+        Acted::Done(_, view) => Ok(view),
+        Acted::Before(_) => Err(AppError::Internal(anyhow::anyhow!(
+            "an answer given again without a key"
+        ))),
+    }
+}
+
+/// An act on one stay the actor may act on: begin, claim the key if
+/// there is one, load and settle the stay, act, read it again, audit,
+/// keep the answer under the key, commit.
 fn act_on_stay(
     ctx: &Context,
     actor: &Actor,
+    keyed: Option<&Keyed>,
     action: &str,
     stay_id: &StayId,
     act: impl FnOnce(&mut DbConnection, &StayRow, &Now) -> Result<(), AppError>,
-) -> Result<StayView, AppError> {
+) -> Result<Acted, AppError> {
     let now = ctx.rules_now()?;
     let mut conn = ctx.connection()?;
     let mut tx = Tx::begin(&mut conn)?;
+    let ticket = match keyed {
+        Some(keyed) => match idempotency::claim(&mut tx, keyed)? {
+            Claim::Answered(first) => return Ok(Acted::Before(first)),
+            Claim::Ours(ticket) => Some(ticket),
+        },
+        None => None,
+    };
     let (stay, _) = load(&mut tx, stay_id, &actor.scope, &now)?;
     act(&mut tx, &stay, &now)?;
     let (stay, nights) = load(&mut tx, stay_id, &Scope::All, &now)?;
@@ -704,8 +770,12 @@ fn act_on_stay(
         action,
         &[Target::both(&view.guest_id, &view.id)],
     )?;
+    let answer = idempotency::answer(200, &view)?;
+    if let Some(ticket) = ticket {
+        ticket.save(&mut tx, &answer)?;
+    }
     tx.commit()?;
-    Ok(view)
+    Ok(Acted::Done(answer, view))
 }
 
 fn end_now(
@@ -733,20 +803,27 @@ pub fn void(
     stay_id: &StayId,
     reason: &str,
 ) -> Result<StayView, AppError> {
-    act_on_stay(ctx, actor, "stay.void", stay_id, |c, stay, now| {
-        if stay.status == StayStatus::Voided {
-            return Err(not_active());
-        }
-        db_stays::release(c, &stay.id, &Release::void())?;
-        db_stays::set_status(
-            c,
-            &stay.id,
-            StayStatus::Voided,
-            reason,
-            now.instant.naive_utc(),
-        )?;
-        Ok(())
-    })
+    done(act_on_stay(
+        ctx,
+        actor,
+        None,
+        "stay.void",
+        stay_id,
+        |c, stay, now| {
+            if stay.status == StayStatus::Voided {
+                return Err(not_active());
+            }
+            db_stays::release(c, &stay.id, &Release::void())?;
+            db_stays::set_status(
+                c,
+                &stay.id,
+                StayStatus::Voided,
+                reason,
+                now.instant.naive_utc(),
+            )?;
+            Ok(())
+        },
+    )?)
 }
 
 /// `POST /stays/{id}/move`: moves the remaining nights (tonight on) to
@@ -757,10 +834,41 @@ pub fn move_to(
     stay_id: &StayId,
     place_id: &PlaceId,
 ) -> Result<StayView, AppError> {
+    done(move_claimed(ctx, actor, None, stay_id, place_id)?)
+}
+
+/// [`move_to`] for a form that carries an idempotency key (the pages):
+/// the key is claimed in the act's transaction, so the form sent again
+/// moves the stay once and gets the first answer. A refused move lets
+/// go of the key.
+pub fn move_keyed(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: &Keyed,
+    stay_id: &StayId,
+    place_id: &PlaceId,
+) -> Result<Answer, AppError> {
+    Ok(move_claimed(ctx, actor, Some(keyed), stay_id, place_id)?.answer())
+}
+
+fn move_claimed(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: Option<&Keyed>,
+    stay_id: &StayId,
+    place_id: &PlaceId,
+) -> Result<Acted, AppError> {
     let now = ctx.rules_now()?;
     let mut conn = ctx.connection()?;
     retrying(&mut conn, |conn| {
         let mut tx = Tx::begin(conn)?;
+        let ticket = match keyed {
+            Some(keyed) => match idempotency::claim(&mut tx, keyed)? {
+                Claim::Answered(first) => return Ok(Acted::Before(first)),
+                Claim::Ours(ticket) => Some(ticket),
+            },
+            None => None,
+        };
         match tx.savepoint(|c| move_once(c, stay_id, place_id, &actor.scope, &now)) {
             Ok(moved) => {
                 audit::append(
@@ -769,8 +877,12 @@ pub fn move_to(
                     "stay.move",
                     &[Target::both(&moved.guest_id, &moved.id)],
                 )?;
+                let answer = idempotency::answer(200, &moved)?;
+                if let Some(ticket) = ticket {
+                    ticket.save(&mut tx, &answer)?;
+                }
                 tx.commit()?;
-                Ok(moved)
+                Ok(Acted::Done(answer, moved))
             }
             Err(Step::Failed(AppError::Refused(refusal))) => {
                 audit::append(
@@ -779,6 +891,9 @@ pub fn move_to(
                     "stay.move.refused",
                     &[Target::stay(stay_id)],
                 )?;
+                if let Some(ticket) = ticket {
+                    ticket.forget(&mut tx)?;
+                }
                 tx.commit()?;
                 Err(AppError::Refused(refusal).into())
             }

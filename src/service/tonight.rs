@@ -65,16 +65,32 @@ pub struct Bed {
     pub occupant: Option<Occupant>,
 }
 
+/// A guest with a stay who did not check in by the cutoff and whose bed
+/// someone else holds now: the desk can move the stay to a free bed and
+/// so let the guest in (a check-in alone is refused,
+/// `reservation-released`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Late {
+    /// The label of the bed the stay had tonight.
+    pub label: String,
+    pub occupant: Occupant,
+}
+
 #[derive(Debug, Clone)]
 pub struct Tonight {
     pub night: Night,
     pub beds: Vec<Bed>,
+    /// The late guests whose beds were given away, in label order.
+    pub late: Vec<Late>,
 }
 
 impl Tonight {
     /// The guests the list names: what a read of it puts on the audit trail.
     pub fn occupants(&self) -> impl Iterator<Item = &Occupant> {
-        self.beds.iter().filter_map(|b| b.occupant.as_ref())
+        self.beds
+            .iter()
+            .filter_map(|b| b.occupant.as_ref())
+            .chain(self.late.iter().map(|l| &l.occupant))
     }
 }
 
@@ -144,6 +160,7 @@ pub fn tonight(conn: &mut DbConnection, shelter_id: &str, now: &Now) -> Result<T
     for b in &bookings {
         by_place.entry(&b.booking.place_id).or_default().push(b);
     }
+    let mut late = Vec::new();
     let beds = places
         .iter()
         .filter_map(|p| {
@@ -151,13 +168,34 @@ pub fn tonight(conn: &mut DbConnection, shelter_id: &str, now: &Now) -> Result<T
             let opened = p.category != PlaceCategory::Overflow.as_str()
                 || open_overflow.contains(p.id.as_str());
             let b = bed(p, &of_place, outages.contains(p.id.as_str()), now);
+            if matches!(b.state, BedState::Expected | BedState::CheckedIn) {
+                late.extend(given_away(p, &of_place, now));
+            }
             (opened || b.occupant.is_some()).then_some(b)
         })
         .collect();
     Ok(Tonight {
         night: now.night,
         beds,
+        late,
     })
+}
+
+/// The no-shows of a bed someone else holds now.
+fn given_away(place: &PlaceRow, bookings: &[&NightBooking], now: &Now) -> Vec<Late> {
+    bookings
+        .iter()
+        .filter(|b| {
+            b.booking.kind == BookingKind::Stay
+                && !b.booking.holds(now)
+                && stay_night_state(b, now) == NightState::NoShow
+        })
+        .filter_map(|b| occupant(b))
+        .map(|occupant| Late {
+            label: place.label.clone(),
+            occupant,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -246,6 +284,22 @@ mod tests {
             (o.kind.as_str(), o.subject_id.as_str()),
             ("emergency", "pl1")
         );
+    }
+
+    #[test]
+    fn a_no_show_whose_bed_was_given_away_is_a_late_guest() {
+        let lapsed = booking("stay", false, false);
+        let mut taken = booking("emergency", false, true);
+        taken.booking.created_at = at("2019-12-02T22:30:00Z").naive_utc();
+        let n = now("2019-12-02T22:45:00Z");
+        let late = given_away(&place(), &[&lapsed, &taken], &n);
+        assert_eq!(late.len(), 1);
+        assert_eq!(
+            (late[0].label.as_str(), late[0].occupant.subject_id.as_str()),
+            ("R01", "st1")
+        );
+        // Before the cutoff nobody is late.
+        assert!(given_away(&place(), &[&lapsed], &now("2019-12-02T21:00:00Z")).is_empty());
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub struct BedView {
     pub kind: String,
     /// The time of the check-in, in the partnership's zone.
     pub checked_in: Option<String>,
+    /// The stay that holds (or held) the bed tonight: what the desk's
+    /// forms act on (`web::desk`); none for a placement or a free bed.
+    pub stay_id: Option<String>,
+    /// The idempotency keys of the row's forms, made as it is shown.
+    pub keys: super::desk::RowKeys,
 }
 
 /// One shelter's night.
@@ -41,6 +46,8 @@ pub struct ShelterTonight {
     /// The night's date, written out in the page's language.
     pub night: String,
     pub beds: Vec<BedView>,
+    /// What the desk's forms need besides the beds (`web::desk`).
+    pub desk: super::desk::DeskView,
 }
 
 #[derive(Template)]
@@ -66,22 +73,32 @@ struct TonightPart {
 }
 page_texts!(TonightPart);
 
-fn view(lang: Lang, zone: chrono_tz::Tz, id: String, name: String, t: Tonight) -> ShelterTonight {
+pub(super) fn view(
+    lang: Lang,
+    zone: chrono_tz::Tz,
+    id: String,
+    name: String,
+    t: Tonight,
+    generation: u64,
+) -> ShelterTonight {
+    let desk = super::desk::DeskView::of(lang, &t, generation);
     ShelterTonight {
         id,
         name,
         night: i18n::date(lang, t.night.date()),
+        desk,
         beds: t
             .beds
             .into_iter()
             .map(|b| {
-                let (guest, kind, checked_in) = match b.occupant {
+                let (guest, kind, checked_in, stay_id) = match b.occupant {
                     Some(o) => (
                         Some(format!("{} {}", o.given_name, o.family_name)),
-                        o.kind,
+                        o.kind.clone(),
                         o.checked_in_at.map(|at| i18n::time(at, zone)),
+                        (o.kind == "stay").then_some(o.subject_id),
                     ),
-                    None => (None, String::new(), None),
+                    None => (None, String::new(), None, None),
                 };
                 BedView {
                     label: b.label,
@@ -90,6 +107,8 @@ fn view(lang: Lang, zone: chrono_tz::Tz, id: String, name: String, t: Tonight) -
                     guest,
                     kind,
                     checked_in,
+                    stay_id,
+                    keys: super::desk::RowKeys::new(),
                 }
             })
             .collect(),
@@ -98,7 +117,7 @@ fn view(lang: Lang, zone: chrono_tz::Tz, id: String, name: String, t: Tonight) -
 
 /// The shelters' nights for the caller, read in one audited act: the
 /// read and its audit entries commit together.
-async fn read_tonight(
+pub(super) async fn read_tonight(
     state: &AppState,
     caller: &Caller,
     tag: &RequestTag,
@@ -139,7 +158,7 @@ async fn read_tonight(
         .await
 }
 
-fn ctx(lang: Lang, signed: &SignedIn) -> PageCtx {
+pub(super) fn ctx(lang: Lang, signed: &SignedIn) -> PageCtx {
     PageCtx::new(lang, Some(signed.csrf().to_owned()), "/")
 }
 
@@ -159,11 +178,14 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>, tag: RequestTag
     let mut shelters = Vec::new();
     let mut tonight = Vec::new();
     if shelter_staff {
+        // Read before the list: a change while it is read makes the
+        // list's stream (`web::desk`) say so at once.
+        let generation = state.changes.generation();
         match read_tonight(&state, &caller, &tag, caller.shelters.clone()).await {
             Ok(found) => {
                 for (id, name, t) in found {
                     shelters.push(name.clone());
-                    tonight.push(view(lang, zone, id, name, t));
+                    tonight.push(view(lang, zone, id, name, t, generation));
                 }
             }
             Err(e) => return super::failed(&req, ctx(lang, &signed), e),
@@ -209,13 +231,14 @@ pub async fn tonight(
         return super::failed(&req, ctx(lang, &signed), e);
     }
     let zone = state.partnership.calendar.zone;
+    let generation = state.changes.generation();
     match read_tonight(&state, &caller, &tag, vec![shelter_id]).await {
         Ok(mut found) => match found.pop() {
             Some((id, name, t)) => super::html(
                 StatusCode::OK,
                 &TonightPart {
                     page: ctx(lang, &signed),
-                    shelter: view(lang, zone, id, name, t),
+                    shelter: view(lang, zone, id, name, t, generation),
                 },
             ),
             None => super::failed(&req, ctx(lang, &signed), AppError::not_found("shelter")),

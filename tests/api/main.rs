@@ -38,4 +38,5 @@ mod users;
 mod web;
 mod web_intake;
 mod web_slip;
+mod web_desk;
 mod world;
