@@ -36,7 +36,7 @@ mod stays;
 mod stream;
 mod users;
 mod web;
+mod web_desk;
 mod web_intake;
 mod web_slip;
-mod web_desk;
 mod world;
