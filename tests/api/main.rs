@@ -38,3 +38,4 @@ mod users;
 mod web;
 mod web_intake;
 mod world;
+mod web_admin;
