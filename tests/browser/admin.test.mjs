@@ -173,7 +173,7 @@ test("shelters and places: address and phone, a place added and taken out of ser
   // A bad phone number: refused in words above the form.
   await page.fill(`#phone-${otherId}`, "ring oss");
   await submit(page, `form[action="/admin/shelters/${otherId}"] button`);
-  assert.ok(await page.isVisible("[role=alert]"));
+  assert.match(await page.textContent("p.error[role=alert]"), /Telefon/);
   await bothLanguages(page, "admin-shelters-refused");
   await page.goto(`${base}/admin/shelters`);
   await page.click(`text=T01`);
