@@ -11,10 +11,8 @@ admin-denied-text = Only an administrator may see and change users, shelters and
 admin-yes = yes
 admin-no = no
 admin-save = Save
-admin-nights = { $n ->
-    [one] { $n } night
-   *[other] { $n } nights
-}
+admin-nights-one = { $n } night
+admin-nights-other = { $n } nights
 admin-degrees = { $c } °C
 
 admin-done-user-created = The user was created. They can sign in now.
@@ -108,7 +106,7 @@ admin-rules-target_permit_countries = Target group by residence permit
 admin-rules-countries-hint = Two-letter country codes separated by commas, like RO, BG.
 admin-rules-new = Add a rule set
 admin-rules-first-night = The first night a new rule set may take effect is { $date }.
-admin-rules-first-night-horizon = Tonight is { $tonight } and stays may be given { $horizon } night(s) ahead, to { $bookable }; those stays keep the rules they were given with.
+admin-rules-first-night-horizon = Tonight is { $tonight } and stays may be given { $horizon } ahead, to { $bookable }; those stays keep the rules they were given with.
 admin-rules-first-night-newest = The newest rule set takes effect on { $newest }; a new one comes after it.
 admin-rules-new-hint = The form holds the newest rule set's settings; change what should change.
 admin-rules-refused = The rule set was not added. See what to change next to the fields.

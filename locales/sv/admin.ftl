@@ -11,10 +11,8 @@ admin-denied-text = Bara en administratör får se och ändra användare, härb�
 admin-yes = ja
 admin-no = nej
 admin-save = Spara
-admin-nights = { $n ->
-    [one] { $n } natt
-   *[other] { $n } nätter
-}
+admin-nights-one = { $n } natt
+admin-nights-other = { $n } nätter
 admin-degrees = { $c } °C
 
 admin-done-user-created = Användaren har skapats. Hen kan logga in nu.
@@ -108,7 +106,7 @@ admin-rules-target_permit_countries = Målgrupp efter uppehållstillstånd
 admin-rules-countries-hint = Landskoder med två bokstäver åtskilda med kommatecken, till exempel RO, BG.
 admin-rules-new = Lägg till en regeluppsättning
 admin-rules-first-night = Den första natt en ny regeluppsättning kan gälla är { $date }.
-admin-rules-first-night-horizon = I natt är det { $tonight } och vistelser kan ges { $horizon } natt/nätter framåt, till { $bookable }; de vistelserna behåller de regler de gavs med.
+admin-rules-first-night-horizon = I natt är det { $tonight } och vistelser kan ges { $horizon } framåt, till { $bookable }; de vistelserna behåller de regler de gavs med.
 admin-rules-first-night-newest = Den nyaste regeluppsättningen gäller från { $newest }; en ny kommer efter den.
 admin-rules-new-hint = Formuläret har den nyaste regeluppsättningens inställningar; ändra det som ska ändras.
 admin-rules-refused = Regeluppsättningen lades inte till. Se vad som ska ändras vid fälten.

@@ -191,9 +191,7 @@ fn field_text(lang: Lang, field: &str, first_night: Option<&str>) -> String {
             );
         }
         "no_show_cutoff" => "admin-problem-no_show_cutoff",
-        "regular_nights" | "women_nights" | "no_show_ends_stay_after" => {
-            "admin-problem-nights-one"
-        }
+        "regular_nights" | "women_nights" | "no_show_ends_stay_after" => "admin-problem-nights-one",
         "quarantine_nights" | "booking_horizon_nights" => "admin-problem-nights-zero",
         "cold_night_threshold_c" => "admin-problem-threshold",
         "target_citizenships" | "target_permit_countries" => "admin-problem-countries",
@@ -670,9 +668,7 @@ async fn change_user(
             state.changed().await;
             super::see_other("/admin/users?done=user-changed")
         }
-        Err(e) => {
-            user_refused(&req, &state, &posted, e, &form_id, NewUserForm::default()).await
-        }
+        Err(e) => user_refused(&req, &state, &posted, e, &form_id, NewUserForm::default()).await,
     }
 }
 
@@ -956,10 +952,8 @@ async fn out_of_service(
     {
         errors.push(FieldError::new("last_night", "before the first night"));
     }
-    let reason = crate::api::fields::reason_field(
-        posted.field("reason").unwrap_or_default(),
-        &mut errors,
-    );
+    let reason =
+        crate::api::fields::reason_field(posted.field("reason").unwrap_or_default(), &mut errors);
     let result = match (first, last, reason) {
         (Some(first), Some(last), Some(reason)) if errors.is_empty() => {
             let now = state.clock.now();
@@ -996,11 +990,11 @@ pub struct RuleSetItem {
     pub effective_from: String,
     pub in_force: bool,
     pub no_show_cutoff: String,
-    pub regular_nights: u32,
-    pub women_nights: u32,
-    pub quarantine_nights: u32,
-    pub no_show_ends_stay_after: u32,
-    pub booking_horizon_nights: u32,
+    pub regular_nights: String,
+    pub women_nights: String,
+    pub quarantine_nights: String,
+    pub no_show_ends_stay_after: String,
+    pub booking_horizon_nights: String,
     pub cold_night_threshold_c: String,
     pub target_citizenships: String,
     pub target_permit_countries: String,
@@ -1071,8 +1065,11 @@ impl RuleSetForm {
     /// `RuleSet::check_new`, which the service applies).
     fn parse(&self) -> Result<RuleSet, AppError> {
         let mut errors = Vec::new();
-        let effective_from =
-            crate::api::fields::parse_night("effective_from", Some(&self.effective_from), &mut errors);
+        let effective_from = crate::api::fields::parse_night(
+            "effective_from",
+            Some(&self.effective_from),
+            &mut errors,
+        );
         let no_show_cutoff = NaiveTime::parse_from_str(&self.no_show_cutoff, "%H:%M")
             .ok()
             .filter(|_| self.no_show_cutoff.len() == 5);
@@ -1156,6 +1153,17 @@ impl RuleSetsPage {
     }
 }
 
+/// A count of nights in words ("1 natt", "3 nätter"): the catalogues'
+/// plural forms would need a number, and the templates give text.
+fn nights(lang: Lang, n: u32) -> String {
+    let key = if n == 1 {
+        "admin-nights-one"
+    } else {
+        "admin-nights-other"
+    };
+    i18n::text(lang, key, &[("n", &n.to_string())])
+}
+
 /// The first night a new rule set may take effect: after tonight plus the
 /// booking horizon in force tonight, and after the newest rule set's
 /// night (`RuleSet::check_new`), with why, in words.
@@ -1181,7 +1189,7 @@ fn first_allowed(lang: Lang, sets: &[RuleSet], tonight: Night) -> (Night, String
                 "admin-rules-first-night-horizon",
                 &[
                     ("tonight", &i18n::date(lang, tonight.date())),
-                    ("horizon", &horizon.to_string()),
+                    ("horizon", &nights(lang, horizon)),
                     ("bookable", &i18n::date(lang, bookable.date())),
                 ],
             ),
@@ -1225,11 +1233,11 @@ async fn render_rule_sets(
             effective_from: i18n::date(lang, r.effective_from.date()),
             in_force: current == Some(r.effective_from),
             no_show_cutoff: r.no_show_cutoff.format("%H:%M").to_string(),
-            regular_nights: r.regular_nights,
-            women_nights: r.women_nights,
-            quarantine_nights: r.quarantine_nights,
-            no_show_ends_stay_after: r.no_show_ends_stay_after,
-            booking_horizon_nights: r.booking_horizon_nights,
+            regular_nights: nights(lang, r.regular_nights),
+            women_nights: nights(lang, r.women_nights),
+            quarantine_nights: nights(lang, r.quarantine_nights),
+            no_show_ends_stay_after: nights(lang, r.no_show_ends_stay_after),
+            booking_horizon_nights: nights(lang, r.booking_horizon_nights),
             cold_night_threshold_c: r.cold_night_threshold_c.to_string(),
             target_citizenships: r.target_citizenships.join(", "),
             target_permit_countries: r.target_permit_countries.join(", "),
@@ -1355,6 +1363,8 @@ mod tests {
             "admin-done-rule-set-created",
             "admin-rules-first-night-newest",
             "admin-rules-first-night-horizon",
+            "admin-nights-one",
+            "admin-nights-other",
         ];
         keys.extend(Role::ALL.iter().map(|r| role_key(*r)));
         keys.extend(PlaceCategory::ALL.iter().map(|c| category_key(c.as_str())));

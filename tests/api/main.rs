@@ -36,6 +36,6 @@ mod stays;
 mod stream;
 mod users;
 mod web;
+mod web_admin;
 mod web_intake;
 mod world;
-mod web_admin;

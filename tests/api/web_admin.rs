@@ -157,7 +157,11 @@ async fn signed_in(app: &TestApp, username: &str, password: &str) -> Browser {
     let res = b
         .send(
             "/login",
-            &[("csrf", &csrf), ("username", username), ("password", password)],
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
             &[],
         )
         .await;
