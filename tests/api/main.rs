@@ -36,6 +36,7 @@ mod stays;
 mod stream;
 mod users;
 mod web;
+mod web_admin;
 mod web_desk;
 mod web_intake;
 mod web_slip;
