@@ -37,5 +37,6 @@ mod stream;
 mod users;
 mod web;
 mod web_intake;
+mod web_reports;
 mod web_slip;
 mod world;
