@@ -47,7 +47,8 @@ report-table-by-reason = By reason
 report-table-by-status = By status
 report-table-by-category = By category
 report-table-by-kind = By kind
-report-table-survey = Answers per question
+report-table-survey = Answers per question (yes, partly, no)
+report-table-survey-overall = Overall rating (1–5)
 
 report-row-all = All organisations
 report-row-no-shelter = No shelter named

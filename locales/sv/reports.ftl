@@ -47,7 +47,8 @@ report-table-by-reason = Efter orsak
 report-table-by-status = Efter status
 report-table-by-category = Efter kategori
 report-table-by-kind = Efter slag
-report-table-survey = Svar per fråga
+report-table-survey = Svar per fråga (ja, delvis, nej)
+report-table-survey-overall = Helhetsbetyg (1–5)
 
 report-row-all = Alla organisationer
 report-row-no-shelter = Inget härbärge angivet

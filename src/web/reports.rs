@@ -208,8 +208,9 @@ const SECTIONS: [&str; 9] = [
     "survey",
 ];
 #[cfg(test)]
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "occupancy",
+    "survey-overall",
     "by-outcome",
     "by-gender",
     "by-age-band",
@@ -611,7 +612,16 @@ fn survey_tables(lang: Lang, r: &FollowUpReport) -> Vec<TableView> {
                     q.answers.clone(),
                     TableView {
                         id: format!("table-survey-{n}"),
-                        caption: i18n::text(lang, "report-table-survey", &[]),
+                        // Two tables of a section need two names.
+                        caption: i18n::text(
+                            lang,
+                            if n == 1 {
+                                "report-table-survey"
+                            } else {
+                                "report-table-survey-overall"
+                            },
+                            &[],
+                        ),
                         corner: i18n::text(lang, "report-col-question", &[]),
                         columns: q
                             .answers
