@@ -203,6 +203,7 @@ backend_tests! {
             assert!(!page.contains("id=\"report\""), "no report before a period is chosen");
             let start = br.html("/").await;
             assert!(start.contains("href=\"/reports\""), "{user}: the start page links the reports");
+            assert!(!start.contains("Sidorna för din roll kommer senare"), "{user}: the start page does not say there is no page");
         }
         // The API's report roles only: the admin is not one of them.
         for (user, password) in [("desk.r", PASSWORD), ("sj.r", PASSWORD), (ADMIN, ADMIN_PASSWORD)] {
