@@ -60,6 +60,24 @@ pub struct PeriodQuery {
     of: Option<String>,
 }
 
+impl PeriodQuery {
+    /// A period as the pages' form sends it (`web::reports`), checked as
+    /// the API's query is.
+    pub(crate) fn new(
+        from: Option<String>,
+        to: Option<String>,
+        preset: Option<String>,
+        of: Option<String>,
+    ) -> Self {
+        Self {
+            from,
+            to,
+            preset,
+            of,
+        }
+    }
+}
+
 /// A period: nights, all of them over.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -140,7 +158,10 @@ fn resolve(q: &PeriodQuery, last_over: NaiveDate, max_nights: i64) -> Result<Res
     })
 }
 
-async fn build(
+/// The follow-up report of a period and the turn-aways per night, on
+/// the audit trail as `action`; the pages (`web::reports`) take theirs
+/// through here too, so that both doors count and record alike.
+pub(crate) async fn build(
     state: &web::Data<AppState>,
     caller: &Caller,
     tag: &RequestTag,
@@ -250,6 +271,15 @@ pub async fn follow_up_csv(
         of: q.of,
     };
     let (report, _) = build(&state, &caller, &tag, &period, "report.follow-up").await?;
+    Ok(follow_up_csv_answer(&report, dialect))
+}
+
+/// The follow-up CSV of a report as a download, in `dialect`; the pages'
+/// download (`web::reports`) answers with the same body.
+pub(crate) fn follow_up_csv_answer(
+    report: &FollowUpReport,
+    dialect: report_formats::Dialect,
+) -> HttpResponse {
     let name = format!(
         "attachment; filename=\"follow-up-{}-{}{}.csv\"",
         report.period.from,
@@ -263,12 +293,12 @@ pub async fn follow_up_csv(
     let body = format!(
         "{}{}",
         dialect.preamble(),
-        dialect.lines(report_formats::follow_up_csv(&report))
+        dialect.lines(report_formats::follow_up_csv(report))
     );
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, name))
-        .body(body))
+        .body(body)
 }
 
 /// The one page that carries inline styles and SVG: no scripts, nothing

@@ -39,5 +39,6 @@ mod web;
 mod web_admin;
 mod web_desk;
 mod web_intake;
+mod web_reports;
 mod web_slip;
 mod world;
