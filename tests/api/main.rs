@@ -24,6 +24,7 @@ mod migrations;
 mod night_lists;
 mod no_shows;
 mod ops;
+mod pages;
 mod privacy;
 mod releases;
 mod reports;

@@ -2,8 +2,9 @@
 // nights added on the page, and an intake after its night refused
 // `in-quarantine` with the date 3 nights imply; a user created and
 // deactivated on the page; shelters and places. Other files share the
-// server and its data: the rule set takes effect on 2020-01-10, far after
-// their stays (around 2019-11-25..2019-12-08), the clock is moved there
+// server and its data: the rule set takes effect on 2021-01-10, after every
+// night their stays touch (the latest, the slip's, are in February 2020:
+// a rule set changes the karenstid of all stays from its night), the clock is moved there
 // for the intake checks and put back to 2019-12-01 18:00 at the end.
 // axe-core and the 360 px check run on every page state visited, each
 // photographed in both languages under target/screenshots/.
@@ -14,7 +15,7 @@ import assert from "node:assert/strict";
 import { api, base, check, launch, newPage, signIn, switchLanguage, world } from "./lib.mjs";
 
 const EVENING = "2019-12-01T18:00:00+01:00";
-const EFFECTIVE = "2020-01-10";
+const EFFECTIVE = "2021-01-10";
 
 let browser;
 let deskToken;
@@ -97,7 +98,7 @@ test("the admin adds a rule set of karenstid 3 nights; an intake after its night
     await submit(page, "#create-rule-set");
     assert.match(await page.textContent("#effective_from-problem"), /3 [dD]ecember 2019/);
   });
-  // Added, from 2020-01-10, with a karenstid of 3 nights.
+  // Added, from 2021-01-10, with a karenstid of 3 nights.
   await page.goto(`${base}/admin/rule-sets`);
   await page.fill("#effective_from", EFFECTIVE);
   await page.fill("#quarantine_nights", "3");
@@ -122,11 +123,11 @@ test("the admin adds a rule set of karenstid 3 nights; an intake after its night
   assert.equal(stay.status, 201, JSON.stringify(stay.body));
   // During the karenstid (the nights of 15, 16 and 17 January): refused,
   // eligible from the 18th (with the old 2 nights it would be the 17th).
-  await setClock("2020-01-16T18:00:00+01:00");
+  await setClock("2021-01-16T18:00:00+01:00");
   const again = await asDesk("POST", "/stays", { guest_id: guest.body.id, shelter_id: shelterId });
   assert.equal(again.status, 409, JSON.stringify(again.body));
   assert.equal(again.body.code, "in-quarantine");
-  assert.equal(again.body.eligible_from, "2020-01-18");
+  assert.equal(again.body.eligible_from, "2021-01-18");
   await setClock(EVENING);
   await page.context().close();
 });
