@@ -73,7 +73,8 @@ impl Lang {
 /// A language's catalogue is its files one after the other: `main.ftl`
 /// (every page), `desk.ftl` (tonight's list and its acts), `intake.ftl`
 /// (finding, registering and granting), `admin.ftl` (users, shelters,
-/// rule sets), `reports.ftl` (the reports). A key may be in one file only.
+/// rule sets), `reports.ftl` (the reports), `board.ftl`
+/// (socialjouren's night board). A key may be in one file only.
 pub const SOURCES: [(Lang, &str); 2] = [
     (
         Lang::Sv,
@@ -87,6 +88,8 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/sv/admin.ftl"),
             "\n",
             include_str!("../../locales/sv/reports.ftl"),
+            "\n",
+            include_str!("../../locales/sv/board.ftl"),
         ),
     ),
     (
@@ -101,6 +104,8 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/en/admin.ftl"),
             "\n",
             include_str!("../../locales/en/reports.ftl"),
+            "\n",
+            include_str!("../../locales/en/board.ftl"),
         ),
     ),
 ];

@@ -19,6 +19,7 @@
 
 mod admin;
 pub mod assets;
+mod board;
 mod desk;
 pub mod form;
 pub mod i18n;
@@ -49,6 +50,7 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     assets::configure(cfg);
+    board::configure(cfg);
     desk::configure(cfg);
     intake::configure(cfg);
     reports::configure(cfg);
