@@ -5,131 +5,16 @@
 //! what the API does, audit entries included; a late guest is moved to a
 //! free bed and checked in; the list's stream says when anything changed.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, SET_COOKIE};
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::pages::*;
 
-const PASSWORD: &str = "a-long-password-1";
-
-/// A browser: its cookies, kept from every answer, no redirect followed.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(base: &str) -> Self {
-        Self {
-            base: base.to_owned(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep(&mut self, headers: &HeaderMap) {
-        for line in headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            let pair = line.split(';').next().unwrap_or("");
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if line.contains("Max-Age=0") || value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> Response {
-        let mut req = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header());
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let res = req.send().await.expect("request");
-        self.keep(res.headers());
-        res
-    }
-
-    /// Posts a form as htmx does (`HX-Request`), from `origin`.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)], origin: &str) -> Response {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("origin", origin)
-            .header("hx-request", "true")
-            .body(body)
-            .send()
-            .await
-            .expect("request");
-        self.keep(res.headers());
-        res
-    }
-
-    async fn sign_in(app: &TestApp, username: &str) -> Self {
-        let mut b = Self::new(&app.address);
-        let html = b.get("/login", &[]).await.text().await.expect("login page");
-        let token = value_of(&html, "csrf");
-        let origin = app.address.clone();
-        let body = [
-            ("csrf", token.as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ];
-        let res = b.client_post_plain("/login", &body, &origin).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
-        b
-    }
-
-    async fn client_post_plain(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-        origin: &str,
-    ) -> Response {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("origin", origin)
-            .body(body)
-            .send()
-            .await
-            .expect("request");
-        self.keep(res.headers());
-        res
-    }
-}
+/// A form posted as htmx posts it.
+const HTMX: &[(&str, &str)] = &[("hx-request", "true")];
 
 /// The value of the first field named `name` in `html`.
 fn value_of(html: &str, name: &str) -> String {
@@ -195,17 +80,6 @@ fn with<'a>(
         out.push((k, v));
     }
     out
-}
-
-async fn user(app: &TestApp, username: &str, roles: &[&str], shelters: &[&str]) {
-    let res = app
-        .post(
-            "/api/v1/users",
-            Some(&app.admin_token),
-            &json!({"username": username, "password": PASSWORD, "roles": roles, "shelter_ids": shelters}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED, "create {username}");
 }
 
 /// A guest with a stay at the shelter from tonight: (guest, stay, bed label).
@@ -285,7 +159,7 @@ async fn desk(b: Backend) -> Desk {
     let other = shelters[1]["id"].as_str().unwrap().to_owned();
     user(&app, "desk.one", &["shelter_staff"], &[&shelter]).await;
     let token = app.login("desk.one", PASSWORD).await;
-    let browser = Browser::sign_in(&app, "desk.one").await;
+    let browser = signed_in_browser(&app, "desk.one").await;
     Desk {
         app,
         shelter,
@@ -298,7 +172,10 @@ async fn desk(b: Backend) -> Desk {
 impl Desk {
     async fn list(&mut self) -> String {
         let path = format!("/tonight?shelter_id={}", self.shelter);
-        let res = self.browser.get(&path, &[("hx-request", "true")]).await;
+        let res = self
+            .browser
+            .get_with(&path, &[("hx-request", "true")])
+            .await;
         assert_eq!(res.status(), StatusCode::OK);
         res.text().await.unwrap()
     }
@@ -313,7 +190,7 @@ backend_tests! {
         assert!(fields.iter().any(|(k, v)| k == "stay_id" && *v == stay_id), "{fields:?}");
         assert!(row(&html, &bed).contains(&format!("aria-label=\"Checka in Ion Rusu på säng {bed}\"")));
         let origin = d.app.address.clone();
-        let first = d.browser.post("/tonight/check-in", &with(&fields, &[]), &origin).await;
+        let first = d.browser.post("/tonight/check-in", &with(&fields, &[]), Some(&origin), HTMX).await;
         assert_eq!(first.status(), StatusCode::OK);
         let first = first.text().await.unwrap();
         assert!(first.starts_with("<section") && !first.contains("<html"), "{first}");
@@ -321,7 +198,7 @@ backend_tests! {
         assert!(row(&first, &bed).contains("incheckad 18:00"), "{first}");
         // The connection dropped; the same form is sent again, later.
         d.app.set_clock("2019-12-01T18:20:00+01:00").await;
-        let again = d.browser.post("/tonight/check-in", &with(&fields, &[]), &origin).await;
+        let again = d.browser.post("/tonight/check-in", &with(&fields, &[]), Some(&origin), HTMX).await;
         assert_eq!(again.status(), StatusCode::OK);
         let again = again.text().await.unwrap();
         assert!(again.contains(&format!("Ion Rusu är incheckad på säng {bed} (18:00).")), "the first answer: {again}");
@@ -331,7 +208,7 @@ backend_tests! {
         let html = d.list().await;
         let by_bed = form_in(&html, "checkin-by-bed");
         let typed = bed2.to_lowercase();
-        let res = d.browser.post("/tonight/check-in", &with(&by_bed, &[("bed", &typed)]), &origin).await;
+        let res = d.browser.post("/tonight/check-in", &with(&by_bed, &[("bed", &typed)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::OK);
         let html = res.text().await.unwrap();
         assert!(html.contains("Vasile Rusu är incheckad"), "{html}");
@@ -339,7 +216,7 @@ backend_tests! {
         assert_eq!(count(&actions(&d.app, &guest2).await, "stay.check-in"), 1);
         // A label nobody holds: said in words, with the status of a bad field.
         let fresh = form_in(&html, "checkin-by-bed");
-        let res = d.browser.post("/tonight/check-in", &with(&fresh, &[("bed", "X99")]), &origin).await;
+        let res = d.browser.post("/tonight/check-in", &with(&fresh, &[("bed", "X99")]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = res.text().await.unwrap();
         assert!(html.contains("Ingen gäst med vistelse har säng X99 i natt"), "{html}");
@@ -351,13 +228,13 @@ backend_tests! {
         let html = d.list().await;
         let fields = form_in(row(&html, &bed), "check-in");
         let origin = d.app.address.clone();
-        let res = d.browser.post("/tonight/check-in", &with(&fields, &[]), "http://evil.example").await;
+        let res = d.browser.post("/tonight/check-in", &with(&fields, &[]), Some("http://evil.example"), HTMX).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let wrong = "0".repeat(64);
-        let res = d.browser.post("/tonight/check-in", &with(&fields, &[("csrf", &wrong)]), &origin).await;
+        let res = d.browser.post("/tonight/check-in", &with(&fields, &[("csrf", &wrong)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         for path in ["/tonight/end", "/tonight/move"] {
-            let res = d.browser.post(path, &with(&fields, &[("csrf", &wrong), ("confirm", "yes"), ("reason", "x")]), &origin).await;
+            let res = d.browser.post(path, &with(&fields, &[("csrf", &wrong), ("confirm", "yes"), ("reason", "x")]), Some(&origin), HTMX).await;
             assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
         }
         assert_eq!(count(&actions(&d.app, &guest).await, "stay.check-in"), 0);
@@ -370,28 +247,28 @@ backend_tests! {
         let html = d.list().await;
         let fields = form_in(row(&html, &bed), "check-in");
         user(&d.app, "desk.two", &["shelter_staff"], &[&d.other]).await;
-        let mut elsewhere = Browser::sign_in(&d.app, "desk.two").await;
-        let csrf = value_of(&elsewhere.get("/", &[]).await.text().await.unwrap(), "csrf");
+        let mut elsewhere = signed_in_browser(&d.app, "desk.two").await;
+        let csrf = value_of(&elsewhere.get_with("/", &[]).await.text().await.unwrap(), "csrf");
         let origin = d.app.address.clone();
         // At the desk's shelter: 403, in words.
-        let res = elsewhere.post("/tonight/check-in", &with(&fields, &[("csrf", &csrf)]), &origin).await;
+        let res = elsewhere.post("/tonight/check-in", &with(&fields, &[("csrf", &csrf)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let html = res.text().await.unwrap();
         assert!(html.contains("Ditt konto arbetar inte på det här härbärget") && !html.contains("Ion"), "{html}");
         // Naming their own shelter with the other's stay: the service's scope refuses.
         let other = d.other.clone();
-        let res = elsewhere.post("/tonight/check-in", &with(&fields, &[("csrf", &csrf), ("shelter_id", &other)]), &origin).await;
+        let res = elsewhere.post("/tonight/check-in", &with(&fields, &[("csrf", &csrf), ("shelter_id", &other)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        let res = elsewhere.post("/tonight/move", &with(&fields, &[("csrf", &csrf), ("place_id", &stay_id)]), &origin).await;
+        let res = elsewhere.post("/tonight/move", &with(&fields, &[("csrf", &csrf), ("place_id", &stay_id)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         // The stream too.
-        let res = elsewhere.get(&format!("/tonight/events?shelter_id={}", d.shelter), &[]).await;
+        let res = elsewhere.get_with(&format!("/tonight/events?shelter_id={}", d.shelter), &[]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         // A coordinator has no desk here.
         user(&d.app, "coord.one", &["coordinator"], &[]).await;
-        let mut coord = Browser::sign_in(&d.app, "coord.one").await;
-        let csrf = value_of(&coord.get("/", &[]).await.text().await.unwrap(), "csrf");
-        let res = coord.post("/tonight/check-in", &with(&fields, &[("csrf", &csrf)]), &origin).await;
+        let mut coord = signed_in_browser(&d.app, "coord.one").await;
+        let csrf = value_of(&coord.get_with("/", &[]).await.text().await.unwrap(), "csrf");
+        let res = coord.post("/tonight/check-in", &with(&fields, &[("csrf", &csrf)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert_eq!(count(&actions(&d.app, &guest).await, "stay.check-in"), 0);
     }
@@ -403,17 +280,17 @@ backend_tests! {
         let (guest, stay_id, bed) = stay(&d.app, &d.token, &d.shelter, "Ion").await;
         let html = d.list().await;
         let end = form_in(row(&html, &bed), "end");
-        let res = d.browser.post("/tonight/end", &with(&end, &[("reason", " ")]), &origin).await;
+        let res = d.browser.post("/tonight/end", &with(&end, &[("reason", " ")]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.text().await.unwrap().contains("Skriv varför vistelsen avslutas"));
-        let res = d.browser.post("/tonight/end", &with(&end, &[("reason", "moved to family")]), &origin).await;
+        let res = d.browser.post("/tonight/end", &with(&end, &[("reason", "moved to family")]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::OK);
         let asked = res.text().await.unwrap();
         assert!(asked.contains(&format!("Avsluta vistelsen för Ion Rusu på säng {bed}?")) && asked.contains("moved to family"), "{asked}");
         assert_eq!(stay_json(&d, &stay_id).await["status"], "active", "asking does nothing");
         let confirm = form_in(&asked, "confirm-end");
         for _ in 0..2 {
-            let res = d.browser.post("/tonight/end", &with(&confirm, &[]), &origin).await;
+            let res = d.browser.post("/tonight/end", &with(&confirm, &[]), Some(&origin), HTMX).await;
             assert_eq!(res.status(), StatusCode::OK);
             assert!(res.text().await.unwrap().contains("Vistelsen är avslutad."));
         }
@@ -426,7 +303,7 @@ backend_tests! {
         let r = row(&html, &bed);
         let place = free_regular(r);
         let moved = form_in(r, "move");
-        let res = d.browser.post("/tonight/move", &with(&moved, &[("place_id", &place)]), &origin).await;
+        let res = d.browser.post("/tonight/move", &with(&moved, &[("place_id", &place)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::OK);
         let html = res.text().await.unwrap();
         let s = stay_json(&d, &stay_id).await;
@@ -445,7 +322,7 @@ backend_tests! {
         d.app.set_clock("2019-12-01T23:30:00+01:00").await;
         let html = d.list().await;
         assert!(row(&html, &bed).contains("uteblev") && row(&html, &late_bed).contains("uteblev"), "{html}");
-        let res = d.browser.post("/tonight/check-in", &with(&form_in(row(&html, &bed), "check-in"), &[]), &origin).await;
+        let res = d.browser.post("/tonight/check-in", &with(&form_in(row(&html, &bed), "check-in"), &[]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.text().await.unwrap().contains(&format!("Petru Rusu är incheckad på säng {bed} (23:30).")));
         assert_eq!(count(&actions(&d.app, &guest).await, "stay.check-in"), 1);
@@ -457,7 +334,7 @@ backend_tests! {
         let other: Value = d.app.post("/api/v1/guests", Some(&social), &json!({"given_name": "Elena", "family_name": "Dumitru", "birth_year": 1980, "gender": "woman", "citizenship": "RO"})).await.json().await.unwrap();
         let placed = d.app.post("/api/v1/placements", Some(&social), &json!({"guest_id": other["id"], "kind": "emergency", "shelter_id": d.shelter, "place_id": place, "reason": "no bed"})).await;
         assert_eq!(placed.status(), StatusCode::CREATED, "{}", placed.text().await.unwrap());
-        let res = d.browser.post("/tonight/check-in", &with(&late_check_in, &[]), &origin).await;
+        let res = d.browser.post("/tonight/check-in", &with(&late_check_in, &[]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::CONFLICT);
         let html = res.text().await.unwrap();
         assert!(html.contains("Gästen checkade inte in före 23:00 och sängen har gått till någon annan."), "{html}");
@@ -466,13 +343,13 @@ backend_tests! {
         let late = &html[at..at + html[at..].find("</li>").unwrap()];
         assert!(late.contains("Mihai Rusu (hade säng"), "{late}");
         let free = free_regular(late);
-        let res = d.browser.post("/tonight/move", &with(&form_in(late, "move"), &[("place_id", &free)]), &origin).await;
+        let res = d.browser.post("/tonight/move", &with(&form_in(late, "move"), &[("place_id", &free)]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::OK);
         let html = res.text().await.unwrap();
         let new_bed = stay_json(&d, &late_stay).await["nights"][0]["label"].as_str().unwrap().to_owned();
         assert!(row(&html, &new_bed).contains("Mihai Rusu") && row(&html, &new_bed).contains("väntas"), "{html}");
         assert!(!html.contains("data-late="), "{html}");
-        let res = d.browser.post("/tonight/check-in", &with(&form_in(row(&html, &new_bed), "check-in"), &[]), &origin).await;
+        let res = d.browser.post("/tonight/check-in", &with(&form_in(row(&html, &new_bed), "check-in"), &[]), Some(&origin), HTMX).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.text().await.unwrap().contains(&format!("Mihai Rusu är incheckad på säng {new_bed} (23:30).")));
         let done = actions(&d.app, &late_guest).await;
@@ -483,13 +360,13 @@ backend_tests! {
         let mut d = desk(b).await;
         let (_, stay_id, _) = stay(&d.app, &d.token, &d.shelter, "Ion").await;
         let path = format!("/tonight/events?shelter_id={}", d.shelter);
-        let mut res = d.browser.get(&path, &[]).await;
+        let mut res = d.browser.get_with(&path, &[]).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
         let first = tokio::time::timeout(Duration::from_secs(5), res.chunk()).await.expect("retry line").unwrap().unwrap();
         assert!(String::from_utf8_lossy(&first).starts_with("retry:"));
         // A page whose list was read before a change hears of it at once.
-        let mut behind = d.browser.get(&format!("{path}&since=0"), &[]).await;
+        let mut behind = d.browser.get_with(&format!("{path}&since=0"), &[]).await;
         let first = tokio::time::timeout(Duration::from_secs(5), behind.chunk()).await.expect("first chunk").unwrap().unwrap();
         assert!(String::from_utf8_lossy(&first).contains("event: change"), "{first:?}");
         // A check-in through the API reaches the open stream.
@@ -502,6 +379,6 @@ backend_tests! {
         }
         // Signed out, nobody listens.
         let mut stranger = Browser::new(&d.app.address);
-        assert_eq!(stranger.get(&path, &[]).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(stranger.get_with(&path, &[]).await.status(), StatusCode::UNAUTHORIZED);
     }
 }

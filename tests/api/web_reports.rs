@@ -5,118 +5,16 @@
 //! each is on the audit trail as `report.follow-up`; every word the
 //! report produces is in words in both languages.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use reqwest::header::{HeaderMap, SET_COOKIE};
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::*;
+use crate::pages::*;
 use crate::reports::build_month;
 
-const PASSWORD: &str = "a-long-password-1";
 const DECEMBER: &str = "from=2019-12-01&to=2019-12-31";
-
-/// A browser: cookies kept, no redirect followed.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(base: &str) -> Self {
-        Self {
-            base: base.to_owned(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn keep(&mut self, headers: &HeaderMap) {
-        for line in headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            let pair = line.split(';').next().unwrap_or("");
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if line.contains("Max-Age=0") || value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .expect("request");
-        self.keep(res.headers());
-        res
-    }
-
-    async fn html(&mut self, path: &str) -> String {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
-        res.text().await.expect("page")
-    }
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let needle = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&needle)
-        .unwrap_or_else(|| panic!("a {name} field"));
-    let rest = &html[at + needle.len()..];
-    rest[..rest.find('"').expect("end of value")].to_owned()
-}
-
-async fn signed_in(app: &TestApp, username: &str, password: &str) -> Browser {
-    let mut b = Browser::new(&app.address);
-    let form = b.html("/login").await;
-    let csrf = hidden(&form, "csrf");
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
-        .finish();
-    let cookie = b
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let res = b
-        .client
-        .post(format!("{}/login", b.base))
-        .header("cookie", cookie)
-        .header("origin", b.base.clone())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .expect("sign-in");
-    b.keep(res.headers());
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
-    b
-}
 
 async fn english(b: &mut Browser) {
     let res = b.get("/reports?lang=en").await;
@@ -344,4 +242,12 @@ backend_tests! {
         let res = sv.get(&format!("/reports/follow-up.csv?{DECEMBER}")).await;
         assert_eq!(res.bytes().await.unwrap().to_vec(), comma);
     }
+}
+
+/// A browser signed in as `username` through the form.
+async fn signed_in(app: &TestApp, username: &str, password: &str) -> Browser {
+    let mut b = Browser::new(&app.address);
+    let res = b.sign_in(username, password).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
+    b
 }

@@ -4,107 +4,11 @@
 //! address; for the roles and shelters that may read the stay, audited
 //! as the API's stay read; the sign-in page without a session.
 
-use std::collections::HashMap;
-
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-
-const PASSWORD: &str = "a-long-password-1";
-
-/// A browser with its cookies, following no redirect.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(base: &str) -> Self {
-        Self {
-            base: base.to_owned(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn keep(&mut self, res: &Response) {
-        for v in res.headers().get_all("set-cookie") {
-            let line = v.to_str().unwrap_or_default();
-            let pair = line.split(';').next().unwrap_or("");
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if line.contains("Max-Age=0") || value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .expect("request");
-        self.keep(&res);
-        res
-    }
-
-    /// Signs in through the form, as a browser does.
-    async fn sign_in(base: &str, username: &str) -> Self {
-        let mut b = Self::new(base);
-        let html = b.get("/login").await.text().await.expect("login page");
-        let at = html.find("name=\"csrf\" value=\"").expect("a csrf field")
-            + "name=\"csrf\" value=\"".len();
-        let token = html[at..at + html[at..].find('"').expect("end")].to_owned();
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("csrf", token.as_str()),
-                ("username", username),
-                ("password", PASSWORD),
-            ])
-            .finish();
-        let res = b
-            .client
-            .post(format!("{}/login", b.base))
-            .header("cookie", b.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("origin", b.base.clone())
-            .body(body)
-            .send()
-            .await
-            .expect("sign in");
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
-        b.keep(&res);
-        b
-    }
-}
-
-async fn user(app: &TestApp, username: &str, roles: &[&str], shelters: &[&str]) {
-    let res = app
-        .post(
-            "/api/v1/users",
-            Some(&app.admin_token),
-            &json!({"username": username, "password": PASSWORD, "roles": roles, "shelter_ids": shelters}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED, "create {username}");
-}
+use crate::pages::*;
 
 /// A guest of `language` with a stay at `shelter` from tonight; the stay.
 async fn stay(app: &TestApp, token: &str, shelter: &str, given: &str, language: &str) -> Value {
@@ -158,7 +62,7 @@ backend_tests! {
         assert_eq!((s["last_night"].as_str(), s["quarantine_last_night"].as_str(), s["eligible_again_from"].as_str()),
             (Some("2019-12-05"), Some("2019-12-07"), Some("2019-12-08")), "{s}");
 
-        let mut browser = Browser::sign_in(&app.address, "desk.slip").await;
+        let mut browser = signed_in_browser(&app, "desk.slip").await;
         let res = browser.get(&format!("/stays/{id}/slip")).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
@@ -203,7 +107,7 @@ backend_tests! {
         user(&app, "desk.bg", &["shelter_staff"], &[&shelter]).await;
         let desk = app.login("desk.bg", PASSWORD).await;
         let s = stay(&app, &desk, &shelter, "Georgi", "bg").await;
-        let mut browser = Browser::sign_in(&app.address, "desk.bg").await;
+        let mut browser = signed_in_browser(&app, "desk.bg").await;
         let html = browser.get(&format!("/stays/{}/slip", s["id"].as_str().unwrap())).await.text().await.unwrap();
         assert!(html.contains("id=\"slip\" lang=\"bg\""), "{html}");
         assert!(html.contains("Твоето легло в нощния приют"), "{html}");
@@ -235,14 +139,14 @@ backend_tests! {
 
         // Another shelter's staff, and a role that may not read stays: 403.
         for name in ["desk.there", "outreach.slip"] {
-            let mut b = Browser::sign_in(&app.address, name).await;
+            let mut b = signed_in_browser(&app, name).await;
             let res = b.get(&path).await;
             assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
             let html = res.text().await.unwrap();
             assert!(!html.contains("id=\"slip\""), "{html}");
         }
         // The coordinator reads any stay; the slip is in Polish.
-        let mut coord = Browser::sign_in(&app.address, "coord.slip").await;
+        let mut coord = signed_in_browser(&app, "coord.slip").await;
         let html = coord.get(&path).await.text().await.unwrap();
         assert_eq!(by_id(&html, "slip-first-night"), "niedziela, 1 grudnia 2019");
         // An unknown stay, or no id at all: 404.
