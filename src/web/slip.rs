@@ -358,21 +358,7 @@ mod tests {
     use super::*;
     use crate::service::stays::StayNightView;
 
-    /// The messages of a catalogue (as i18n's tests read the pages').
-    fn keys(source: &str) -> BTreeSet<String> {
-        let resource = match fluent_syntax::parser::parse(source) {
-            Ok(r) => r,
-            Err((_, errors)) => panic!("a catalogue does not parse: {errors:?}"),
-        };
-        resource
-            .body
-            .iter()
-            .filter_map(|e| match e {
-                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::web::i18n::tests::keys;
 
     /// The keys a template asks for with `calls` (`s("`, `t("`, …), each
     /// a call of its own, not the end of a longer name.
