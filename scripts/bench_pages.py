@@ -9,8 +9,8 @@ clock (scripts/bench-pages.sh starts one on each backend). Through the
 API it sets the clock to 2019-12-01 18:00, makes a desk user at every
 shelter, fills every regular and women's bed with a stay and checks half
 of the guests in: the longest lists the pages can show at this size.
-Then it signs in through the sign-in form, as a browser does, and asks
-each page REQUESTS times (default 1,000) from CLIENTS connections
+Then it signs in through the sign-in form, as a browser does (a desk at
+every shelter, a coordinator, the admin), and asks each page REQUESTS times (default 1,000) from CLIENTS connections
 (default 1), after 20 unmeasured requests. Prints one line per page:
 n, p50, p99, max, throughput, size. Exits 1 if any answer is not 200.
 
@@ -59,6 +59,8 @@ shelters = call("GET", "/shelters", token=admin)[1]
 ids = [s["id"] for s in shelters]
 call("POST", "/users", {"username": "bench", "password": password, "roles": ["shelter_staff"],
                         "shelter_ids": ids}, admin, ok=(201, 409))
+call("POST", "/users", {"username": "bench.coord", "password": password, "roles": ["coordinator"]},
+     admin, ok=(201, 409))
 desk = token("bench")
 
 # Fill the night: a guest and a stay for every regular and women's bed.
@@ -80,41 +82,51 @@ for s in shelters:
                     call("POST", f"/stays/{stay['id']}/check-ins", {}, desk)
 
 # Sign in through the form, as a browser does.
-c = conn()
-c.request("GET", "/login")
-res = c.getresponse()
-page = res.read().decode()
-login_cookie = re.search(r"nattplats_login=([0-9a-f]+)", res.getheader("set-cookie") or "").group(1)
-csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
-form = urllib.parse.urlencode({"csrf": csrf, "username": "bench", "password": password})
-c.request("POST", "/login", body=form, headers={
-    "content-type": "application/x-www-form-urlencoded", "origin": origin,
-    "cookie": f"nattplats_login={login_cookie}"})
-res = c.getresponse()
-res.read()
-session = re.search(r"nattplats_session=([0-9a-f]+)", res.getheader("set-cookie") or "")
-if res.status != 303 or not session:
-    raise SystemExit(f"sign-in through the form failed: {res.status}")
-cookie = f"nattplats_session={session.group(1)}"
+def sign_in(username):
+    c = conn()
+    c.request("GET", "/login")
+    res = c.getresponse()
+    page = res.read().decode()
+    login_cookie = re.search(r"nattplats_login=([0-9a-f]+)", res.getheader("set-cookie") or "").group(1)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf": csrf, "username": username, "password": password})
+    c.request("POST", "/login", body=form, headers={
+        "content-type": "application/x-www-form-urlencoded", "origin": origin,
+        "cookie": f"nattplats_login={login_cookie}"})
+    res = c.getresponse()
+    res.read()
+    session = re.search(r"nattplats_session=([0-9a-f]+)", res.getheader("set-cookie") or "")
+    if res.status != 303 or not session:
+        raise SystemExit(f"sign-in of {username} through the form failed: {res.status}")
+    return f"nattplats_session={session.group(1)}"
 
-# (name, path, htmx?, signed in?) of every page a desk opens; {shelter}, {guest} and
+
+cookies = {"desk": sign_in("bench"), "coord": sign_in("bench.coord"), "admin": sign_in("admin"), None: None}
+
+# (name, path, htmx?, whose session) of every page; {shelter}, {guest} and
 # {stay} are one of the above. A page this build does not have answers 404
 # and is reported as a failure.
 PAGES = [
-    ("start: tonight at 3 shelters", "/", False, True),
-    ("tonight's list, one shelter (htmx)", "/tonight?shelter_id={shelter}", True, True),
-    ("intake: search as you type (htmx)", "/guests/search?q=Bench1", True, True),
-    ("intake: the register form", "/guests/new", False, True),
-    ("a guest's page", "/guests/{guest}", False, True),
-    ("the guest slip", "/stays/{stay}/slip", False, True),
-    ("the sign-in page", "/login", False, False),
+    ("the sign-in page", "/login", False, None),
+    ("start: tonight at 3 shelters (desk)", "/", False, "desk"),
+    ("tonight's list, one shelter (htmx)", "/tonight?shelter_id={shelter}", True, "desk"),
+    ("intake page", "/intake", False, "desk"),
+    ("intake: search as you type (htmx)", "/intake/search?q=Bench1", True, "desk"),
+    ("intake: the register form", "/guests/new", False, "desk"),
+    ("a guest's page (eligibility, stay)", "/guests/{guest}", False, "desk"),
+    ("the guest slip", "/stays/{stay}/slip", False, "desk"),
+    ("reports: chooser", "/reports", False, "coord"),
+    ("reports: the half-year's report", "/reports?preset=half-year&of=2019-11-30", False, "coord"),
+    ("admin: users", "/admin/users", False, "admin"),
+    ("admin: shelters and places", "/admin/shelters", False, "admin"),
+    ("admin: rule sets", "/admin/rule-sets", False, "admin"),
 ]
 
 
-def measure(path, htmx, signed):
+def measure(path, htmx, whose):
     times, sizes, errors = [], [], []
     lock = threading.Lock()
-    headers = {"cookie": cookie} if signed else {}
+    headers = {"cookie": cookies[whose]} if whose else {}
     if htmx:
         headers["hx-request"] = "true"
 
@@ -151,9 +163,9 @@ def measure(path, htmx, signed):
 
 failed = False
 print(f"{len(stays)} stays tonight, {len(stays) // 2} checked in; {clients} client(s)")
-for name, path, htmx, signed in PAGES:
+for name, path, htmx, whose in PAGES:
     path = path.format(shelter=ids[0], guest=guests[0], stay=stays[0])
-    times, q, elapsed, sizes, errors = measure(path, htmx, signed)
+    times, q, elapsed, sizes, errors = measure(path, htmx, whose)
     failed |= bool(errors)
     print(f"{name:40} n={len(times)} p50={q(.5):.2f}ms p99={q(.99):.2f}ms max={times[-1]:.2f}ms "
           f"{len(times) / elapsed:.0f}/s bytes={sizes[-1]} errors={len(errors)}"

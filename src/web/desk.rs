@@ -29,11 +29,11 @@ use serde::{Deserialize, Serialize};
 
 use super::form::{self, Posted};
 use super::i18n::{self, Lang, Texts};
-use super::session;
-use super::start::{self, ShelterTonight};
+use super::session::{self, SignedIn};
 use super::{PageCtx, page_texts};
-use crate::api::extract::RequestTag;
+use crate::api::extract::{RequestTag, audit};
 use crate::api::state::AppState;
+use crate::audit::Target;
 use crate::auth::Caller;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -342,7 +342,7 @@ async fn answer(
     let caller = posted.caller().clone();
     let zone = state.partnership.calendar.zone;
     let generation = state.changes.generation();
-    let read = start::read_tonight(state, &caller, tag, vec![shelter_id]).await;
+    let read = read_tonight(state, &caller, tag, vec![shelter_id]).await;
     let (id, name, t) = match read {
         Ok(mut found) => match found.pop() {
             Some(f) => f,
@@ -350,7 +350,7 @@ async fn answer(
         },
         Err(e) => return super::failed(req, page, e),
     };
-    let mut shelter = start::view(lang, zone, id, name, t, generation);
+    let mut shelter = view(lang, zone, id, name, t, generation);
     let row_of = |stay_id: &str| {
         shelter
             .beds
@@ -758,6 +758,182 @@ const BUILT_KEYS: &[&str] = &[
     "category-overflow",
     "category-regular",
 ];
+
+/// The context of a signed-in page whose language switch leads to the
+/// start page.
+pub(super) fn ctx(lang: Lang, signed: &SignedIn) -> PageCtx {
+    PageCtx::new(lang, Some(signed.csrf().to_owned()), "/")
+}
+
+// ---- Tonight's list (read through `service::tonight`; the start page
+// shows it, the acts above answer with it) ----
+
+/// A bed as the list shows it.
+#[derive(Debug, Clone)]
+pub struct BedView {
+    pub label: String,
+    pub category: String,
+    pub state: BedState,
+    pub guest: Option<String>,
+    /// `stay`, `emergency`, `cold_night` (empty for a free bed).
+    pub kind: String,
+    /// The time of the check-in, in the partnership's zone.
+    pub checked_in: Option<String>,
+    /// The stay that holds (or held) the bed tonight: what the desk's
+    /// forms act on (`web::desk`); none for a placement or a free bed.
+    pub stay_id: Option<String>,
+    /// The idempotency keys of the row's forms, made as it is shown.
+    pub keys: RowKeys,
+}
+
+/// One shelter's night.
+#[derive(Debug, Clone)]
+pub struct ShelterTonight {
+    pub id: String,
+    pub name: String,
+    /// The night's date, written out in the page's language.
+    pub night: String,
+    pub beds: Vec<BedView>,
+    /// What the desk's forms need besides the beds (`web::desk`).
+    pub desk: DeskView,
+}
+
+/// The list of one shelter alone, for htmx to swap in.
+#[derive(Template)]
+#[template(path = "tonight.html")]
+struct TonightPart {
+    page: PageCtx,
+    shelter: ShelterTonight,
+}
+page_texts!(TonightPart);
+
+pub(super) fn view(
+    lang: Lang,
+    zone: chrono_tz::Tz,
+    id: String,
+    name: String,
+    t: Tonight,
+    generation: u64,
+) -> ShelterTonight {
+    let desk = DeskView::of(lang, &t, generation);
+    ShelterTonight {
+        id,
+        name,
+        night: i18n::date(lang, t.night.date()),
+        desk,
+        beds: t
+            .beds
+            .into_iter()
+            .map(|b| {
+                let (guest, kind, checked_in, stay_id) = match b.occupant {
+                    Some(o) => (
+                        Some(format!("{} {}", o.given_name, o.family_name)),
+                        o.kind.clone(),
+                        o.checked_in_at.map(|at| i18n::time(at, zone)),
+                        (o.kind == "stay").then_some(o.subject_id),
+                    ),
+                    None => (None, String::new(), None, None),
+                };
+                BedView {
+                    label: b.label,
+                    category: b.category,
+                    state: b.state,
+                    guest,
+                    kind,
+                    checked_in,
+                    stay_id,
+                    keys: RowKeys::new(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The shelters' nights for the caller, read in one audited act: the
+/// read and its audit entries commit together.
+pub(super) async fn read_tonight(
+    state: &AppState,
+    caller: &Caller,
+    tag: &RequestTag,
+    shelter_ids: Vec<String>,
+) -> Result<Vec<(String, String, Tonight)>, AppError> {
+    let service = state.service();
+    let now = service.rules_now()?;
+    let audit = audit(caller, tag, "stay.list", Target::default());
+    service
+        .audited(
+            audit,
+            move |conn| {
+                let mut out = Vec::new();
+                for id in shelter_ids {
+                    let Some(shelter) = crate::db::places::shelter(conn, &id)? else {
+                        continue;
+                    };
+                    let t = crate::service::tonight::tonight(conn, &id, &now)?;
+                    out.push((id, shelter.name, t));
+                }
+                Ok(out)
+            },
+            |found: &Vec<(String, String, Tonight)>| {
+                found
+                    .iter()
+                    .flat_map(|(_, _, t)| t.occupants())
+                    .map(|o| {
+                        let target = Target::both(&o.guest_id, &o.subject_id);
+                        if o.kind == "stay" {
+                            target
+                        } else {
+                            target.as_action("placement.list")
+                        }
+                    })
+                    .collect()
+            },
+        )
+        .await
+}
+
+/// `GET /tonight?shelter_id=`: one shelter's list again (the refresh
+/// button, through htmx), for shelter staff at that shelter.
+pub async fn tonight(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tag: RequestTag,
+) -> HttpResponse {
+    let lang = Lang::of(&req);
+    let signed = match session::signed_in(&req, &state).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return super::to_login(&req),
+        Err(e) => return super::failed(&req, PageCtx::new(lang, None, "/"), e),
+    };
+    if !req.headers().contains_key("hx-request") {
+        return super::see_other("/");
+    }
+    let caller = signed.session.caller.clone();
+    let shelter_id = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "shelter_id")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let allowed = caller.has(Role::ShelterStaff) && caller.shelters.contains(&shelter_id);
+    if !allowed {
+        let e = AppError::Forbidden("This is at a shelter your account does not work at.".into());
+        return super::failed(&req, ctx(lang, &signed), e);
+    }
+    let zone = state.partnership.calendar.zone;
+    let generation = state.changes.generation();
+    match read_tonight(&state, &caller, &tag, vec![shelter_id]).await {
+        Ok(mut found) => match found.pop() {
+            Some((id, name, t)) => super::html(
+                StatusCode::OK,
+                &TonightPart {
+                    page: ctx(lang, &signed),
+                    shelter: view(lang, zone, id, name, t, generation),
+                },
+            ),
+            None => super::failed(&req, ctx(lang, &signed), AppError::not_found("shelter")),
+        },
+        Err(e) => super::failed(&req, ctx(lang, &signed), e),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -63,7 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/tonight")
             .wrap(from_fn(page_headers))
-            .route(web::get().to(start::tonight)),
+            .route(web::get().to(desk::tonight)),
     )
     .service(
         web::resource("/login")
