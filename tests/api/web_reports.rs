@@ -101,6 +101,9 @@ backend_tests! {
             assert!(!page.contains("id=\"report\""), "no report before a period is chosen");
             let start = br.html("/").await;
             assert!(start.contains("href=\"/reports\""), "{user}: the start page links the reports");
+            assert_eq!(start.matches("href=\"/reports\"").count(), 1, "{user}: one link");
+            let title = &start[start.find("<title>").unwrap() + 7..start.find("</title>").unwrap()];
+            assert!(!title.contains('<'), "{user}: the title is text only: {title}");
             assert!(!start.contains("Sidorna för din roll kommer senare"), "{user}: the start page does not say there is no page");
         }
         // The API's report roles only: the admin is not one of them.
