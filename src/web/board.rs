@@ -15,6 +15,7 @@
 //! - Only socialjouren and coordinators see the board (the roles the API
 //!   lets place in an emergency); anyone else gets a 403 page.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -101,6 +102,7 @@ pub struct Counts {
 
 #[derive(Debug, Clone, Deserialize)]
 struct FreePlace {
+    place_id: String,
     label: String,
     category: String,
 }
@@ -405,17 +407,26 @@ fn category_key(category: &str) -> &'static str {
 
 /// The shelters with a bed the guest may be given in an emergency, each
 /// with the bed the service would choose there (the rules' order of
-/// categories, `placement_order`, as `place` uses it), the best first.
-fn choices(lang: Lang, read: &Availability, gender: Gender) -> Vec<Choice> {
+/// categories, `placement_order`, and the beds of late guests last, as
+/// `place` chooses), the best first.
+fn choices(
+    lang: Lang,
+    read: &Availability,
+    gender: Gender,
+    awaited: &HashSet<String>,
+) -> Vec<Choice> {
     let order = svc::placement_order(PlacementKind::Emergency, gender);
-    let mut ranked: Vec<(usize, Choice)> = read
+    let mut ranked: Vec<((bool, usize), Choice)> = read
         .shelters
         .iter()
         .filter_map(|s| {
             let mut places: Vec<&FreePlace> = s.free_places.iter().flatten().collect();
-            crate::rules::coldnight::best_first(&mut places, &order, |p| {
-                p.category.parse::<PlaceCategory>().ok()
-            });
+            crate::rules::coldnight::best_first_sparing(
+                &mut places,
+                &order,
+                |p| p.category.parse::<PlaceCategory>().ok(),
+                |p| awaited.contains(&p.place_id),
+            );
             let bed = places.first()?;
             let rank = bed
                 .category
@@ -423,6 +434,7 @@ fn choices(lang: Lang, read: &Availability, gender: Gender) -> Vec<Choice> {
                 .ok()
                 .and_then(|c| order.iter().position(|o| *o == c))
                 .unwrap_or(usize::MAX);
+            let rank = (awaited.contains(&bed.place_id), rank);
             let category = i18n::text(lang, category_key(&bed.category), &[]);
             Some((
                 rank,
@@ -458,6 +470,12 @@ async fn place_page(
     let guest = read_guest(state, &caller, tag, guest_id).await?;
     let (_, read) = read_live(state, lang).await?;
     let gender: Gender = guest.gender.parse().unwrap_or(Gender::Unknown);
+    let now = state.service().rules_now()?;
+    let tonight = now.night;
+    let awaited = crate::service::blocking(&state.pool, move |conn| {
+        svc::awaited_places(conn, tonight, &now)
+    })
+    .await?;
     let (status, refusal) = match refusal {
         Some((status, text)) => (status, Some(text)),
         None => (StatusCode::OK, None),
@@ -468,7 +486,7 @@ async fn place_page(
             page: ctx(lang, signed),
             guest_id: guest.id.to_string(),
             guest: format!("{} {}", guest.given_name, guest.family_name),
-            choices: choices(lang, &read, gender),
+            choices: choices(lang, &read, gender, &awaited),
             reason,
             key: form::new_key(),
             refusal,
@@ -782,6 +800,7 @@ mod tests {
         let mut shelters: Vec<AvailableAt> = Vec::new();
         for (shelter, label, category) in places {
             let place = FreePlace {
+                place_id: (*label).to_owned(),
                 label: (*label).to_owned(),
                 category: (*category).to_owned(),
             };
@@ -810,15 +829,23 @@ mod tests {
             ("b", "B1", "regular"),
             ("c", "C1", "women"),
         ]);
-        let offered: Vec<String> = choices(Lang::En, &r, Gender::Woman)
+        let none = HashSet::new();
+        let offered: Vec<String> = choices(Lang::En, &r, Gender::Woman, &none)
             .into_iter()
             .map(|c| c.shelter_id)
             .collect();
         assert_eq!(offered, ["c", "b", "a"]);
-        let offered: Vec<String> = choices(Lang::En, &r, Gender::Man)
+        let offered: Vec<String> = choices(Lang::En, &r, Gender::Man, &none)
             .into_iter()
             .map(|c| c.shelter_id)
             .collect();
         assert_eq!(offered, ["b", "a"]);
+        // The bed of a guest who may still arrive is offered last.
+        let awaited: HashSet<String> = ["B1".to_owned()].into();
+        let offered: Vec<String> = choices(Lang::En, &r, Gender::Man, &awaited)
+            .into_iter()
+            .map(|c| c.shelter_id)
+            .collect();
+        assert_eq!(offered, ["a", "b"]);
     }
 }

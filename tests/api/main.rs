@@ -43,3 +43,4 @@ mod web_intake;
 mod web_reports;
 mod web_slip;
 mod world;
+mod web_board;
