@@ -183,8 +183,11 @@ backend_tests! {
         let mut behind = n.browser.get("/board/events?since=0").await;
         let first = tokio::time::timeout(Duration::from_secs(5), behind.chunk()).await.expect("first chunk").unwrap().unwrap();
         assert!(String::from_utf8_lossy(&first).contains("event: change"), "{first:?}");
-        // A guest registered through the API reaches the open stream.
-        guest(&n.app, &n.coord, "Ion").await;
+        // An intake through the API reaches the open stream.
+        let g = guest(&n.app, &n.coord, "Ion").await;
+        let shelter = n.app.shelters().await[0]["id"].as_str().unwrap().to_owned();
+        let res = n.app.post("/api/v1/stays", Some(&n.coord), &json!({"guest_id": g, "shelter_id": shelter})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
         let mut got = String::new();
         while !got.contains("event: change") {
             let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk()).await.expect("an event").unwrap().expect("open");
