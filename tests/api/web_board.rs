@@ -186,8 +186,8 @@ backend_tests! {
         // An intake through the API reaches the open stream.
         let g = guest(&n.app, &n.coord, "Ion").await;
         let shelter = n.app.shelters().await[0]["id"].as_str().unwrap().to_owned();
-        let res = n.app.post("/api/v1/stays", Some(&n.coord), &json!({"guest_id": g, "shelter_id": shelter})).await;
-        assert_eq!(res.status(), StatusCode::CREATED);
+        let taken = n.app.post("/api/v1/stays", Some(&n.coord), &json!({"guest_id": g, "shelter_id": shelter})).await;
+        assert_eq!(taken.status(), StatusCode::CREATED);
         let mut got = String::new();
         while !got.contains("event: change") {
             let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk()).await.expect("an event").unwrap().expect("open");
