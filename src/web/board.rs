@@ -495,11 +495,7 @@ async fn place_page(
 }
 
 /// `GET /board/place?guest_id=`: the placement form for a guest found.
-async fn place_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    tag: RequestTag,
-) -> HttpResponse {
+async fn place_form(req: HttpRequest, state: web::Data<AppState>, tag: RequestTag) -> HttpResponse {
     let (signed, lang) = match admitted(&req, &state).await {
         Ok(a) => a,
         Err(res) => return res,

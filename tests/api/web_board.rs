@@ -91,7 +91,10 @@ async fn placements(app: &TestApp, token: &str) -> Vec<Value> {
 
 /// The fields of the placement form shown for the guest.
 async fn place_form(n: &mut Night, guest: &str) -> Vec<(String, String)> {
-    let html = n.browser.html(&format!("/board/place?guest_id={guest}")).await;
+    let html = n
+        .browser
+        .html(&format!("/board/place?guest_id={guest}"))
+        .await;
     assert!(html.contains("Lupu"), "{html}");
     vec![
         ("csrf".into(), hidden(&html, "csrf")),
@@ -104,7 +107,10 @@ async fn place_form(n: &mut Night, guest: &str) -> Vec<(String, String)> {
 }
 
 fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
-    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 backend_tests! {
