@@ -90,6 +90,33 @@ fn free_on(
         .collect())
 }
 
+/// The places whose guests may still arrive late on `night`: tonight's
+/// reservations lapsed at the cutoff (so their beds read as free) and
+/// not yet given away. A placement takes such a bed last
+/// (`coldnight::best_first_sparing`). None before the cutoff, and none on
+/// another night.
+pub fn awaited_places(
+    conn: &mut DbConnection,
+    night: Night,
+    now: &Now,
+) -> Result<HashSet<String>, AppError> {
+    use crate::db::schema::bookings;
+    use diesel::prelude::*;
+    let clock = db_stays::HoldClock::of(now);
+    if night.date() != clock.tonight {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<String> = bookings::table
+        .filter(bookings::night.eq(clock.tonight))
+        .filter(bookings::held)
+        .filter(bookings::kind.eq(BookingKind::Stay))
+        .filter(bookings::checked_in_at.is_null())
+        .filter(bookings::created_at.lt(clock.lapsed_before))
+        .select(bookings::place_id)
+        .load(conn)?;
+    Ok(found.into_iter().collect())
+}
+
 /// What a screen asks: one night (default tonight), all shelters or one,
 /// with the list of free places or only the counts.
 #[derive(Debug, Clone)]
@@ -680,7 +707,13 @@ fn place_once(
         }
         candidates.push(f);
     }
-    coldnight::best_first(&mut candidates, &order, |f| f.category.parse().ok());
+    let awaited = awaited_places(c, night, now)?;
+    coldnight::best_first_sparing(
+        &mut candidates,
+        &order,
+        |f| f.category.parse().ok(),
+        |f| awaited.contains(f.id.as_str()),
+    );
     let Some(chosen) = candidates.first() else {
         if let Some(r) = banned {
             return Err(r.into());

@@ -38,6 +38,7 @@ mod stream;
 mod users;
 mod web;
 mod web_admin;
+mod web_board;
 mod web_desk;
 mod web_intake;
 mod web_reports;

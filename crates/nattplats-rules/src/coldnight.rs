@@ -98,6 +98,22 @@ pub fn best_first<T>(
     places.sort_by_key(|p| rank(p));
 }
 
+/// As [`best_first`], but the beds of guests who may still arrive late
+/// (tonight's reservations lapsed at the cutoff, not yet given away:
+/// `awaited`) after every other free bed the placement may take, of any
+/// category in `order`: such a bed is taken only when no other is free,
+/// so that a late guest still finds their bed.
+pub fn best_first_sparing<T>(
+    places: &mut Vec<T>,
+    order: &[PlaceCategory],
+    category: impl Fn(&T) -> Option<PlaceCategory>,
+    awaited: impl Fn(&T) -> bool,
+) {
+    let rank = |p: &T| category(p).and_then(|c| order.iter().position(|o| *o == c));
+    places.retain(|p| rank(p).is_some());
+    places.sort_by_key(|p| (awaited(p), rank(p)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +223,25 @@ mod tests {
             ["w1", "r1", "r2", "o1", "o2"]
         );
         assert!(ids(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_placement_spares_the_bed_of_a_guest_who_may_still_arrive() {
+        use PlaceCategory::*;
+        let order = placement_order(PlacementKind::Emergency, Gender::Man);
+        // (label, category, awaited by a late guest)
+        let mut places = vec![
+            ("A1", Regular, true),
+            ("A2", Regular, false),
+            ("A3", Overflow, false),
+            ("A4", Women, false),
+        ];
+        best_first_sparing(&mut places, &order, |p| Some(p.1), |p| p.2);
+        let labels: Vec<&str> = places.iter().map(|p| p.0).collect();
+        assert_eq!(labels, ["A2", "A3", "A1"]);
+        // Only when no other bed is free is the awaited one taken.
+        let mut places = vec![("A1", Regular, true), ("A4", Women, false)];
+        best_first_sparing(&mut places, &order, |p| Some(p.1), |p| p.2);
+        assert_eq!(places[0].0, "A1");
     }
 }
