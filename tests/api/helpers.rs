@@ -245,7 +245,14 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         password: SecretString::from(ADMIN_PASSWORD.to_owned()),
     });
     let address = start(&settings);
-    let client = reqwest::Client::new();
+    // A connection idle longer than the server's keep-alive (actix's 5 s)
+    // may be closed by the server just as a request is sent on it, which
+    // the client sees as an incomplete message: never reuse one idle that
+    // long (the flake of `reports::…::postgres` and `sequences::…`).
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client");
     let mut test_app = TestApp {
         settings,
         address,
