@@ -16,13 +16,12 @@
 //!   lets place in an emergency); anyone else gets a 403 page.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::form;
@@ -657,34 +656,6 @@ async fn place(
 
 // ------------------------------------------------------------- the stream
 
-/// How often a quiet stream sends a comment, so that proxies keep it
-/// open and a session that ended is noticed.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-struct Listening {
-    state: web::Data<AppState>,
-    rx: tokio::sync::broadcast::Receiver<()>,
-    token: String,
-    user_id: String,
-    first: bool,
-    /// A change came before the stream listened.
-    missed: bool,
-}
-
-impl Listening {
-    /// Whether the session that opened the stream still holds, its user
-    /// still one who may see the board.
-    async fn still_admitted(&self) -> bool {
-        let token = self.token.clone();
-        let now = Utc::now().naive_utc();
-        let found = crate::service::blocking(&self.state.pool, move |conn| {
-            crate::service::web_sessions::resume(conn, &token, now)
-        })
-        .await;
-        matches!(found, Ok(Some(s)) if s.caller.user_id == self.user_id && may_see(&s.caller))
-    }
-}
-
 /// `GET /board/events?since=`: a `change` event each time the service
 /// announces a change (on any instance). The event carries no data: the
 /// page fetches the board's part.
@@ -698,50 +669,8 @@ async fn events(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if !may_see(&signed.session.caller) {
         return HttpResponse::Forbidden().finish();
     }
-    let rx = state.changes.subscribe();
     let since = query_value(&req, "since").and_then(|v| v.parse::<u64>().ok());
-    let missed = since.is_some_and(|g| g != state.changes.generation());
-    let start = Listening {
-        rx,
-        missed,
-        state,
-        token: signed.token.clone(),
-        user_id: signed.session.caller.user_id.clone(),
-        first: true,
-    };
-    let stream = futures_util::stream::unfold(start, |mut s| async move {
-        if s.first {
-            s.first = false;
-            let first = if s.missed {
-                "retry: 5000\n\nevent: change\ndata: \n\n"
-            } else {
-                "retry: 5000\n\n"
-            };
-            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(first)), s));
-        }
-        let heard = tokio::select! {
-            heard = s.rx.recv() => match heard {
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                _ => {
-                    while s.rx.try_recv().is_ok() {}
-                    true
-                }
-            },
-            () = tokio::time::sleep(KEEP_ALIVE) => false,
-        };
-        if !s.still_admitted().await {
-            return None;
-        }
-        let message = if heard {
-            "event: change\ndata: \n\n"
-        } else {
-            ": still here\n\n"
-        };
-        Some((Ok(web::Bytes::from(message)), s))
-    });
-    HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CONTENT_TYPE, "text/event-stream"))
-        .streaming(stream)
+    super::live::changes(state, &signed, since, Box::new(may_see))
 }
 
 /// The keys the code above builds (checked by a test).

@@ -18,8 +18,6 @@
 //!   socialjouren, the API, any instance). app.js then fetches the list
 //!   again, and falls back to a slow poll when the stream is lost.
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -625,36 +623,6 @@ async fn move_stay(
     answer(&req, &state, &tag, &posted, shelter_id, outcome).await
 }
 
-/// How often a quiet stream sends a comment, so that proxies keep it
-/// open and a session that ended is noticed.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-struct Listening {
-    state: web::Data<AppState>,
-    rx: tokio::sync::broadcast::Receiver<()>,
-    token: String,
-    shelter_id: String,
-    user_id: String,
-    first: bool,
-    /// A change came before the stream listened.
-    missed: bool,
-}
-
-impl Listening {
-    /// Whether the session that opened the stream still holds: not
-    /// signed out, not expired, its user active and still at the shelter.
-    async fn still_admitted(&self) -> bool {
-        let token = self.token.clone();
-        let now = Utc::now().naive_utc();
-        let found = crate::service::blocking(&self.state.pool, move |conn| {
-            crate::service::web_sessions::resume(conn, &token, now)
-        })
-        .await;
-        matches!(found, Ok(Some(s)) if s.caller.user_id == self.user_id
-            && may_act(&s.caller, &self.shelter_id))
-    }
-}
-
 /// `GET /tonight/events?shelter_id=`: a `change` event each time the
 /// service announces a change, for shelter staff at the shelter. The
 /// event carries no data: the page fetches the list, an audited read.
@@ -678,57 +646,9 @@ async fn events(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if !may_act(&signed.session.caller, &shelter_id) {
         return HttpResponse::Forbidden().finish();
     }
-    let rx = state.changes.subscribe();
-    // The page's list was read at `since`: anything since (before this
-    // stream listened) is said at once. Another instance counts its own
-    // changes; a needless fetch of the list is all that costs.
     let since = param("since").and_then(|v| v.parse::<u64>().ok());
-    let missed = since.is_some_and(|g| g != state.changes.generation());
-    let start = Listening {
-        rx,
-        missed,
-        state,
-        token: signed.token.clone(),
-        user_id: signed.session.caller.user_id.clone(),
-        shelter_id,
-        first: true,
-    };
-    let stream = futures_util::stream::unfold(start, |mut s| async move {
-        if s.first {
-            s.first = false;
-            // Reconnect after 5 s when the line drops.
-            let first = if s.missed {
-                "retry: 5000\n\nevent: change\ndata: \n\n"
-            } else {
-                "retry: 5000\n\n"
-            };
-            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(first)), s));
-        }
-        let heard = tokio::select! {
-            heard = s.rx.recv() => match heard {
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                // Several changes at once (or more than the channel
-                // holds) make one event.
-                _ => {
-                    while s.rx.try_recv().is_ok() {}
-                    true
-                }
-            },
-            () = tokio::time::sleep(KEEP_ALIVE) => false,
-        };
-        if !s.still_admitted().await {
-            return None;
-        }
-        let message = if heard {
-            "event: change\ndata: \n\n"
-        } else {
-            ": still here\n\n"
-        };
-        Some((Ok(web::Bytes::from(message)), s))
-    });
-    HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CONTENT_TYPE, "text/event-stream"))
-        .streaming(stream)
+    let admits: super::live::Admits = Box::new(move |caller| may_act(caller, &shelter_id));
+    super::live::changes(state, &signed, since, admits)
 }
 
 /// The keys the code above turns into texts (checked by a test).

@@ -24,6 +24,7 @@ mod desk;
 pub mod form;
 pub mod i18n;
 mod intake;
+mod live;
 mod login;
 mod reports;
 pub mod session;
