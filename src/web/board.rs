@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::form;
 use super::i18n::{self, Lang, Texts};
+use super::intake::{Found, find};
 use super::session::{self, SignedIn};
 use super::{PageCtx, page_texts};
 use crate::api::extract::{RequestTag, audit};
@@ -191,15 +192,6 @@ pub struct Notice {
     pub text: String,
 }
 
-/// A guest found by the board's search.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub id: String,
-    pub name: String,
-    pub birth_year: i32,
-    pub card_number: String,
-}
-
 #[derive(Template)]
 #[template(path = "board.html")]
 struct BoardPage {
@@ -279,40 +271,6 @@ async fn admitted(req: &HttpRequest, state: &AppState) -> Result<(SignedIn, Lang
         return Err(denied(ctx(lang, &signed)));
     }
     Ok((signed, lang))
-}
-
-/// The search `GET /guests?q=` makes, audited as it is (`guest.search`,
-/// one entry per guest found).
-async fn find(
-    state: &AppState,
-    caller: &Caller,
-    tag: &RequestTag,
-    q: String,
-) -> Result<Vec<Found>, AppError> {
-    if q.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    if q.chars().count() > 100 {
-        return Err(AppError::validation("q", "must be at most 100 characters"));
-    }
-    let audit = audit(caller, tag, "guest.search", Target::default());
-    let found = state
-        .service()
-        .audited(
-            audit,
-            move |conn| crate::service::guests::search(conn, &q, 50),
-            |found: &Vec<GuestRow>| found.iter().map(|g| Target::guest(&g.id)).collect(),
-        )
-        .await?;
-    Ok(found
-        .iter()
-        .map(|g| Found {
-            id: g.id.to_string(),
-            name: format!("{} {}", g.given_name, g.family_name),
-            birth_year: g.birth_year,
-            card_number: g.card_number.clone(),
-        })
-        .collect())
 }
 
 async fn board_page(

@@ -141,8 +141,8 @@ fn forbidden(page: PageCtx, roles: &[Role]) -> HttpResponse {
 
 /// The search the API's `GET /guests?q=` makes, audited as it is
 /// (`guest.search`, one entry per guest found). A blank search finds
-/// nobody and reads nothing.
-async fn find(
+/// nobody and reads nothing. The board's search is this one too.
+pub(super) async fn find(
     state: &AppState,
     caller: &Caller,
     tag: &RequestTag,
