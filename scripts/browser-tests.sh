@@ -8,6 +8,7 @@
 #
 #   scripts/browser-tests.sh [PG_SERVER_URL]   (default postgres://postgres@127.0.0.1:5432/postgres)
 #   NATTPLATS_BIN=target/release/nattplats scripts/browser-tests.sh
+#   NATTPLATS_BROWSER_TESTS=tests/browser/desk.test.mjs scripts/browser-tests.sh   (some files only)
 #
 # Needs node and npm (npm ci installs the pinned packages of
 # package-lock.json when node_modules is missing), Chromium at
@@ -128,7 +129,7 @@ run_on() { # NAME DATABASE_URL
   local status=0
   NATTPLATS_BROWSER_WORLD="$WORK/$1/world.json" NATTPLATS_BROWSER_BACKEND="$1" \
     NATTPLATS_SCREENSHOTS="$SHOTS" NATTPLATS_TEST_CHROMIUM="$CHROMIUM" \
-    node --test --test-concurrency=1 tests/browser/ || status=$?
+    node --test --test-concurrency=1 ${NATTPLATS_BROWSER_TESTS:-tests/browser/} || status=$?
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=

@@ -192,6 +192,72 @@ backend_tests! {
         let out = verify(&w.app);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
+
+    async fn a_read_of_many_guests_appends_their_entries_as_one_run_of_links(b: Backend) {
+        let w = world(b).await;
+        let mut guests = Vec::new();
+        for _ in 0..30 {
+            guests.push(w.man().await);
+        }
+        let before = seqs_of_all(&w.app).len();
+        // Concurrent searches, each showing thirty guests.
+        let url = w.app.url("/api/v1/guests?q=1980");
+        let reads = (0..8).map(|_| w.app.client.get(&url).bearer_auth(&w.coordinator).send());
+        for res in futures_util::future::join_all(reads).await {
+            let shown: Value = res.unwrap().json().await.unwrap();
+            assert_eq!(shown.as_array().unwrap().len(), 30);
+        }
+        let entries = entries_after(&w.app, before);
+        assert_eq!(entries.len(), 8 * 30);
+        // One search's entries: one chain, consecutive links, ascending
+        // sequence numbers, each guest once.
+        let mut requests: Vec<&str> = entries.iter().map(|e| e.request_id.as_deref().unwrap()).collect();
+        requests.sort_unstable();
+        requests.dedup();
+        assert_eq!(requests.len(), 8);
+        for request in requests {
+            let of: Vec<_> = entries.iter().filter(|e| e.request_id.as_deref() == Some(request)).collect();
+            assert_eq!(of.len(), 30);
+            assert!(of.iter().all(|e| e.chain == of[0].chain && e.action == "guest.search"));
+            let links: Vec<i64> = of.iter().map(|e| e.link).collect();
+            assert_eq!(links, (of[0].link..of[0].link + 30).collect::<Vec<_>>(), "{request}");
+            assert!(of.windows(2).all(|p| p[0].seq < p[1].seq && p[1].prev_hash == p[0].hash));
+            let mut shown: Vec<&str> = of.iter().map(|e| e.guest_id.as_deref().unwrap()).collect();
+            shown.sort_unstable();
+            let mut all: Vec<&str> = guests.iter().map(String::as_str).collect();
+            all.sort_unstable();
+            assert_eq!(shown, all);
+        }
+        let out = verify(&w.app);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    async fn an_act_with_more_entries_than_one_insert_holds_keeps_its_chain(b: Backend) {
+        use nattplats::audit::{self, Target, Who};
+        let w = world(b).await;
+        let before = seqs_of_all(&w.app).len();
+        let who = Who::system("many-targets");
+        // A stay target names the stay's guest.
+        let g = w.man().await;
+        let stay: Value = w.request_stay(&w.desk_a, json!({"guest_id": g, "shelter_id": w.a.id})).await.json().await.unwrap();
+        let before_stay = seqs_of_all(&w.app).len();
+        let mut targets: Vec<Target> = (0..1_203).map(|i| Target::guest(format!("g{i}"))).collect();
+        targets.push(Target::stay(stay["id"].as_str().unwrap()));
+        targets.push(Target::subject("s1").as_action("guest.export"));
+        nattplats::db::write_tx(&mut w.app.conn(), |c| audit::append(c, &who, "guest.read", &targets)).unwrap();
+        let entries = entries_after(&w.app, before_stay);
+        assert_eq!(entries.len(), 1_205);
+        assert!(entries.windows(2).all(|p| p[1].chain == p[0].chain && p[1].link == p[0].link + 1 && p[1].prev_hash == p[0].hash));
+        assert_eq!(entries[1_202].guest_id.as_deref(), Some("g1202"));
+        assert_eq!((entries[1_203].guest_id.as_deref(), entries[1_203].action.as_str()), (Some(g.as_str()), "guest.read"));
+        assert_eq!((entries[1_204].guest_id.as_deref(), entries[1_204].action.as_str()), (None, "guest.export"));
+        assert!(before < before_stay);
+        // Nothing appended for no target.
+        nattplats::db::write_tx(&mut w.app.conn(), |c| audit::append(c, &who, "guest.read", &[])).unwrap();
+        assert_eq!(seqs_of_all(&w.app).len(), before_stay + 1_205);
+        let out = verify(&w.app);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }
 
 /// (chain, link, seq) of every entry, in the trail's order.
@@ -214,6 +280,18 @@ fn seqs_of(app: &TestApp, guest: &str) -> Vec<i64> {
         .order(a::seq)
         .load(&mut *app.conn())
         .unwrap()
+}
+
+/// The entries after the first `skip` of the trail, in its order.
+fn entries_after(app: &TestApp, skip: usize) -> Vec<nattplats::audit::Entry> {
+    use diesel::prelude::*;
+    use nattplats::db::schema::audit_entries as a;
+    let all: Vec<nattplats::audit::Entry> = a::table
+        .select(nattplats::audit::Entry::as_select())
+        .order(a::seq)
+        .load(&mut *app.conn())
+        .unwrap();
+    all.into_iter().skip(skip).collect()
 }
 
 fn seqs_of_all(app: &TestApp) -> Vec<i64> {
