@@ -135,7 +135,7 @@ run_on() { # NAME DATABASE_URL
   SERVER_PID=
   if [[ $status -ne 0 ]]; then
     echo "browser-tests: failed on $1; the service's log:" >&2
-    tail -n 30 "$WORK/server.log" >&2
+    tail -n ${NATTPLATS_BROWSER_LOG_LINES:-30} "$WORK/server.log" >&2
     exit "$status"
   fi
 }

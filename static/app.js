@@ -100,7 +100,11 @@
   // with text, or a part opened to move or end a stay. A fetch of the
   // list then waits, so nothing typed is lost.
   function busy(section) {
-    if (section.querySelector(".htmx-request")) {
+    // A request of the list on its way, or its answer being swapped in:
+    // htmx gives the new buttons their handlers only when the swap has
+    // settled, so a click before then would be lost.
+    if (section.matches(".htmx-swapping, .htmx-settling, .htmx-added") ||
+        section.querySelector(".htmx-request, .htmx-added")) {
       return true;
     }
     var active = document.activeElement;
@@ -133,13 +137,18 @@
       button.click();
     }
   }
-  window.setInterval(function () {
+  function refreshPending() {
     for (var shelter in pending) {
       if (pending[shelter]) {
         refresh(shelter);
       }
     }
-  }, 2000);
+  }
+  // As soon as a swap has settled, and every 2 s while the desk types.
+  document.addEventListener("htmx:afterSettle", function () {
+    window.setTimeout(refreshPending, 0);
+  });
+  window.setInterval(refreshPending, 2000);
 
   // The bed field keeps the cursor when the list around it is swapped (a
   // live refresh while the desk waits for the next guest). htmx keeps

@@ -170,6 +170,20 @@ test("a change made through the API appears in the open list without a reload", 
   await page.context().close();
 });
 
+test("a change heard while the list is being swapped in is not lost", async () => {
+  const guest = await stayFor("Cornel");
+  const page = await signedIn();
+  assert.match(await row(page, guest.bed).textContent(), /väntas/);
+  // htmx gives the swapped-in list its handlers when the swap settles;
+  // a long settle makes the moment between the two wide enough to hit.
+  await page.evaluate(() => { window.htmx.config.defaultSettleDelay = 1500; });
+  await page.keyboard.press("r");
+  await page.locator(`#tonight-${shelter.id}.htmx-settling`).waitFor();
+  await json(await asDesk("POST", `/stays/${guest.stay}/check-ins`, {}), 201);
+  await row(page, guest.bed).filter({ hasText: "incheckad" }).waitFor({ timeout: 5000 });
+  await page.context().close();
+});
+
 test("a check-in form sent again after the connection dropped checks in once", async () => {
   const guest = await stayFor("Emil");
   // The line is bad: the list's live stream cannot get through either
