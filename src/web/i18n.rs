@@ -74,7 +74,10 @@ impl Lang {
 /// (every page), `desk.ftl` (tonight's list and its acts), `intake.ftl`
 /// (finding, registering and granting), `admin.ftl` (users, shelters,
 /// rule sets), `reports.ftl` (the reports), `board.ftl`
-/// (socialjouren's night board). A key may be in one file only.
+/// (socialjouren's night board), `coordination.ftl` (cold nights,
+/// referrals), `lottery.ftl` (intake by lottery), `casework.ftl`
+/// (incidents, bans, complaints, the survey). A key may be in one file
+/// only.
 pub const SOURCES: [(Lang, &str); 2] = [
     (
         Lang::Sv,
@@ -90,6 +93,12 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/sv/reports.ftl"),
             "\n",
             include_str!("../../locales/sv/board.ftl"),
+            "\n",
+            include_str!("../../locales/sv/coordination.ftl"),
+            "\n",
+            include_str!("../../locales/sv/lottery.ftl"),
+            "\n",
+            include_str!("../../locales/sv/casework.ftl"),
         ),
     ),
     (
@@ -106,6 +115,12 @@ pub const SOURCES: [(Lang, &str); 2] = [
             include_str!("../../locales/en/reports.ftl"),
             "\n",
             include_str!("../../locales/en/board.ftl"),
+            "\n",
+            include_str!("../../locales/en/coordination.ftl"),
+            "\n",
+            include_str!("../../locales/en/lottery.ftl"),
+            "\n",
+            include_str!("../../locales/en/casework.ftl"),
         ),
     ),
 ];

@@ -20,12 +20,15 @@
 mod admin;
 pub mod assets;
 mod board;
+mod casework;
+mod coordination;
 mod desk;
 pub mod form;
 pub mod i18n;
 mod intake;
 mod live;
 mod login;
+mod lottery;
 mod reports;
 pub mod session;
 pub mod slip;
@@ -52,8 +55,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     assets::configure(cfg);
     board::configure(cfg);
+    casework::configure(cfg);
+    coordination::configure(cfg);
     desk::configure(cfg);
     intake::configure(cfg);
+    lottery::configure(cfg);
     reports::configure(cfg);
     slip::configure(cfg);
     cfg.service(

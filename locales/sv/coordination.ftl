@@ -1,0 +1,3 @@
+# The coordinator's pages: cold nights and the referrals inbox.
+
+coordination-start-heading = Samordning

@@ -1,0 +1,1 @@
+//! The coordinator's pages: incidents, bans, complaints and feedback, the survey.

@@ -1,0 +1,1 @@
+//! The coordinator's pages: cold nights and the referrals inbox.
