@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use secrecy::ExposeSecret;
 use tokio::sync::broadcast;
@@ -30,6 +31,10 @@ pub struct Changes {
     /// Counts the changes this instance made or heard of; an answer cached
     /// under an older count may be out of date.
     generation: AtomicU64,
+    /// When the last change this instance made or heard of was made, by
+    /// the service's clock (carried in the `NOTIFY` payload to the other
+    /// instances); unknown until the first change after start.
+    last: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Changes {
@@ -41,6 +46,7 @@ impl Changes {
             hooks: std::sync::Mutex::new(Vec::new()),
             postgres: !url.is_sqlite(),
             generation: AtomicU64::new(0),
+            last: std::sync::Mutex::new(None),
         });
         if let DatabaseUrl::Postgres(secret) = url {
             let weak = Arc::downgrade(&changes);
@@ -96,8 +102,29 @@ impl Changes {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Says that availability changed. Call after the change committed.
-    pub async fn announce(&self, pool: &DbPool) {
+    /// When the last change was made that this instance made or heard of
+    /// since it started.
+    pub fn last_change(&self) -> Option<DateTime<Utc>> {
+        match self.last.lock() {
+            Ok(last) => *last,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    fn mark(&self, at: DateTime<Utc>) {
+        match self.last.lock() {
+            Ok(mut last) => *last = Some(at),
+            Err(poisoned) => *poisoned.into_inner() = Some(at),
+        }
+    }
+
+    /// Says that availability changed, at `at` by the service's clock
+    /// (`None`: the screens should read again, but nothing was changed).
+    /// Call after the change committed.
+    pub async fn announce(&self, pool: &DbPool, at: Option<DateTime<Utc>>) {
+        if let Some(at) = at {
+            self.mark(at);
+        }
         self.touch();
         if !self.postgres {
             let _ = self.tx.send(());
@@ -107,7 +134,11 @@ impl Changes {
         let sent = tokio::task::spawn_blocking(move || -> Result<(), String> {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             match &mut *conn {
-                DbConnection::Postgres(c) => diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+                DbConnection::Postgres(c) => diesel::sql_query("SELECT pg_notify($1, $2)")
+                    .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                    .bind::<diesel::sql_types::Text, _>(
+                        at.map(|at| at.to_rfc3339()).unwrap_or_default(),
+                    )
                     .execute(c)
                     .map(drop)
                     .map_err(|e| e.to_string()),
@@ -154,7 +185,12 @@ fn listen(url: &str, changes: &Weak<Changes>) {
             let mut broken = false;
             for n in conn.notifications_iter() {
                 match n {
-                    Ok(_) => heard = true,
+                    Ok(n) => {
+                        heard = true;
+                        if let Ok(at) = DateTime::parse_from_rfc3339(&n.payload) {
+                            owner.mark(at.with_timezone(&Utc));
+                        }
+                    }
                     Err(_) => {
                         broken = true;
                         break;

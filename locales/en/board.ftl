@@ -9,6 +9,7 @@ board-free-heading = Free beds the night beginning { $night }
 board-refresh = Refresh
 board-cold-night = Cold night.
 board-cold-night-text = The overflow beds are open tonight.
+board-changed = Last change { $time }
 board-updated = Updated { $time }
 board-regular = Regular
 board-women = Women

@@ -9,6 +9,7 @@ board-free-heading = Lediga sängar natten som börjar { $night }
 board-refresh = Uppdatera
 board-cold-night = Särskilt kall natt.
 board-cold-night-text = Extraplatserna är öppna i natt.
+board-changed = Senaste ändring { $time }
 board-updated = Uppdaterad { $time }
 board-regular = Vanliga
 board-women = Kvinnor

@@ -57,8 +57,9 @@ pub async fn set_clock(
     }
     state.clock.set(body.0.now);
     let now = state.clock.now();
-    // The cutoff or a new night may have come: screens recompute.
-    state.changed().await;
+    // The cutoff or a new night may have come: every screen reads again.
+    // Not a change of availability itself, so not its time of last change.
+    state.changes.announce(&state.pool, None).await;
     Ok(HttpResponse::Ok().json(ClockOut {
         now,
         night: state.partnership.calendar.night_of(now),

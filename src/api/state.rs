@@ -52,6 +52,8 @@ impl AppState {
 
     /// Announces a change of availability after it has been committed.
     pub async fn changed(&self) {
-        self.changes.announce(&self.pool).await;
+        self.changes
+            .announce(&self.pool, Some(self.clock.now()))
+            .await;
     }
 }

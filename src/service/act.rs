@@ -10,6 +10,7 @@ use crate::db::{self, DbConnection, Tx};
 use crate::error::AppError;
 use crate::rules::Refusal;
 use crate::service::Context;
+use crate::service::idempotency::{self, Answer, Claim, Keyed};
 
 /// How often an act is tried again when another desk took the chosen
 /// place between its read and its write.
@@ -102,21 +103,93 @@ pub fn audited<T>(
 ) -> Result<T, AppError> {
     let mut conn = ctx.connection()?;
     let mut tx = Tx::begin(&mut conn)?;
-    match work(&mut tx) {
-        Ok(value) => {
-            audit::append(&mut tx, &audit.who, audit.action, &targets(&value))?;
+    let done = work_audited(&mut tx, audit, work, targets);
+    if let Err(e) = &done
+        && !matches!(e, AppError::Refused(_))
+    {
+        return done;
+    }
+    tx.commit()?;
+    done
+}
+
+/// [`audited`], once per idempotency key (a form of the pages, or a
+/// request with `Idempotency-Key`): the key is claimed in the act's
+/// transaction; sent again, the act answers what it answered the first
+/// time and does nothing. The answer is `status` and the value as JSON. A
+/// refused act lets go of the key, so the same form may be sent again
+/// once the reason is mended; any other error rolls the claim back too.
+pub fn audited_once<T: serde::Serialize>(
+    ctx: &Context,
+    audit: &Audit,
+    keyed: &Keyed,
+    status: u16,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    targets: impl FnOnce(&T) -> Vec<Target>,
+) -> Result<Answer, AppError> {
+    once(ctx, keyed, status, |tx| {
+        work_audited(tx, audit, work, targets)
+    })
+}
+
+/// What an act that made something answers once per key: the new thing's
+/// id (never more: the answer is stored with the key).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Created {
+    pub id: String,
+}
+
+/// An act that is not audited (it touches no personal data: a place, a
+/// shelter's contact), once per idempotency key as [`audited_once`].
+pub fn once<T: serde::Serialize>(
+    ctx: &Context,
+    keyed: &Keyed,
+    status: u16,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<Answer, AppError> {
+    let mut conn = ctx.connection()?;
+    let mut tx = Tx::begin(&mut conn)?;
+    let ticket = match idempotency::claim(&mut tx, keyed)? {
+        Claim::Answered(first) => return Ok(first),
+        Claim::Ours(ticket) => ticket,
+    };
+    match work(&mut tx).and_then(|value| idempotency::answer(status, &value)) {
+        Ok(answer) => {
+            ticket.save(&mut tx, &answer)?;
             tx.commit()?;
+            Ok(answer)
+        }
+        Err(AppError::Refused(refusal)) => {
+            ticket.forget(&mut tx)?;
+            tx.commit()?;
+            Err(AppError::Refused(refusal))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The work and its audit entries in the act's transaction, which the
+/// caller commits on success and on a refusal (audited as
+/// `ACTION.refused` about what was attempted).
+fn work_audited<T>(
+    tx: &mut DbConnection,
+    audit: &Audit,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    targets: impl FnOnce(&T) -> Vec<Target>,
+) -> Result<T, AppError> {
+    match work(tx) {
+        Ok(value) => {
+            audit::append(tx, &audit.who, audit.action, &targets(&value))?;
             Ok(value)
         }
         Err(AppError::Refused(refusal)) => {
             let refused = format!("{}.refused", audit.action);
             audit::append(
-                &mut tx,
+                tx,
                 &audit.who,
                 &refused,
                 std::slice::from_ref(&audit.attempted),
             )?;
-            tx.commit()?;
             Err(AppError::Refused(refusal))
         }
         Err(e) => Err(e),
@@ -133,6 +206,33 @@ impl Context {
     {
         self.run(move |ctx| audited(ctx, &audit, work, targets))
             .await
+    }
+
+    /// [`audited_once`], off the async reactor.
+    pub async fn audited_once<T, F, G>(
+        &self,
+        audit: Audit,
+        keyed: Keyed,
+        status: u16,
+        work: F,
+        targets: G,
+    ) -> Result<Answer, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        G: FnOnce(&T) -> Vec<Target> + Send + 'static,
+        T: serde::Serialize + Send + 'static,
+    {
+        self.run(move |ctx| audited_once(ctx, &audit, &keyed, status, work, targets))
+            .await
+    }
+
+    /// [`once`], off the async reactor.
+    pub async fn once<T, F>(&self, keyed: Keyed, status: u16, work: F) -> Result<Answer, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: serde::Serialize + Send + 'static,
+    {
+        self.run(move |ctx| once(ctx, &keyed, status, work)).await
     }
 }
 

@@ -35,6 +35,7 @@ use crate::db::places::ShelterSummary;
 use crate::domain::{PlaceCategory, Role, check_password};
 use crate::error::{AppError, FieldError};
 use crate::rules::{Night, RuleSet};
+use crate::service::act::Created;
 use crate::service::users::{NewUser, UserChange, check_username};
 
 /// The routes of these pages.
@@ -356,8 +357,9 @@ pub struct Choice {
     pub words: String,
 }
 
-/// The new-user form as sent (shown again when refused).
-#[derive(Debug, Clone, Default)]
+/// The new-user form as sent (shown again when refused); without the
+/// password, which is never shown again nor part of a form's key.
+#[derive(Debug, Clone, Default, serde::Serialize)]
 struct NewUserForm {
     username: String,
     roles: Vec<String>,
@@ -563,19 +565,25 @@ async fn create_user(
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))??
         };
         let audit = audit(posted.caller(), &tag, "user.create", Target::default());
+        // The password is not part of the key's fingerprint.
+        let keyed = posted.keyed("POST /admin/users", &form);
         state
             .service()
-            .audited(
+            .audited_once(
                 audit,
-                move |conn| crate::service::users::create(conn, new, hash),
-                |row: &crate::db::users::UserRow| vec![Target::subject(&row.id)],
+                keyed,
+                201,
+                move |conn| {
+                    crate::service::users::create(conn, new, hash).map(|row| Created { id: row.id })
+                },
+                |c: &Created| vec![Target::subject(&c.id)],
             )
             .await
     }
     .await;
     match result {
-        Ok(row) => {
-            tracing::info!(user_id = %row.id, "user created through the admin's page");
+        Ok(_) => {
+            tracing::info!("user created through the admin's page");
             super::see_other("/admin/users?done=user-created")
         }
         Err(e) => user_refused(&req, &state, &posted, e, "new-user", form).await,
@@ -906,11 +914,21 @@ async fn add_place(
         .ok();
     let result = match category.filter(|_| errors.is_empty()) {
         Some(category) => {
-            let r = crate::service::blocking(&state.pool, move |conn| {
-                crate::service::shelters::create_place(conn, &shelter_id, &label, category)
-            })
-            .await
-            .map(|_| ());
+            let keyed = posted.keyed(
+                &format!("POST /admin/shelters/{shelter_id}/places"),
+                &(&label, category.as_str()),
+            );
+            let r = state
+                .service()
+                .once(keyed, 201, move |conn| {
+                    crate::service::shelters::create_place(conn, &shelter_id, &label, category).map(
+                        |row| Created {
+                            id: row.id.as_str().to_owned(),
+                        },
+                    )
+                })
+                .await
+                .map(|_| ());
             if r.is_ok() {
                 state.changed().await;
             }
@@ -958,20 +976,27 @@ async fn out_of_service(
         (Some(first), Some(last), Some(reason)) if errors.is_empty() => {
             let now = state.clock.now();
             let st = state.clone();
-            let r = crate::service::blocking(&state.pool, move |conn| {
-                crate::service::shelters::take_out_of_service(
-                    conn,
-                    &st.partnership,
-                    &shelter_id,
-                    &place_id,
-                    first,
-                    last,
-                    &reason,
-                    now,
-                )
-            })
-            .await
-            .map(|_| ());
+            let keyed = posted.keyed(
+                &format!("POST /admin/shelters/{shelter_id}/places/{place_id}/out-of-service"),
+                &(first.date(), last.date(), &reason),
+            );
+            let r = state
+                .service()
+                .once(keyed, 201, move |conn| {
+                    crate::service::shelters::take_out_of_service(
+                        conn,
+                        &st.partnership,
+                        &shelter_id,
+                        &place_id,
+                        first,
+                        last,
+                        &reason,
+                        now,
+                    )
+                    .map(|_| ())
+                })
+                .await
+                .map(|_| ());
             if r.is_ok() {
                 state.changed().await;
             }
@@ -1001,7 +1026,7 @@ pub struct RuleSetItem {
 }
 
 /// The form's values, as text (prefilled, or as sent when refused).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 struct RuleSetForm {
     effective_from: String,
     no_show_cutoff: String,
@@ -1288,9 +1313,10 @@ async fn create_rule_set(
     let result = match sent.parse() {
         Ok(new) => {
             let audit = audit(posted.caller(), &tag, "rule_set.create", Target::default());
+            let keyed = posted.keyed("POST /admin/rule-sets", &sent);
             state
                 .service()
-                .run(move |ctx| crate::service::rule_sets::create(ctx, &audit, new))
+                .run(move |ctx| crate::service::rule_sets::create_once(ctx, &audit, &keyed, new))
                 .await
         }
         Err(e) => Err(e),

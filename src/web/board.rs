@@ -128,6 +128,9 @@ pub struct Live {
     /// When the figures were read (after the last change the page heard
     /// of), in the partnership's zone.
     pub updated: String,
+    /// When availability last changed (any desk, socialjouren, the API,
+    /// any instance), when this instance knows it.
+    pub changed: Option<String>,
     /// `Changes::generation` before the read: the stream says at once
     /// when the figures are behind.
     pub generation: u64,
@@ -179,6 +182,7 @@ async fn read_live(state: &AppState, lang: Lang) -> Result<(Live, Availability),
         total: read.free.clone(),
         shelters,
         updated: i18n::time(state.clock.now(), zone),
+        changed: state.changes.last_change().map(|at| i18n::time(at, zone)),
         generation,
     };
     Ok((live, read))

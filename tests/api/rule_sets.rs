@@ -95,6 +95,60 @@ backend_tests! {
         assert_eq!(rule_sets(&w, &w.coordinator).await.len(), 2, "nothing half-written");
     }
 
+    async fn rule_sets_added_at_once_are_kept_in_the_order_of_their_nights(b: Backend) {
+        // Many at once, their nights in a shuffled order: each is checked
+        // against the newest there is when it commits (the partnership's
+        // row is locked on PostgreSQL), so in the order they were written
+        // (their audit entries, taken under that lock) the nights rise.
+        let w = world(b).await;
+        let mut first = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let mut refused = 0;
+        for round in 0..15u32 {
+            let mut offsets: Vec<i64> = (1..=6).collect();
+            offsets.rotate_left((round as usize * 5) % 6);
+            if round % 2 == 1 {
+                offsets.reverse();
+            }
+            let url = w.app.url("/api/v1/rule-sets");
+            let sends = offsets.iter().map(|d| {
+                let night = first + chrono::Duration::days(*d);
+                w.app.client.post(&url).bearer_auth(&w.app.admin_token).json(&json!({"effective_from": night.to_string()})).send()
+            });
+            for res in futures_util::future::join_all(sends).await {
+                let res = res.unwrap();
+                match res.status() {
+                    StatusCode::CREATED => {}
+                    StatusCode::UNPROCESSABLE_ENTITY => {
+                        let p: Value = res.json().await.unwrap();
+                        assert_eq!(p["code"], "validation-failed", "{p}");
+                        assert_eq!(error_fields(&p), ["effective_from"], "{p}");
+                        refused += 1;
+                    }
+                    other => panic!("round {round}: {other} {}", res.text().await.unwrap()),
+                }
+            }
+            first += chrono::Duration::days(7);
+        }
+        let nights: std::collections::HashMap<String, String> = rule_sets(&w, &w.app.admin_token)
+            .await
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap().to_owned(), r["effective_from"].as_str().unwrap().to_owned()))
+            .collect();
+        let audit: Value = w.app.get("/api/v1/audit?limit=500", Some(&w.app.admin_token)).await.json().await.unwrap();
+        let mut written: Vec<(i64, String)> = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "rule_set.create")
+            .map(|e| (e["seq"].as_i64().unwrap(), nights[e["subject_id"].as_str().unwrap()].clone()))
+            .collect();
+        written.sort();
+        assert_eq!(written.len(), nights.len() - 1, "one entry per rule set added");
+        assert!(written.windows(2).all(|p| p[0].1 < p[1].1), "{written:?}");
+        assert_eq!(written.len() + refused, 15 * 6);
+        assert!(refused > 0, "the nights came in order every time: nothing was tried");
+    }
+
     async fn each_setting_out_of_range_is_named(b: Backend) {
         let w = world(b).await;
         let cases = [

@@ -67,6 +67,28 @@ async fn rule_sets(app: &TestApp) -> Vec<Value> {
         .unwrap()
 }
 
+const KEY: &str = nattplats::web::form::KEY_FIELD;
+
+/// The idempotency key of the form that `marker` (its id or action)
+/// names on `html`.
+fn key_of(html: &str, marker: &str) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no form {marker}"));
+    hidden(&html[at..], KEY)
+}
+
+/// How many periods out of service a place has.
+fn outages(app: &TestApp, place: &str) -> i64 {
+    use diesel::prelude::*;
+    use nattplats::db::schema::place_outages as o;
+    o::table
+        .filter(o::place_id.eq(place))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap()
+}
+
 const PAGES: [&str; 3] = ["/admin/users", "/admin/shelters", "/admin/rule-sets"];
 
 /// The fields of a rule set form: the defaults, with `quarantine` and
@@ -256,6 +278,71 @@ backend_tests! {
         assert_eq!(rule_sets(&app).await.len(), 2);
         let html = admin.html("/admin/rule-sets").await;
         assert!(html.contains("Från natten 10 december 2019") && html.contains("3 nätter"), "{html}");
+    }
+
+    async fn each_form_that_adds_acts_once_when_sent_again_with_its_key(b: Backend) {
+        let app = spawn_app(b).await;
+        app.set_clock("2019-12-01T18:00:00+01:00").await;
+        let shelter = app.shelters().await[0]["id"].as_str().unwrap().to_owned();
+        let mut admin = admin_browser(&app).await;
+        // A user: the first answer again, one user, one audit entry.
+        let page = admin.html("/admin/users").await;
+        let csrf = hidden(&page, "csrf");
+        let key = key_of(&page, "id=\"new-user\"");
+        let form = [
+            ("csrf", csrf.as_str()), (KEY, key.as_str()), ("username", "twice.desk"), ("password", PASSWORD),
+            ("roles", "shelter_staff"), ("shelter_ids", shelter.as_str()),
+        ];
+        for _ in 0..2 {
+            let res = admin.send("/admin/users", &form, &[]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert_eq!(location(&res), "/admin/users?done=user-created");
+        }
+        assert_eq!(users(&app).await.iter().filter(|u| u["username"] == "twice.desk").count(), 1);
+        assert_eq!(audit_entries(&app, "user.create").await.len(), 1);
+        // The form shown again has a new key: the same name is refused in words.
+        let page = admin.html("/admin/users").await;
+        let fresh = key_of(&page, "id=\"new-user\"");
+        assert_ne!(fresh, key);
+        let again = [("csrf", csrf.as_str()), (KEY, fresh.as_str()), ("username", "twice.desk"), ("password", PASSWORD), ("roles", "coordinator")];
+        let res = admin.send("/admin/users", &again, &[]).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        assert!(res.text().await.unwrap().contains("Användarnamnet finns redan"));
+        // A place, and a place out of service for some nights.
+        let page = admin.html("/admin/shelters").await;
+        let path = format!("/admin/shelters/{shelter}/places");
+        let key = key_of(&page, &format!("action=\"{path}\""));
+        for _ in 0..2 {
+            let res = admin.send(&path, &[("csrf", csrf.as_str()), (KEY, key.as_str()), ("label", "K01"), ("category", "regular")], &[]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert_eq!(location(&res), "/admin/shelters?done=place-added");
+        }
+        let places: Vec<Value> = app.get(&format!("/api/v1/shelters/{shelter}/places"), Some(&app.admin_token)).await.json().await.unwrap();
+        let k01: Vec<&Value> = places.iter().filter(|p| p["label"] == "K01").collect();
+        assert_eq!(k01.len(), 1);
+        let place = k01[0]["id"].as_str().unwrap().to_owned();
+        let page = admin.html("/admin/shelters").await;
+        let oos = format!("/admin/shelters/{shelter}/places/{place}/out-of-service");
+        let key = key_of(&page, &format!("action=\"{oos}\""));
+        let form = [("csrf", csrf.as_str()), (KEY, key.as_str()), ("first_night", "2019-12-02"), ("last_night", "2019-12-04"), ("reason", "Repair")];
+        for _ in 0..2 {
+            let res = admin.send(&oos, &form, &[]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert_eq!(location(&res), "/admin/shelters?done=out-of-service");
+        }
+        assert_eq!(outages(&app, &place), 1);
+        // A rule set.
+        let page = admin.html("/admin/rule-sets").await;
+        let key = key_of(&page, "id=\"rule-set-form\"");
+        let mut form = rule_fields(&csrf, "2019-12-10", "3");
+        form.push((KEY, &key));
+        for _ in 0..2 {
+            let res = admin.send("/admin/rule-sets", &form, &[]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert_eq!(location(&res), "/admin/rule-sets?done=rule-set-created");
+        }
+        assert_eq!(rule_sets(&app).await.len(), 2);
+        assert_eq!(audit_entries(&app, "rule_set.create").await.len(), 1);
     }
 
     async fn a_form_from_elsewhere_or_without_its_token_writes_nothing(b: Backend) {

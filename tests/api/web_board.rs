@@ -178,6 +178,21 @@ backend_tests! {
         assert_eq!(stranger.get("/board/events").await.status(), StatusCode::UNAUTHORIZED);
     }
 
+    async fn the_board_says_when_availability_last_changed_by_the_service_s_clock(b: Backend) {
+        let mut n = night(b).await;
+        n.app.set_clock("2019-12-01T18:05:00+01:00").await;
+        let g = guest(&n.app, &n.coord, "Ion").await;
+        let shelter = n.app.shelters().await[0]["id"].as_str().unwrap().to_owned();
+        let taken = n.app.post("/api/v1/stays", Some(&n.coord), &json!({"guest_id": g, "shelter_id": shelter})).await;
+        assert_eq!(taken.status(), StatusCode::CREATED);
+        let html = n.browser.html("/board").await;
+        assert!(html.contains("Senaste ändring 18:05</span> · Uppdaterad 18:05"), "{html}");
+        // Read again later with nothing changed: the change keeps its time.
+        n.app.set_clock("2019-12-01T18:20:00+01:00").await;
+        let html = n.browser.html("/board").await;
+        assert!(html.contains("Senaste ändring 18:05</span> · Uppdaterad 18:20"), "{html}");
+    }
+
     async fn the_board_s_stream_says_when_something_changed(b: Backend) {
         let mut n = night(b).await;
         let mut res = n.browser.get("/board/events").await;
@@ -277,4 +292,58 @@ backend_tests! {
         assert!(placements(&n.app, &n.coord).await.is_empty());
         assert!(entries(&audit_of(&n.app, &g).await, "placement.emergency").is_empty());
     }
+}
+
+/// PostgreSQL: a change made on another instance reaches the board with
+/// its own time (carried in the notification).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_says_when_another_instance_changed_availability() {
+    if !postgres_enabled() {
+        return;
+    }
+    let mut n = night(Backend::Postgres).await;
+    let other = n.app.another_instance();
+    let call = |method: reqwest::Method, path: &str, token: &str, body: Value| {
+        n.app
+            .client
+            .request(method, format!("{other}/api/v1{path}"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let res = call(
+        reqwest::Method::PUT,
+        "/admin/clock",
+        &n.app.admin_token,
+        json!({"now": "2019-12-01T18:42:00+01:00"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let g = guest(&n.app, &n.coord, "Ion").await;
+    let shelter = n.app.shelters().await[0]["id"].as_str().unwrap().to_owned();
+    let mut events = n.browser.get("/board/events").await;
+    assert_eq!(events.status(), StatusCode::OK);
+    let res = call(
+        reqwest::Method::POST,
+        "/stays",
+        &n.coord,
+        json!({"guest_id": g, "shelter_id": shelter}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // This instance hears of it on its listening connection and tells the
+    // board's stream; by then it knows when the change was made.
+    let mut got = String::new();
+    while !got.contains("event: change") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), events.chunk())
+            .await
+            .expect("an event")
+            .unwrap()
+            .expect("open");
+        got.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let html = n.browser.html("/board").await;
+    assert!(html.contains("Senaste ändring 18:42"), "{html}");
 }
