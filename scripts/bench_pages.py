@@ -115,6 +115,8 @@ PAGES = [
     ("intake: the register form", "/guests/new", False, "desk"),
     ("a guest's page (eligibility, stay)", "/guests/{guest}", False, "desk"),
     ("the guest slip", "/stays/{stay}/slip", False, "desk"),
+    ("night board (socialjouren, coordinator)", "/board", False, "coord"),
+    ("night board: its live part (htmx)", "/board/part", True, "coord"),
     ("reports: chooser", "/reports", False, "coord"),
     ("reports: the half-year's report", "/reports?preset=half-year&of=2019-11-30", False, "coord"),
     ("admin: users", "/admin/users", False, "admin"),
