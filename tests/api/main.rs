@@ -37,6 +37,7 @@ mod stays;
 mod stream;
 mod users;
 mod web;
+mod web_access;
 mod web_admin;
 mod web_board;
 mod web_casework;
