@@ -25,10 +25,7 @@ coord-is-declared = Declared a cold night.
 coord-declared-reason = Reason: { $reason }
 coord-not-declared = Not declared
 coord-no-openings = No extra places open.
-coord-openings = { $count ->
-    [one] One extra place open:
-   *[other] { $count } extra places open:
-}
+coord-openings = Extra places open: { $count }
 coord-opening = { $shelter }: { $count }
 coord-declare-link = Declare { $night } a cold night
 coord-change-link = Change or withdraw { $night }

@@ -25,10 +25,7 @@ coord-is-declared = Förklarad kall natt.
 coord-declared-reason = Skäl: { $reason }
 coord-not-declared = Inte förklarad
 coord-no-openings = Inga extraplatser öppna.
-coord-openings = { $count ->
-    [one] En extraplats öppen:
-   *[other] { $count } extraplatser öppna:
-}
+coord-openings = Extraplatser öppna: { $count }
 coord-opening = { $shelter }: { $count }
 coord-declare-link = Förklara { $night } som kall natt
 coord-change-link = Ändra eller dra tillbaka { $night }

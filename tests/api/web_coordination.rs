@@ -305,7 +305,7 @@ backend_tests! {
         // The list shows it, by the shelters' names.
         let list = c.browser.html("/cold-nights").await;
         assert!(list.contains(&format!("{}: 3", c.shelters[0].1)), "{list}");
-        assert!(list.contains("5 extraplatser öppna"));
+        assert!(list.contains("Extraplatser öppna: 5"));
         // Changed through the API in between; the same form again gives
         // the first answer and undoes nothing.
         let res = c.app.put("/api/v1/cold-nights/2019-12-02", Some(&c.token), &json!({"reason": "colder", "overflow": [{"shelter_id": a, "places": 6}]})).await;
