@@ -75,6 +75,7 @@ lottery-verify-how-regular = The { $count } regular places then go to everyone e
 lottery-verify-how-ineligible = Applicants the rules did not allow a stay that night took no part and have no place in the order.
 lottery-verify-command = printf '%s' '{ $input }' | sha256sum
 lottery-verify-tickets-heading = The tickets in order
+lottery-verify-tickets-caption = Lowest ticket first; only those who took part.
 lottery-verify-no-tickets = No applicant took part in the draw.
 lottery-verify-col-rank = Order
 lottery-verify-col-applicant = Applicant (id)

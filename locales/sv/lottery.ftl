@@ -75,6 +75,7 @@ lottery-verify-how-regular = De { $count } vanliga platserna går sedan till all
 lottery-verify-how-ineligible = Sökande som reglerna inte tillät en vistelse den natten deltog inte och har ingen plats i ordningen.
 lottery-verify-command = printf '%s' '{ $input }' | sha256sum
 lottery-verify-tickets-heading = Lotterna i ordning
+lottery-verify-tickets-caption = Lägst lott först; bara de som deltog.
 lottery-verify-no-tickets = Ingen sökande deltog i dragningen.
 lottery-verify-col-rank = Ordning
 lottery-verify-col-applicant = Sökande (id)

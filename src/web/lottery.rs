@@ -826,7 +826,11 @@ fn verification(lang: Lang, r: &DrawRecord) -> Verification {
                 woman: x.woman,
                 ticket: x.ticket.clone(),
                 replayed,
-                recorded: recorded(&x.outcome),
+                recorded: if x.eligible {
+                    recorded(&x.outcome)
+                } else {
+                    outcome_words(lang, Some("ineligible"), x.code.as_deref())
+                },
                 matches: x.matches,
             }
         })
