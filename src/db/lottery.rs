@@ -54,6 +54,19 @@ pub fn session(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionR
         .optional()
 }
 
+/// The sessions whose first night is `from` or later, the latest first.
+pub fn sessions_from(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<Vec<SessionRow>> {
+    intake_sessions::table
+        .filter(intake_sessions::first_night.ge(from))
+        .order((
+            intake_sessions::first_night.desc(),
+            intake_sessions::created_at.desc(),
+        ))
+        .limit(100)
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
 pub fn applicants(conn: &mut DbConnection, session_id: &str) -> QueryResult<Vec<ApplicantRow>> {
     intake_applicants::table
         .filter(intake_applicants::session_id.eq(session_id))

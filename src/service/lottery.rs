@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::Serialize;
 
-use crate::audit::{self, Target};
+use crate::audit::{self, Audit, Target};
 use crate::auth::Scope;
 use crate::db::Tx;
 use crate::db::lottery::{self as store, ApplicantRow, SessionRow};
@@ -23,6 +23,7 @@ use crate::rules::{Night, Refusal};
 use crate::service::Context;
 use crate::service::act::{Actor, Step, retrying};
 use crate::service::beds::{TurnAway, now_for, record_refusal, rules_for};
+use crate::service::idempotency::{self, Answer, Claim, Keyed};
 use crate::service::stays::{self as stays};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -207,6 +208,42 @@ fn applicant(a: &ApplicantRow, eligible: bool) -> Applicant {
 /// are counted, winners get stays and everyone else is recorded as turned
 /// away (RULES.md §9), in one transaction with the audit entries.
 pub fn draw(ctx: &Context, actor: &Actor, session_id: &str) -> Result<SessionView, AppError> {
+    match drawn(ctx, actor, None, session_id)? {
+        Drawn::Now(view) => Ok(view),
+        Drawn::Before(_) => Err(AppError::Internal(anyhow::anyhow!(
+            "an answer given again without a key"
+        ))),
+    }
+}
+
+/// [`draw`] for a form that carries an idempotency key (the pages): the
+/// key is claimed in the draw's transaction, so the form sent again gets
+/// the first answer instead of `session-closed`.
+pub fn draw_keyed(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: &Keyed,
+    session_id: &str,
+) -> Result<Answer, AppError> {
+    match drawn(ctx, actor, Some(keyed), session_id)? {
+        Drawn::Now(view) => idempotency::answer(200, &view),
+        Drawn::Before(answer) => Ok(answer),
+    }
+}
+
+/// What a draw gave: the session drawn now, or the first answer of a
+/// form sent again with its key.
+enum Drawn {
+    Now(SessionView),
+    Before(Answer),
+}
+
+fn drawn(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: Option<&Keyed>,
+    session_id: &str,
+) -> Result<Drawn, AppError> {
     let now = ctx.rules_now()?;
     let mut seed_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut seed_bytes);
@@ -214,6 +251,13 @@ pub fn draw(ctx: &Context, actor: &Actor, session_id: &str) -> Result<SessionVie
     let mut conn = ctx.connection()?;
     retrying(&mut conn, |conn| {
         let mut tx = Tx::begin(conn)?;
+        let ticket = match keyed {
+            Some(keyed) => match idempotency::claim(&mut tx, keyed)? {
+                Claim::Answered(first) => return Ok(Drawn::Before(first)),
+                Claim::Ours(ticket) => Some(ticket),
+            },
+            None => None,
+        };
         let drawn = tx.savepoint(|c| {
             draw_once(
                 c,
@@ -242,17 +286,91 @@ pub fn draw(ctx: &Context, actor: &Actor, session_id: &str) -> Result<SessionVie
                     .map(|a| Target::both(&a.guest_id, &view.id))
                     .collect();
                 audit::append(&mut tx, &actor.who, "lottery.draw", &read)?;
+                if let Some(ticket) = ticket {
+                    ticket.save(&mut tx, &idempotency::answer(200, &view)?)?;
+                }
                 tx.commit()?;
-                Ok(view)
+                Ok(Drawn::Now(view))
             }
             Err(Step::Failed(AppError::Refused(refusal))) => {
                 let attempted = Target::subject(session_id);
                 audit::append(&mut tx, &actor.who, "lottery.draw.refused", &[attempted])?;
+                if let Some(ticket) = ticket {
+                    ticket.forget(&mut tx)?;
+                }
                 tx.commit()?;
                 Err(AppError::Refused(refusal).into())
             }
             Err(other) => Err(other),
         }
+    })
+}
+
+/// An act of a page's form on intake sessions, once per idempotency key:
+/// the key claimed, the work (which writes its own audit entries), the
+/// answer kept under the key, in one transaction. A failed act keeps
+/// nothing, the key's claim included, so the form may be sent again.
+fn once_per_key(
+    ctx: &Context,
+    keyed: &Keyed,
+    work: impl FnOnce(&mut DbConnection) -> Result<Answer, AppError>,
+) -> Result<Answer, AppError> {
+    let mut conn = ctx.connection()?;
+    let mut tx = Tx::begin(&mut conn)?;
+    let ticket = match idempotency::claim(&mut tx, keyed)? {
+        Claim::Answered(first) => return Ok(first),
+        Claim::Ours(ticket) => ticket,
+    };
+    let answer = work(&mut tx)?;
+    ticket.save(&mut tx, &answer)?;
+    tx.commit()?;
+    Ok(answer)
+}
+
+/// [`open`] once per idempotency key (the pages' form): a form sent again
+/// opens no second session.
+pub fn open_keyed(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: &Keyed,
+    shelter_ids: &[String],
+    first_night: Option<Night>,
+) -> Result<Answer, AppError> {
+    let instant = ctx.now();
+    once_per_key(ctx, keyed, |c| {
+        let view = open(
+            c,
+            &ctx.partnership,
+            shelter_ids,
+            first_night,
+            &actor.scope,
+            actor.user_id(),
+            instant,
+        )?;
+        idempotency::answer(201, &view)
+    })
+}
+
+/// [`register`] once per idempotency key (the pages' form), audited as
+/// `POST /intake-sessions/{id}/applicants` is (`audit`, naming the guest).
+pub fn register_keyed(
+    ctx: &Context,
+    audit: &Audit,
+    keyed: &Keyed,
+    scope: &Scope,
+    session_id: &str,
+    guest_id: &str,
+) -> Result<Answer, AppError> {
+    let instant = ctx.now();
+    once_per_key(ctx, keyed, |c| {
+        let view = register(c, session_id, guest_id, scope, instant)?;
+        audit::append(
+            c,
+            &audit.who,
+            audit.action,
+            &[Target::guest(&view.guest_id)],
+        )?;
+        idempotency::answer(201, &view)
     })
 }
 
@@ -451,8 +569,67 @@ pub fn get(
     })
 }
 
+/// One applicant of a drawn session as the verification shows it: what
+/// a person needs to check the draw by hand.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketView {
+    pub position: i32,
+    pub guest_id: String,
+    /// Recorded as a woman at registration (women's places are drawn
+    /// among women first).
+    pub woman: bool,
+    /// Judged eligible at the draw; only the eligible take part.
+    pub eligible: bool,
+    /// Why not, when not (a refusal code).
+    pub code: Option<String>,
+    /// SHA-256 of `SEED:GUEST_ID`, in hex (`rules::lottery::ticket`).
+    pub ticket: String,
+    /// The recorded outcome: `won`, `lost` or `ineligible`.
+    pub outcome: String,
+    /// The place the replay gives the applicant: `women`, `regular`, or
+    /// none.
+    pub replayed: Option<PlaceCategory>,
+    /// Whether the replay gives the recorded outcome.
+    pub matches: bool,
+}
+
+/// A drawn session's record, replayed: the seed, the places drawn, every
+/// applicant's ticket (eligible ones in ticket order, lowest first, then
+/// the others in the order they registered) and the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct DrawRecord {
+    pub session_id: String,
+    pub first_night: Night,
+    pub seed: String,
+    pub women_places: i32,
+    pub regular_places: i32,
+    pub tickets: Vec<TicketView>,
+}
+
+impl DrawRecord {
+    /// The verdict `GET /intake-sessions/{id}/verify` answers.
+    pub fn verdict(&self) -> VerifyView {
+        let mut wrong: Vec<&TicketView> = self.tickets.iter().filter(|t| !t.matches).collect();
+        wrong.sort_by_key(|t| t.position);
+        let mismatches: Vec<String> = wrong.into_iter().map(|t| t.guest_id.clone()).collect();
+        VerifyView {
+            session_id: self.session_id.clone(),
+            seed: self.seed.clone(),
+            matches: mismatches.is_empty(),
+            mismatches,
+        }
+    }
+}
+
 /// Replays a draw from what was recorded and compares every outcome.
 pub fn verify(conn: &mut DbConnection, session_id: &str) -> Result<VerifyView, AppError> {
+    Ok(record(conn, session_id)?.verdict())
+}
+
+/// The record of a drawn session, replayed by the rules (`lottery::draw`
+/// with the recorded seed, applicants and places): what [`verify`]
+/// judges, in full.
+pub fn record(conn: &mut DbConnection, session_id: &str) -> Result<DrawRecord, AppError> {
     db::read_tx(conn, |c| {
         let session =
             store::session(c, session_id)?.ok_or_else(|| AppError::not_found("intake session"))?;
@@ -477,24 +654,80 @@ pub fn verify(conn: &mut DbConnection, session_id: &str) -> Result<VerifyView, A
             usize::try_from(women).unwrap_or(0),
             usize::try_from(regular).unwrap_or(0),
         );
-        let mismatches: Vec<String> = applicants
+        let mut tickets: Vec<TicketView> = applicants
             .iter()
+            .zip(&people)
             .zip(replay)
-            .filter(|(a, o)| {
-                let expected = match o {
-                    Outcome::Won(_) => "won",
-                    Outcome::Lost => "lost",
-                    Outcome::Ineligible => "ineligible",
+            .map(|((a, person), o)| {
+                let (expected, replayed) = match o {
+                    Outcome::Won(cat) => ("won", Some(cat)),
+                    Outcome::Lost => ("lost", None),
+                    Outcome::Ineligible => ("ineligible", None),
                 };
-                a.outcome.as_deref() != Some(expected)
+                TicketView {
+                    position: a.position,
+                    guest_id: a.guest_id.clone(),
+                    woman: person.gender == Gender::Woman,
+                    eligible: person.eligible,
+                    code: a.code.clone(),
+                    ticket: lottery::ticket(&seed, &a.guest_id),
+                    outcome: a.outcome.clone().unwrap_or_default(),
+                    replayed,
+                    matches: a.outcome.as_deref() == Some(expected),
+                }
             })
-            .map(|(a, _)| a.guest_id.clone())
             .collect();
-        Ok(VerifyView {
+        tickets.sort_by(|a, b| {
+            b.eligible.cmp(&a.eligible).then_with(|| match a.eligible {
+                true => a.ticket.cmp(&b.ticket),
+                false => a.position.cmp(&b.position),
+            })
+        });
+        Ok(DrawRecord {
             session_id: session.id,
+            first_night: Night::new(session.first_night),
             seed,
-            matches: mismatches.is_empty(),
-            mismatches,
+            women_places: women,
+            regular_places: regular,
+            tickets,
         })
+    })
+}
+
+/// An intake session as a list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub id: String,
+    pub first_night: Night,
+    pub shelter_ids: Vec<String>,
+    pub status: String,
+    pub applicants: usize,
+}
+
+/// The intake sessions whose first night is `from` or later, at shelters
+/// all in the caller's scope, the latest first (the pages' list; no
+/// personal data).
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: Night,
+) -> Result<Vec<SessionSummary>, AppError> {
+    db::read_tx(conn, |c| {
+        let mut out = Vec::new();
+        for row in store::sessions_from(c, from.date())? {
+            let shelter_ids = shelters_of(&row);
+            if !shelter_ids.iter().all(|s| scope.allows(s)) {
+                continue;
+            }
+            let applicants = store::applicants(c, &row.id)?.len();
+            out.push(SessionSummary {
+                id: row.id,
+                first_night: Night::new(row.first_night),
+                shelter_ids,
+                status: row.status,
+                applicants,
+            });
+        }
+        Ok(out)
     })
 }
