@@ -24,7 +24,8 @@
 //!   name, as the API gives it.
 //! - Every acting form carries an idempotency key made when it is shown.
 //!   The API's cold-night and referral routes take no key, so the pages
-//!   claim it around the same service call ([`once`]): the claim, the
+//!   claim it around the same service call (`service::act::once` and
+//!   `audited_once`): the claim, the
 //!   act and its audit entries in one transaction; a form sent again
 //!   acts once and shows the first answer.
 //! - Anyone else gets a 403 page; a visitor without a session is sent to
@@ -45,17 +46,15 @@ use super::session::{self, SignedIn};
 use super::{PageCtx, page_texts};
 use crate::api::extract::{RequestTag, audit};
 use crate::api::state::AppState;
-use crate::audit::{Audit, Target};
+use crate::audit::Target;
 use crate::auth::Caller;
-use crate::db::DbConnection;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::rules::Night;
 use crate::rules::coldnight::COLD_NIGHT_HORIZON;
-use crate::service::Context;
+use crate::service::act;
 use crate::service::coordination::{self as svc, ColdNightEntry, Declaration, Opening};
 use crate::service::followup::{self as followup, ReferralView};
-use crate::service::idempotency::{self, Answer, Claim, Keyed};
 
 /// Who declares and withdraws cold nights: the role of `PUT` and `DELETE
 /// /cold-nights`.
@@ -167,42 +166,6 @@ async fn admitted_form(
 }
 
 // ------------------------------------------------------- acting once a key
-
-/// Runs an act whose API route takes no idempotency key with the form's
-/// key: one transaction holds the claim, the act (the service function
-/// the API calls, in a savepoint) and the audit entries the API writes
-/// for it (`audit`, about the targets the act names); the answer is kept
-/// under the key. The same key again gives the first answer and does
-/// nothing; a failed act keeps nothing, the claim included, so the form
-/// may be sent again.
-fn once(
-    ctx: &Context,
-    keyed: &Keyed,
-    audit: Option<&Audit>,
-    act: impl FnOnce(&mut DbConnection) -> Result<(Answer, Vec<Target>), AppError>,
-) -> Result<Answer, AppError> {
-    let mut conn = ctx.connection()?;
-    let mut tx = crate::db::Tx::begin(&mut conn)?;
-    let ticket = match idempotency::claim(&mut tx, keyed)? {
-        Claim::Answered(first) => return Ok(first),
-        Claim::Ours(ticket) => ticket,
-    };
-    match tx.savepoint(act) {
-        Ok((answer, targets)) => {
-            if let Some(a) = audit {
-                crate::audit::append(&mut tx, &a.who, a.action, &targets)?;
-            }
-            ticket.save(&mut tx, &answer)?;
-            tx.commit()?;
-            Ok(answer)
-        }
-        Err(e) => {
-            ticket.forget(&mut tx)?;
-            tx.rollback()?;
-            Err(e)
-        }
-    }
-}
 
 // ------------------------------------------------------------ cold nights
 
@@ -689,9 +652,8 @@ async fn declare(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes)
             .run(move |ctx| {
                 let partnership = ctx.partnership.clone();
                 let now = ctx.now();
-                once(ctx, &keyed, None, |conn| {
-                    let view = svc::declare(conn, &partnership, &d, &user_id, now)?;
-                    Ok((idempotency::answer(200, &view)?, Vec::new()))
+                act::once(ctx, &keyed, 200, |conn| {
+                    svc::declare(conn, &partnership, &d, &user_id, now)
                 })
             })
             .await;
@@ -777,12 +739,11 @@ async fn withdraw(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes
     let acted = state
         .service()
         .run(move |ctx| {
-            once(ctx, &keyed, None, |conn| {
+            act::once(ctx, &keyed, 204, |conn| {
                 svc::withdraw(conn, night)?;
-                let answer = WithdrawAnswer {
+                Ok(WithdrawAnswer {
                     night: night.to_string(),
-                };
-                Ok((idempotency::answer(204, &answer)?, Vec::new()))
+                })
             })
         })
         .await;
@@ -1061,18 +1022,23 @@ async fn move_referral(
             .service()
             .run(move |ctx| {
                 let now = ctx.now();
-                once(ctx, &keyed, Some(&audit), |conn| {
-                    let view = followup::update_referral(
-                        conn,
-                        &id,
-                        &status,
-                        note.as_deref(),
-                        &caller.user_id,
-                        now,
-                    )?;
-                    let targets = vec![Target::both(&view.guest_id, &view.id)];
-                    Ok((idempotency::answer(200, &view)?, targets))
-                })
+                act::audited_once(
+                    ctx,
+                    &audit,
+                    &keyed,
+                    200,
+                    |conn| {
+                        followup::update_referral(
+                            conn,
+                            &id,
+                            &status,
+                            note.as_deref(),
+                            &caller.user_id,
+                            now,
+                        )
+                    },
+                    |view| vec![Target::both(&view.guest_id, &view.id)],
+                )
             })
             .await?;
         serde_json::from_value::<Moved>(body).map_err(|e| AppError::Internal(e.into()))
