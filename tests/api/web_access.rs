@@ -33,9 +33,13 @@ const BOARD: &[&str] = &["coordinator", "social_emergency"];
 const ADMIN_ONLY: &[&str] = &["admin"];
 const DESK: &[&str] = &["shelter_staff"];
 const EVERYONE: &[&str] = &ROLES;
+const COORDINATOR: &[&str] = &["coordinator"];
+const REFERRALS: &[&str] = &["coordinator", "social_emergency", "outreach"];
+const LOTTERY: &[&str] = &["coordinator", "shelter_staff"];
+const VERIFY: &[&str] = &["admin", "coordinator", "shelter_staff", "outreach"];
 
 /// The pages, with the ids they need.
-fn pages(shelter: &str, guest: &str, stay: &str) -> Vec<Page> {
+fn pages(shelter: &str, guest: &str, stay: &str, session: &str) -> Vec<Page> {
     let page = |path: String, may| Page {
         path,
         may,
@@ -63,6 +67,13 @@ fn pages(shelter: &str, guest: &str, stay: &str) -> Vec<Page> {
         page("/board".into(), BOARD),
         part("/board/part".into(), BOARD),
         page(format!("/board/place?guest_id={guest}"), BOARD),
+        page("/cold-nights".into(), COORDINATOR),
+        page("/cold-nights/night?night=2019-12-01".into(), COORDINATOR),
+        page("/referrals".into(), REFERRALS),
+        page("/referrals?status=closed".into(), REFERRALS),
+        page("/lottery".into(), LOTTERY),
+        page(format!("/lottery/sessions/{session}"), LOTTERY),
+        page(format!("/lottery/sessions/{session}/verify"), VERIFY),
         page("/admin/users".into(), ADMIN_ONLY),
         page("/admin/shelters".into(), ADMIN_ONLY),
         page("/admin/rule-sets".into(), ADMIN_ONLY),
@@ -85,7 +96,12 @@ backend_tests! {
         let res = app.post("/api/v1/stays", Some(&coord), &json!({"guest_id": guest, "shelter_id": shelter})).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let stay = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-        let pages = pages(&shelter, &guest, &stay);
+        let res = app.post("/api/v1/intake-sessions", Some(&coord), &json!({"shelter_ids": [shelter], "first_night": "2019-12-02"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let session = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let res = app.post(&format!("/api/v1/intake-sessions/{session}/draw"), Some(&coord), &json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "drawn");
+        let pages = pages(&shelter, &guest, &stay, &session);
         let mut wrong = Vec::new();
         for role in ROLES {
             let mut browser = if role == "admin" {
