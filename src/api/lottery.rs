@@ -4,8 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::ApiJson;
-use crate::api::extract::RequestTag;
+use crate::api::extract::{ApiJson, IdempotencyKey, RequestTag};
 use crate::api::fields::parse_night;
 use crate::api::state::AppState;
 use crate::audit::Target;
@@ -34,7 +33,9 @@ fn shelter_ids_schema() -> utoipa::openapi::schema::Array {
     schema
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), request_body = OpenSession, responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
+), request_body = OpenSession, responses(
     (status = 201, body = SessionView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -45,6 +46,8 @@ fn shelter_ids_schema() -> utoipa::openapi::schema::Array {
 pub async fn open_session(
     state: web::Data<AppState>,
     caller: Caller,
+    tag: RequestTag,
+    key: IdempotencyKey,
     body: ApiJson<OpenSession>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(INTAKE_ROLES)?;
@@ -68,21 +71,17 @@ pub async fn open_session(
     let mut shelters = b.shelter_ids;
     shelters.sort();
     shelters.dedup();
-    let now = state.clock.now();
-    let st = state.clone();
-    let view = crate::service::blocking(&state.pool, move |conn| {
-        svc::open(
-            conn,
-            &st.partnership,
-            &shelters,
-            first,
-            &caller.scope(),
-            &caller.user_id,
-            now,
-        )
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(view))
+    let keyed = key.keyed(
+        &caller,
+        "POST /intake-sessions",
+        &(&shelters, first.map(|n| n.date())),
+    );
+    let actor = crate::api::extract::actor(&caller, &tag);
+    let (status, view) = state
+        .service()
+        .run(move |ctx| svc::open_keyed(ctx, &actor, &keyed, &shelters, first))
+        .await?;
+    Ok(crate::api::answers::answer(status, view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -92,7 +91,7 @@ pub struct Register {
     guest_id: String,
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session")), request_body = Register, responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")), request_body = Register, responses(
     (status = 201, body = ApplicantView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -105,6 +104,7 @@ pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
     tag: RequestTag,
+    key: IdempotencyKey,
     path: web::Path<String>,
     body: ApiJson<Register>,
 ) -> Result<HttpResponse, AppError> {
@@ -117,21 +117,22 @@ pub async fn register(
         ));
     }
     let id = path.into_inner();
-    let now = state.clock.now();
+    let keyed = key.keyed(
+        &caller,
+        &format!("POST /intake-sessions/{id}/applicants"),
+        &guest_id,
+    );
     let audit =
         crate::api::extract::audit(&caller, &tag, "lottery.apply", Target::both(&guest_id, &id));
-    let view = state
+    let scope = caller.scope();
+    let (status, view) = state
         .service()
-        .audited(
-            audit,
-            move |conn| svc::register(conn, &id, &guest_id, &caller.scope(), now),
-            |a: &svc::ApplicantView| vec![Target::guest(&a.guest_id)],
-        )
+        .run(move |ctx| svc::register_keyed(ctx, &audit, &keyed, &scope, &id, &guest_id))
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(crate::api::answers::answer(status, view))
 }
 
-#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session")), responses(
+#[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")), responses(
     (status = 200, body = SessionView),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -143,17 +144,20 @@ pub async fn draw(
     state: web::Data<AppState>,
     caller: Caller,
     tag: RequestTag,
+    key: IdempotencyKey,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(INTAKE_ROLES)?;
     let id = path.into_inner();
+    let keyed = key.keyed(&caller, &format!("POST /intake-sessions/{id}/draw"), &());
     let actor = crate::api::extract::actor(&caller, &tag);
-    let view = state
+    let drawn = state
         .service()
-        .run(move |ctx| svc::draw(ctx, &actor, &id))
-        .await?;
+        .run(move |ctx| svc::draw(ctx, &actor, &keyed, &id))
+        .await;
     state.changed().await;
-    Ok(HttpResponse::Ok().json(view))
+    let (status, view) = drawn?;
+    Ok(crate::api::answers::answer(status, view))
 }
 
 #[utoipa::path(tag = "lottery", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The intake session")), responses(

@@ -21,7 +21,7 @@ use crate::rules::lottery::{self, Applicant, Outcome};
 use crate::rules::stay::Period;
 use crate::rules::{Night, Refusal};
 use crate::service::Context;
-use crate::service::act::{Actor, Step, retrying};
+use crate::service::act::{self, Actor, Step, retrying};
 use crate::service::beds::{TurnAway, now_for, record_refusal, rules_for};
 use crate::service::idempotency::{self, Answer, Claim, Keyed};
 use crate::service::stays::{self as stays};
@@ -203,47 +203,18 @@ fn applicant(a: &ApplicantRow, eligible: bool) -> Applicant {
     }
 }
 
-/// `POST /intake-sessions/{id}/draw`: closes the session and draws:
-/// eligibility is judged now, the free places of the session's shelters
-/// are counted, winners get stays and everyone else is recorded as turned
-/// away (RULES.md §9), in one transaction with the audit entries.
-pub fn draw(ctx: &Context, actor: &Actor, session_id: &str) -> Result<SessionView, AppError> {
-    match drawn(ctx, actor, None, session_id)? {
-        Drawn::Now(view) => Ok(view),
-        Drawn::Before(_) => Err(AppError::Internal(anyhow::anyhow!(
-            "an answer given again without a key"
-        ))),
-    }
-}
-
-/// [`draw`] for a form that carries an idempotency key (the pages): the
-/// key is claimed in the draw's transaction, so the form sent again gets
-/// the first answer instead of `session-closed`.
-pub fn draw_keyed(
+/// `POST /intake-sessions/{id}/draw` (and the pages' form): closes the
+/// session and draws: eligibility is judged now, the free places of the
+/// session's shelters are counted, winners get stays and everyone else is
+/// recorded as turned away (RULES.md §9), in one transaction with the
+/// audit entries and the claim of the request's idempotency key (sent
+/// again, the first answer instead of `session-closed`).
+pub fn draw(
     ctx: &Context,
     actor: &Actor,
     keyed: &Keyed,
     session_id: &str,
 ) -> Result<Answer, AppError> {
-    match drawn(ctx, actor, Some(keyed), session_id)? {
-        Drawn::Now(view) => idempotency::answer(200, &view),
-        Drawn::Before(answer) => Ok(answer),
-    }
-}
-
-/// What a draw gave: the session drawn now, or the first answer of a
-/// form sent again with its key.
-enum Drawn {
-    Now(SessionView),
-    Before(Answer),
-}
-
-fn drawn(
-    ctx: &Context,
-    actor: &Actor,
-    keyed: Option<&Keyed>,
-    session_id: &str,
-) -> Result<Drawn, AppError> {
     let now = ctx.rules_now()?;
     let mut seed_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut seed_bytes);
@@ -251,12 +222,9 @@ fn drawn(
     let mut conn = ctx.connection()?;
     retrying(&mut conn, |conn| {
         let mut tx = Tx::begin(conn)?;
-        let ticket = match keyed {
-            Some(keyed) => match idempotency::claim(&mut tx, keyed)? {
-                Claim::Answered(first) => return Ok(Drawn::Before(first)),
-                Claim::Ours(ticket) => Some(ticket),
-            },
-            None => None,
+        let ticket = match idempotency::claim(&mut tx, keyed)? {
+            Claim::Answered(first) => return Ok(first),
+            Claim::Ours(ticket) => ticket,
         };
         let drawn = tx.savepoint(|c| {
             draw_once(
@@ -286,45 +254,21 @@ fn drawn(
                     .map(|a| Target::both(&a.guest_id, &view.id))
                     .collect();
                 audit::append(&mut tx, &actor.who, "lottery.draw", &read)?;
-                if let Some(ticket) = ticket {
-                    ticket.save(&mut tx, &idempotency::answer(200, &view)?)?;
-                }
+                let answer = idempotency::answer(200, &view)?;
+                ticket.save(&mut tx, &answer)?;
                 tx.commit()?;
-                Ok(Drawn::Now(view))
+                Ok(answer)
             }
             Err(Step::Failed(AppError::Refused(refusal))) => {
                 let attempted = Target::subject(session_id);
                 audit::append(&mut tx, &actor.who, "lottery.draw.refused", &[attempted])?;
-                if let Some(ticket) = ticket {
-                    ticket.forget(&mut tx)?;
-                }
+                ticket.forget(&mut tx)?;
                 tx.commit()?;
                 Err(AppError::Refused(refusal).into())
             }
             Err(other) => Err(other),
         }
     })
-}
-
-/// An act of a page's form on intake sessions, once per idempotency key:
-/// the key claimed, the work (which writes its own audit entries), the
-/// answer kept under the key, in one transaction. A failed act keeps
-/// nothing, the key's claim included, so the form may be sent again.
-fn once_per_key(
-    ctx: &Context,
-    keyed: &Keyed,
-    work: impl FnOnce(&mut DbConnection) -> Result<Answer, AppError>,
-) -> Result<Answer, AppError> {
-    let mut conn = ctx.connection()?;
-    let mut tx = Tx::begin(&mut conn)?;
-    let ticket = match idempotency::claim(&mut tx, keyed)? {
-        Claim::Answered(first) => return Ok(first),
-        Claim::Ours(ticket) => ticket,
-    };
-    let answer = work(&mut tx)?;
-    ticket.save(&mut tx, &answer)?;
-    tx.commit()?;
-    Ok(answer)
 }
 
 /// [`open`] once per idempotency key (the pages' form): a form sent again
@@ -337,8 +281,8 @@ pub fn open_keyed(
     first_night: Option<Night>,
 ) -> Result<Answer, AppError> {
     let instant = ctx.now();
-    once_per_key(ctx, keyed, |c| {
-        let view = open(
+    act::once(ctx, keyed, 201, |c| {
+        open(
             c,
             &ctx.partnership,
             shelter_ids,
@@ -346,8 +290,7 @@ pub fn open_keyed(
             &actor.scope,
             actor.user_id(),
             instant,
-        )?;
-        idempotency::answer(201, &view)
+        )
     })
 }
 
@@ -362,16 +305,14 @@ pub fn register_keyed(
     guest_id: &str,
 ) -> Result<Answer, AppError> {
     let instant = ctx.now();
-    once_per_key(ctx, keyed, |c| {
-        let view = register(c, session_id, guest_id, scope, instant)?;
-        audit::append(
-            c,
-            &audit.who,
-            audit.action,
-            &[Target::guest(&view.guest_id)],
-        )?;
-        idempotency::answer(201, &view)
-    })
+    act::audited_once(
+        ctx,
+        audit,
+        keyed,
+        201,
+        |c| register(c, session_id, guest_id, scope, instant),
+        |view: &ApplicantView| vec![Target::guest(&view.guest_id)],
+    )
 }
 
 /// One attempt of the draw: the session, the judged applicants, the free

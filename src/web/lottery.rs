@@ -743,7 +743,7 @@ async fn draw(
     let session = id.clone();
     let acted = state
         .service()
-        .run(move |ctx| svc::draw_keyed(ctx, &actor, &keyed, &session))
+        .run(move |ctx| svc::draw(ctx, &actor, &keyed, &session))
         .await
         .map(drop);
     if acted.is_ok() {

@@ -108,6 +108,51 @@ backend_tests! {
         assert!(String::from_utf8_lossy(&out.stderr).contains("differs"));
     }
 
+    async fn a_session_s_acts_sent_again_with_their_key_act_once(b: Backend) {
+        let w = world(b).await;
+        w.app.set_clock("2019-12-01T16:00:00+01:00").await;
+        let send = |path: String, key: &'static str, body: Value| {
+            w.app
+                .client
+                .post(w.app.url(&format!("/api/v1{path}")))
+                .bearer_auth(&w.desk_a)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+        };
+        let mut opened = Vec::new();
+        for _ in 0..2 {
+            let res = send("/intake-sessions".into(), "open-1", json!({"shelter_ids": [w.a.id]})).await.unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED);
+            opened.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(opened[0], opened[1], "one session");
+        let id = &opened[0];
+        let g = w.man().await;
+        for _ in 0..2 {
+            let res = send(format!("/intake-sessions/{id}/applicants"), "apply-1", json!({"guest_id": g})).await.unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED, "the first answer, not already-registered");
+            assert_eq!(res.json::<Value>().await.unwrap()["position"], 1);
+        }
+        let mut draws = Vec::new();
+        for _ in 0..2 {
+            let res = send(format!("/intake-sessions/{id}/draw"), "draw-1", json!({})).await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "the first answer, not session-closed");
+            draws.push(res.json::<Value>().await.unwrap());
+        }
+        assert_eq!(draws[0], draws[1]);
+        // The same key with another request is refused.
+        let res = send("/intake-sessions".into(), "open-1", json!({"shelter_ids": [w.b.id]})).await.unwrap();
+        let p = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(error_fields(&p), vec!["Idempotency-Key"]);
+        let applicants: i64 = intake_applicants::table
+            .filter(intake_applicants::session_id.eq(id))
+            .count()
+            .get_result(&mut *w.app.conn())
+            .unwrap();
+        assert_eq!(applicants, 1);
+    }
+
     async fn a_session_is_checked(b: Backend) {
         let w = world(b).await;
         let res = w.app.post("/api/v1/intake-sessions", Some(&w.coordinator), &json!({"shelter_ids": [], "first_night": "12-01"})).await;
