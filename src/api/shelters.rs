@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::extract::ApiJson;
+use crate::api::extract::{ApiJson, IdempotencyKey};
 use crate::api::state::AppState;
 use crate::auth::Caller;
 use crate::db::places::{PlaceRow, ShelterSummary};
@@ -183,7 +183,9 @@ pub async fn list_shelters(
     Ok(HttpResponse::Ok().json(list.into_iter().map(ShelterOut::from).collect::<Vec<_>>()))
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), request_body = CreateShelter, responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
+), request_body = CreateShelter, responses(
     (status = 201, body = ShelterOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -194,6 +196,7 @@ pub async fn list_shelters(
 pub async fn create_shelter(
     state: web::Data<AppState>,
     caller: Caller,
+    key: IdempotencyKey,
     body: ApiJson<CreateShelter>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Admin])?;
@@ -211,12 +214,26 @@ pub async fn create_shelter(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let keyed = key.keyed(
+        &caller,
+        "POST /shelters",
+        &(&name, &organization, &contact.address, &contact.phone),
+    );
     let partnership = state.partnership.id.clone();
-    let shelter = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::shelters::create_shelter(conn, &partnership, &name, &organization, contact)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(ShelterOut::from(shelter)))
+    let (status, body) = state
+        .service()
+        .once(keyed, 201, move |conn| {
+            crate::service::shelters::create_shelter(
+                conn,
+                &partnership,
+                &name,
+                &organization,
+                contact,
+            )
+            .map(ShelterOut::from)
+        })
+        .await?;
+    Ok(crate::api::answers::answer(status, body))
 }
 
 #[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter")), request_body = UpdateShelter, responses(
@@ -251,7 +268,7 @@ pub async fn update_shelter(
     Ok(HttpResponse::Ok().json(ShelterOut::from(shelter)))
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter")), request_body = CreatePlace, responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")), request_body = CreatePlace, responses(
     (status = 201, body = PlaceOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -263,6 +280,7 @@ pub async fn update_shelter(
 pub async fn create_place(
     state: web::Data<AppState>,
     caller: Caller,
+    key: IdempotencyKey,
     path: web::Path<String>,
     body: ApiJson<CreatePlace>,
 ) -> Result<HttpResponse, AppError> {
@@ -279,12 +297,20 @@ pub async fn create_place(
         return Err(AppError::Validation(errors));
     };
     let shelter_id = path.into_inner();
-    let place = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::shelters::create_place(conn, &shelter_id, &label, category)
-    })
-    .await?;
+    let keyed = key.keyed(
+        &caller,
+        &format!("POST /shelters/{shelter_id}/places"),
+        &(&label, category.as_str()),
+    );
+    let (status, body) = state
+        .service()
+        .once(keyed, 201, move |conn| {
+            crate::service::shelters::create_place(conn, &shelter_id, &label, category)
+                .and_then(PlaceOut::try_from)
+        })
+        .await?;
     state.changed().await;
-    Ok(HttpResponse::Created().json(PlaceOut::try_from(place)?))
+    Ok(crate::api::answers::answer(status, body))
 }
 
 #[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter")), responses(
@@ -335,7 +361,7 @@ pub struct OutageOut {
     reason: String,
 }
 
-#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter"), ("place_id" = inline(crate::api::fields::Id), Path, description = "The place")), request_body = OutOfService, responses(
+#[utoipa::path(tag = "shelters", security(("bearer" = [])), params(("id" = inline(crate::api::fields::Id), Path, description = "The shelter"), ("place_id" = inline(crate::api::fields::Id), Path, description = "The place"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")), request_body = OutOfService, responses(
     (status = 201, body = OutageOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -347,6 +373,7 @@ pub struct OutageOut {
 pub async fn out_of_service(
     state: web::Data<AppState>,
     caller: Caller,
+    key: IdempotencyKey,
     path: web::Path<(String, String)>,
     body: ApiJson<OutOfService>,
 ) -> Result<HttpResponse, AppError> {
@@ -371,27 +398,35 @@ pub async fn out_of_service(
         return Err(AppError::Validation(errors));
     }
     let (shelter_id, place_id) = path.into_inner();
+    let keyed = key.keyed(
+        &caller,
+        &format!("POST /shelters/{shelter_id}/places/{place_id}/out-of-service"),
+        &(first.date(), last.date(), &reason),
+    );
     let now = state.clock.now();
     let st = state.clone();
-    let row = crate::service::blocking(&state.pool, move |conn| {
-        crate::service::shelters::take_out_of_service(
-            conn,
-            &st.partnership,
-            &shelter_id,
-            &place_id,
-            first,
-            last,
-            &reason,
-            now,
-        )
-    })
-    .await?;
+    let (status, body) = state
+        .service()
+        .once(keyed, 201, move |conn| {
+            crate::service::shelters::take_out_of_service(
+                conn,
+                &st.partnership,
+                &shelter_id,
+                &place_id,
+                first,
+                last,
+                &reason,
+                now,
+            )
+            .map(|row| OutageOut {
+                id: row.id,
+                place_id: row.place_id,
+                first_night: row.first_night,
+                last_night: row.last_night,
+                reason: row.reason,
+            })
+        })
+        .await?;
     state.changed().await;
-    Ok(HttpResponse::Created().json(OutageOut {
-        id: row.id,
-        place_id: row.place_id,
-        first_night: row.first_night,
-        last_night: row.last_night,
-        reason: row.reason,
-    }))
+    Ok(crate::api::answers::answer(status, body))
 }

@@ -5,8 +5,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::extract::ApiJson;
-use crate::api::extract::RequestTag;
+use crate::api::extract::{ApiJson, IdempotencyKey, RequestTag};
 use crate::api::state::AppState;
 use crate::audit::Target;
 use crate::auth::Caller;
@@ -183,7 +182,9 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = CreateUser, responses(
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(
+    ("Idempotency-Key" = Option<String>, Header, description = "Repeat a request safely", min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
+), request_body = CreateUser, responses(
     (status = 201, body = UserOut),
     (status = 401, body = crate::api::Problem),
     (status = 403, body = crate::api::Problem),
@@ -195,10 +196,23 @@ pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
     tag: RequestTag,
+    key: IdempotencyKey,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     caller.require_any(&[Role::Admin])?;
     let new = body.0.parse()?;
+    // The password is not part of the key's fingerprint (a fast hash of
+    // it would be kept beside the slow one).
+    let keyed = key.keyed(
+        &caller,
+        "POST /users",
+        &(
+            &new.username,
+            &new.roles,
+            &new.shelter_ids,
+            new.external_sign_in,
+        ),
+    );
     let shelter_ids = new.shelter_ids.clone();
     // Hashed before the audited write transaction, on a blocking thread.
     let hash = {
@@ -206,22 +220,26 @@ pub async fn create_user(
         web::block(move || crate::service::users::hash_password(&new)).await??
     };
     let audit = crate::api::extract::audit(&caller, &tag, "user.create", Target::default());
-    let row = state
+    let (status, body) = state
         .service()
-        .audited(
+        .audited_once(
             audit,
-            move |conn| crate::service::users::create(conn, new, hash),
-            |row: &crate::db::users::UserRow| vec![Target::subject(&row.id)],
+            keyed,
+            201,
+            move |conn| {
+                crate::service::users::create(conn, new, hash).map(|row| UserOut {
+                    id: row.id,
+                    username: row.username,
+                    roles: crate::db::users::split_roles(&row.roles),
+                    shelter_ids,
+                    active: row.active,
+                    external_sign_in: row.external_sign_in,
+                })
+            },
+            |user: &UserOut| vec![Target::subject(&user.id)],
         )
         .await?;
-    Ok(HttpResponse::Created().json(UserOut {
-        id: row.id,
-        username: row.username,
-        roles: crate::db::users::split_roles(&row.roles),
-        shelter_ids,
-        active: row.active,
-        external_sign_in: row.external_sign_in,
-    }))
+    Ok(crate::api::answers::answer(status, body))
 }
 
 /// Deactivates or reactivates a user, changes their roles or shelters, or

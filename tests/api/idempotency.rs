@@ -27,6 +27,19 @@ async fn post_with_key(
         .unwrap()
 }
 
+/// The rows of the kind the `i`th case of the admin's test makes.
+fn count(app: &TestApp, i: usize) -> i64 {
+    use nattplats::db::schema::{place_outages, places, shelters, users};
+    let mut conn = app.conn();
+    match i {
+        0 => users::table.count().get_result(&mut *conn),
+        1 => shelters::table.count().get_result(&mut *conn),
+        2 => places::table.count().get_result(&mut *conn),
+        _ => place_outages::table.count().get_result(&mut *conn),
+    }
+    .unwrap()
+}
+
 fn stays_of(app: &TestApp, guest: &str) -> i64 {
     let mut conn = app.conn();
     stays::table
@@ -155,6 +168,31 @@ backend_tests! {
                 "round {round}: two different answers to one key: {created:?}"
             );
             assert_eq!(stays_of(&w.app, &g), 1, "round {round}");
+        }
+    }
+
+    async fn the_admin_s_creating_requests_sent_again_with_their_key_create_once(b: Backend) {
+        let w = world(b).await;
+        let admin = w.app.admin_token.clone();
+        let base = w.app.address.clone();
+        let place = w.a.places[0].1.clone();
+        // Each: the route, its body, and how many rows of its kind there are.
+        let cases: Vec<(String, Value)> = vec![
+            ("/api/v1/users".into(), json!({"username": "keyed.desk", "password": "a-password-1", "roles": ["shelter_staff"], "shelter_ids": [w.a.id]})),
+            ("/api/v1/shelters".into(), json!({"name": "Keyed shelter", "organization": "Convictus"})),
+            (format!("/api/v1/shelters/{}/places", w.a.id), json!({"label": "K01", "category": "regular"})),
+            (format!("/api/v1/shelters/{}/places/{place}/out-of-service", w.a.id), json!({"first_night": "2019-12-10", "last_night": "2019-12-11", "reason": "Repair"})),
+        ];
+        for (i, (path, body)) in cases.iter().enumerate() {
+            let before = count(&w.app, i);
+            let key = format!("admin-create-{i}");
+            let first = post_with_key(&w.app, &base, &admin, path, &key, body).await;
+            assert_eq!(first.status(), StatusCode::CREATED, "{path}");
+            let first: Value = first.json().await.unwrap();
+            let again = post_with_key(&w.app, &base, &admin, path, &key, body).await;
+            assert_eq!(again.status(), StatusCode::CREATED, "{path}: the first answer again");
+            assert_eq!(again.json::<Value>().await.unwrap(), first, "{path}");
+            assert_eq!(count(&w.app, i), before + 1, "{path}: made once");
         }
     }
 
