@@ -447,8 +447,7 @@ async fn read_incidents(
             audit,
             move |conn| {
                 let list = fu::list_incidents(conn, from.date(), to.date())?;
-                let mut ids: Vec<String> =
-                    list.iter().flat_map(|i| i.guest_ids.clone()).collect();
+                let mut ids: Vec<String> = list.iter().flat_map(|i| i.guest_ids.clone()).collect();
                 ids.sort();
                 ids.dedup();
                 let mut names = HashMap::new();
@@ -1017,6 +1016,7 @@ impl ComplaintFilter {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn complaints_page(
     state: &AppState,
     tag: &RequestTag,
@@ -1055,7 +1055,9 @@ async fn complaints_page(
                 .service()
                 .audited(
                     audit,
-                    move |conn| fb::list_complaints(conn, from.date(), to.date(), wanted.as_deref()),
+                    move |conn| {
+                        fb::list_complaints(conn, from.date(), to.date(), wanted.as_deref())
+                    },
                     |list: &Vec<ComplaintView>| {
                         list.iter().map(|c| Target::subject(&c.id)).collect()
                     },
@@ -1121,22 +1123,27 @@ async fn complaints_page(
 /// `GET /complaints[?from=&to=&status=&done=]`: the coordinator's list of
 /// complaints and feedback with their texts, newest first, each with the
 /// steps it may take.
-async fn complaints(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    tag: RequestTag,
-) -> HttpResponse {
+async fn complaints(req: HttpRequest, state: web::Data<AppState>, tag: RequestTag) -> HttpResponse {
     let (signed, lang) = match admitted(&req, &state, COORDINATOR_ROLES).await {
         Ok(a) => a,
         Err(res) => return res,
     };
     let page = ctx(lang, &signed, "/complaints");
     let filter = ComplaintFilter::of(|k| query_value(&req, k));
-    let notice = (query_value(&req, "done").as_deref() == Some("moved"))
-        .then(|| t(lang, "case-done-moved"));
-    complaints_page(&state, &tag, &signed, page.clone(), &filter, notice, None, None)
-        .await
-        .unwrap_or_else(|e| super::failed(&req, page, e))
+    let notice =
+        (query_value(&req, "done").as_deref() == Some("moved")).then(|| t(lang, "case-done-moved"));
+    complaints_page(
+        &state,
+        &tag,
+        &signed,
+        page.clone(),
+        &filter,
+        notice,
+        None,
+        None,
+    )
+    .await
+    .unwrap_or_else(|e| super::failed(&req, page, e))
 }
 
 /// The request a move form's key is claimed for: the API's body.
@@ -1295,7 +1302,12 @@ async fn complaint_form(
             night,
             sources: choices(lang, "case-source-", &COMPLAINT_SOURCES, &typed.source),
             kinds: choices(lang, "case-kind-", &COMPLAINT_KINDS, &typed.kind),
-            categories: choices(lang, "case-category-", &COMPLAINT_CATEGORIES, &typed.category),
+            categories: choices(
+                lang,
+                "case-category-",
+                &COMPLAINT_CATEGORIES,
+                &typed.category,
+            ),
             text: typed.text,
             key: form::new_key(),
             coordinator: caller.has(Role::Coordinator),
@@ -1380,7 +1392,12 @@ async fn record_complaint(
         let night = typed_night("night", &typed.night, &mut errors);
         one_of("source", &typed.source, &COMPLAINT_SOURCES, &mut errors);
         one_of("kind", &typed.kind, &COMPLAINT_KINDS, &mut errors);
-        one_of("category", &typed.category, &COMPLAINT_CATEGORIES, &mut errors);
+        one_of(
+            "category",
+            &typed.category,
+            &COMPLAINT_CATEGORIES,
+            &mut errors,
+        );
         let text = crate::api::text::free_text(&typed.text, 4000)
             .map_err(|m| errors.push(FieldError::new("text", m)))
             .unwrap_or_default();
@@ -1491,6 +1508,7 @@ fn questions(lang: Lang, chosen: &dyn Fn(&str) -> String) -> Vec<QuestionShown> 
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn survey_form(
     state: &AppState,
     signed: &SignedIn,
@@ -1530,8 +1548,8 @@ async fn survey(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         Err(res) => return res,
     };
     let page = ctx(lang, &signed, "/survey");
-    let notice =
-        (query_value(&req, "done").as_deref() == Some("saved")).then(|| t(lang, "case-done-survey"));
+    let notice = (query_value(&req, "done").as_deref() == Some("saved"))
+        .then(|| t(lang, "case-done-survey"));
     let shelter = query_value(&req, "shelter_id").unwrap_or_default();
     survey_form(
         &state,
@@ -1668,11 +1686,23 @@ fn built_keys() -> Vec<String> {
         .iter()
         .map(|c| format!("case-problem-{c}"))
         .chain(FIELDS.iter().map(|f| format!("case-field-{f}")))
-        .chain(INCIDENT_KINDS.iter().map(|k| format!("case-incident-kind-{k}")))
+        .chain(
+            INCIDENT_KINDS
+                .iter()
+                .map(|k| format!("case-incident-kind-{k}")),
+        )
         .chain(COMPLAINT_SOURCES.iter().map(|k| format!("case-source-{k}")))
         .chain(COMPLAINT_KINDS.iter().map(|k| format!("case-kind-{k}")))
-        .chain(COMPLAINT_CATEGORIES.iter().map(|k| format!("case-category-{k}")))
-        .chain(COMPLAINT_STATUSES.iter().map(|k| format!("case-status-{k}")))
+        .chain(
+            COMPLAINT_CATEGORIES
+                .iter()
+                .map(|k| format!("case-category-{k}")),
+        )
+        .chain(
+            COMPLAINT_STATUSES
+                .iter()
+                .map(|k| format!("case-status-{k}")),
+        )
         .chain(COMPLAINT_STATUSES.iter().map(|k| format!("case-move-{k}")))
         .collect();
     for q in &QUESTIONS {

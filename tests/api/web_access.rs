@@ -33,6 +33,7 @@ const BOARD: &[&str] = &["coordinator", "social_emergency"];
 const ADMIN_ONLY: &[&str] = &["admin"];
 const DESK: &[&str] = &["shelter_staff"];
 const EVERYONE: &[&str] = &ROLES;
+const COORDINATOR: &[&str] = &["coordinator"];
 
 /// The pages, with the ids they need.
 fn pages(shelter: &str, guest: &str, stay: &str) -> Vec<Page> {
@@ -66,6 +67,12 @@ fn pages(shelter: &str, guest: &str, stay: &str) -> Vec<Page> {
         page("/admin/users".into(), ADMIN_ONLY),
         page("/admin/shelters".into(), ADMIN_ONLY),
         page("/admin/rule-sets".into(), ADMIN_ONLY),
+        page("/incidents".into(), COORDINATOR),
+        page("/incidents/new".into(), STAYS),
+        page("/incidents/new?q=Lupu".into(), STAYS),
+        page("/complaints".into(), COORDINATOR),
+        page("/complaints/new".into(), STAYS),
+        page("/survey".into(), STAYS),
     ]
 }
 
