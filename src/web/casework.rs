@@ -540,6 +540,10 @@ async fn incidents_page(
         None => (Vec::new(), from.to_owned(), to.to_owned()),
     };
     let status = problem.as_ref().map_or(StatusCode::OK, |p| p.status);
+    // A refused ban is said beside its form; once is enough.
+    let shown_beside = items
+        .iter()
+        .any(|i| i.guests.iter().any(|g| g.problem.is_some()));
     Ok(super::html(
         status,
         &IncidentsPage {
@@ -548,7 +552,7 @@ async fn incidents_page(
             to,
             items,
             notice,
-            problem,
+            problem: problem.filter(|_| !shown_beside),
         },
     ))
 }
@@ -1106,6 +1110,8 @@ async fn complaints_page(
         None => (Vec::new(), filter.from.clone(), filter.to.clone()),
     };
     let code = problem.as_ref().map_or(StatusCode::OK, |p| p.status);
+    // A refused move is said beside its form; once is enough.
+    let shown_beside = items.iter().any(|c| c.problem.is_some());
     Ok(super::html(
         code,
         &ComplaintsPage {
@@ -1115,7 +1121,7 @@ async fn complaints_page(
             statuses: choices(lang, "case-status-", &COMPLAINT_STATUSES, &status),
             items,
             notice,
-            problem,
+            problem: problem.filter(|_| !shown_beside),
         },
     ))
 }
