@@ -1033,10 +1033,55 @@ pub struct NewBan {
 /// `POST /bans`: bans a guest (RULES.md §7). A stay the guest holds at a
 /// banned shelter during the ban ends now, as if ended early.
 pub fn ban(ctx: &Context, actor: &Actor, new: &NewBan) -> Result<BanView, AppError> {
+    match banned(ctx, actor, None, new)? {
+        Banned::Now(view) => Ok(view),
+        Banned::Before(_) => Err(AppError::Internal(anyhow::anyhow!(
+            "an answer given again without a key"
+        ))),
+    }
+}
+
+/// [`ban`] for a form that carries an idempotency key (the pages): the
+/// key is claimed in the ban's transaction, so the form sent again bans
+/// once and gets the first answer (201 and the ban).
+pub fn ban_keyed(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: &Keyed,
+    new: &NewBan,
+) -> Result<Answer, AppError> {
+    match banned(ctx, actor, Some(keyed), new)? {
+        Banned::Now(view) => idempotency::answer(201, &view),
+        Banned::Before(answer) => Ok(answer),
+    }
+}
+
+/// What a ban gave: the ban made now, or the first answer of a form sent
+/// again with its key.
+enum Banned {
+    Now(BanView),
+    Before(Answer),
+}
+
+/// The ban, in one transaction with its key's claim (when it has one):
+/// an error before the commit rolls the claim back with everything else.
+fn banned(
+    ctx: &Context,
+    actor: &Actor,
+    keyed: Option<&Keyed>,
+    new: &NewBan,
+) -> Result<Banned, AppError> {
     let now = ctx.rules_now()?;
     let user_id = actor.user_id();
     let mut conn = ctx.connection()?;
     let mut tx = Tx::begin(&mut conn)?;
+    let ticket = match keyed {
+        Some(keyed) => match idempotency::claim(&mut tx, keyed)? {
+            Claim::Answered(first) => return Ok(Banned::Before(first)),
+            Claim::Ours(ticket) => Some(ticket),
+        },
+        None => None,
+    };
     let guest = guests::get(&mut tx, &new.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
     db_stays::lock_guest(&mut tx, &guest.id)?;
     if let Some(s) = &new.shelter_id
@@ -1078,8 +1123,11 @@ pub fn ban(ctx: &Context, actor: &Actor, new: &NewBan) -> Result<BanView, AppErr
         "ban.create",
         &[Target::both(&view.guest_id, &view.id)],
     )?;
+    if let Some(ticket) = ticket {
+        ticket.save(&mut tx, &idempotency::answer(201, &view)?)?;
+    }
     tx.commit()?;
-    Ok(view)
+    Ok(Banned::Now(view))
 }
 
 fn ban_view(row: BanRow, incident_ids: Vec<String>) -> BanView {

@@ -77,6 +77,12 @@ fn pages(shelter: &str, guest: &str, stay: &str, session: &str) -> Vec<Page> {
         page("/admin/users".into(), ADMIN_ONLY),
         page("/admin/shelters".into(), ADMIN_ONLY),
         page("/admin/rule-sets".into(), ADMIN_ONLY),
+        page("/incidents".into(), COORDINATOR),
+        page("/incidents/new".into(), STAYS),
+        page("/incidents/new?q=Lupu".into(), STAYS),
+        page("/complaints".into(), COORDINATOR),
+        page("/complaints/new".into(), STAYS),
+        page("/survey".into(), STAYS),
     ]
 }
 
