@@ -259,6 +259,19 @@ pub(crate) mod tests {
 
     use super::*;
 
+    /// Fails naming the first of `built` (keys the code makes texts of)
+    /// that a language's catalogue lacks.
+    pub(crate) fn assert_in_every_catalogue<S: AsRef<str>>(built: impl IntoIterator<Item = S>) {
+        let built: Vec<S> = built.into_iter().collect();
+        for (lang, source) in SOURCES {
+            let known = keys(source);
+            for key in &built {
+                let key = key.as_ref();
+                assert!(known.contains(key), "locales/{}/ lacks {key}", lang.code());
+            }
+        }
+    }
+
     /// The message ids of a catalogue, read with Fluent's own parser.
     pub(crate) fn keys(source: &str) -> BTreeSet<String> {
         let resource = match fluent_syntax::parser::parse(source) {

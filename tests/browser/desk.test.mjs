@@ -13,7 +13,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 
-import { api, base, check, launch, newPage, signIn, switchLanguage, world } from "./lib.mjs";
+import { api, base, callAs, check, json, launch, newPage, settled, signIn, switchLanguage, tokenOf, world } from "./lib.mjs";
 
 const EVENING = "2019-12-01T18:00:00+01:00";
 const DESK = "desk.tonight";
@@ -22,32 +22,13 @@ let browser;
 let shelter;
 let token;
 
-async function json(res, status) {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  return text ? JSON.parse(text) : null;
-}
-
 async function setClock(now) {
   await json(await api("PUT", "/admin/clock", { now }), 200);
 }
 
 /// Calls the API as the desk user (the admin may not take stays).
-async function asDesk(method, route, body) {
-  return fetch(`${base}/api/v1${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-async function tokenOf(username) {
-  const res = await fetch(`${base}/api/v1/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password: world.password }),
-  });
-  return (await json(res, 200)).access_token;
+function asDesk(method, route, body) {
+  return callAs(token, method, route, body);
 }
 
 /// A guest with a stay from tonight; its bed's label and ids.
@@ -65,12 +46,6 @@ async function stayFor(given) {
 async function checkIns(guest) {
   const audit = await json(await api("GET", `/audit?guest_id=${guest}&limit=100`), 200);
   return audit.entries.filter((e) => e.action === "stay.check-in").length;
-}
-
-/// Waits until no request of htmx is in flight (a live refresh may follow
-/// an act), so that a check sees the page at rest.
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector(".htmx-request"));
 }
 
 const row = (page, bed) => page.locator(`tr[data-bed="${bed}"]`);

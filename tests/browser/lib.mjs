@@ -129,3 +129,35 @@ export async function api(method, route, body) {
   });
   return res;
 }
+
+/// The answer's JSON, after checking its status (the body is said when it
+/// is not the one expected).
+export async function json(res, status) {
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  return text ? JSON.parse(text) : null;
+}
+
+/// A token of `username` (password: the world's).
+export async function tokenOf(username) {
+  const res = await fetch(`${base}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: world.password }),
+  });
+  return (await json(res, 200)).access_token;
+}
+
+/// Calls the API with `token`; the response as fetch gives it.
+export function callAs(token, method, route, body) {
+  return fetch(`${base}/api/v1${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/// Waits until no request of htmx is in flight.
+export async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector(".htmx-request"));
+}

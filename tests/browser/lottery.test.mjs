@@ -12,7 +12,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 
-import { api, base, check, launch, newPage, signIn, switchLanguage, world } from "./lib.mjs";
+import { api, base, callAs, check, json, launch, newPage, signIn, switchLanguage, tokenOf, world } from "./lib.mjs";
 
 const EVENING = "2019-12-01T18:00:00+01:00";
 const NOW = "2022-03-10T18:00:00+01:00";
@@ -27,27 +27,8 @@ let coordToken;
 let sessionId;
 const guests = {};
 
-async function json(res, status) {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  return text ? JSON.parse(text) : null;
-}
-
-async function tokenOf(username) {
-  const res = await fetch(`${base}/api/v1/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password: world.password }),
-  });
-  return (await json(res, 200)).access_token;
-}
-
-async function asCoord(method, route, body) {
-  return fetch(`${base}/api/v1${route}`, {
-    method,
-    headers: { authorization: `Bearer ${coordToken}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+function asCoord(method, route, body) {
+  return callAs(coordToken, method, route, body);
 }
 
 /// Clicks and waits for the page the click leads to.
