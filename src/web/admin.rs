@@ -293,15 +293,6 @@ async fn admin_form(
     Ok(posted)
 }
 
-/// Every value of a repeated field (checkboxes).
-fn all_of(body: &[u8], name: &str) -> Vec<String> {
-    form_urlencoded::parse(body)
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .collect()
-}
-
 /// The notice after a redirect: `?done=` names what was done.
 fn done_text(req: &HttpRequest, lang: Lang) -> Option<String> {
     let done = form_urlencoded::parse(req.query_string().as_bytes())
@@ -552,8 +543,8 @@ async fn create_user(
     };
     let form = NewUserForm {
         username: posted.text("username").unwrap_or_default(),
-        roles: all_of(&body, "roles"),
-        shelter_ids: all_of(&body, "shelter_ids"),
+        roles: form::all_of(&body, "roles"),
+        shelter_ids: form::all_of(&body, "shelter_ids"),
         external_sign_in: posted.field("external_sign_in").is_some(),
     };
     let result = async {
@@ -635,11 +626,11 @@ async fn change_user(
         }),
         _ => {
             let mut errors = Vec::new();
-            let roles = checked_roles(&all_of(&body, "roles"), &mut errors);
+            let roles = checked_roles(&form::all_of(&body, "roles"), &mut errors);
             if errors.is_empty() {
                 Ok(UserChange {
                     roles: Some(roles),
-                    shelter_ids: Some(sorted(all_of(&body, "shelter_ids"))),
+                    shelter_ids: Some(sorted(form::all_of(&body, "shelter_ids"))),
                     external_sign_in: Some(posted.field("external_sign_in").is_some()),
                     ..UserChange::default()
                 })

@@ -28,7 +28,7 @@ use super::form;
 use super::i18n::{self, Lang, Texts};
 use super::intake::{Found, find};
 use super::session::{self, SignedIn};
-use super::{PageCtx, page_texts};
+use super::{PageCtx, page_texts, query_value};
 use crate::api::extract::{RequestTag, audit};
 use crate::api::state::AppState;
 use crate::audit::Target;
@@ -254,12 +254,6 @@ fn may_see(caller: &Caller) -> bool {
 
 fn denied(page: PageCtx) -> HttpResponse {
     super::html(StatusCode::FORBIDDEN, &DeniedPage { page })
-}
-
-fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 /// The session of a page request, and it may see the board; or the

@@ -35,7 +35,7 @@ use super::form::{self, Posted};
 use super::i18n::{self, Lang, Texts};
 use super::intake::{Found, find};
 use super::session::{self, SignedIn};
-use super::{PageCtx, page_texts};
+use super::{PageCtx, page_texts, query_value};
 use crate::api::extract::{RequestTag, audit};
 use crate::api::state::AppState;
 use crate::audit::Target;
@@ -117,12 +117,6 @@ fn ctx(lang: Lang, signed: &SignedIn, here: &'static str) -> PageCtx {
     PageCtx::new(lang, Some(signed.csrf().to_owned()), here)
 }
 
-fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
 fn t(lang: Lang, key: &str) -> String {
     i18n::text(lang, key, &[])
 }
@@ -173,16 +167,6 @@ async fn posted_by(
         return Err(denied(posted.page("/"), roles));
     }
     Ok(posted)
-}
-
-/// Every value of a field of a form (checkboxes), trimmed, blanks left
-/// out.
-fn all_values(body: &[u8], name: &str) -> Vec<String> {
-    form_urlencoded::parse(body)
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .collect()
 }
 
 /// The shelters by id with their names.
@@ -718,7 +702,7 @@ async fn record_incident(
         Err(res) => return res,
     };
     let page = posted.page("/incidents/new");
-    let mut guest_ids = all_values(&body, "guest_ids");
+    let mut guest_ids = form::all_of(&body, "guest_ids");
     guest_ids.sort();
     guest_ids.dedup();
     let typed = IncidentTyped {

@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use super::form::{self, Posted};
 use super::i18n::{self, Lang, Texts};
 use super::session::{self, SignedIn};
-use super::{PageCtx, page_texts};
+use super::{PageCtx, page_texts, query_value};
 use crate::api::extract::{RequestTag, audit};
 use crate::api::state::AppState;
 use crate::audit::Target;
@@ -121,12 +121,6 @@ fn may(caller: &Caller, roles: &[Role]) -> bool {
 
 fn ctx(lang: Lang, signed: &SignedIn, here: &'static str) -> PageCtx {
     PageCtx::new(lang, Some(signed.csrf().to_owned()), here)
-}
-
-fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 /// The session of a page request whose caller holds one of `roles`; or

@@ -829,10 +829,7 @@ pub async fn tonight(
         return super::see_other("/");
     }
     let caller = signed.session.caller.clone();
-    let shelter_id = form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "shelter_id")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let shelter_id = super::query_value(&req, "shelter_id").unwrap_or_default();
     let allowed = caller.has(Role::ShelterStaff) && caller.shelters.contains(&shelter_id);
     if !allowed {
         let e = AppError::Forbidden("This is at a shelter your account does not work at.".into());

@@ -82,6 +82,16 @@ impl Posted {
     }
 }
 
+/// Every value of a repeated field of a form (checkboxes), trimmed,
+/// blanks left out.
+pub fn all_of(body: &[u8], name: &str) -> Vec<String> {
+    form_urlencoded::parse(body)
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
 /// Checks a form (see the module's comment). `Err` is the answer to give
 /// instead of doing the work.
 pub async fn posted(

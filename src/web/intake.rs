@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::form::{self, KEY_FIELD, Posted};
 use super::i18n::{self, Lang, Texts};
 use super::session::{self, SignedIn};
-use super::{PageCtx, page_texts};
+use super::{PageCtx, page_texts, query_value};
 use crate::api::extract::{RequestTag, audit};
 use crate::api::guests::GUEST_ROLES;
 use crate::api::state::AppState;
@@ -108,13 +108,6 @@ async fn signed(req: &HttpRequest, state: &AppState) -> Result<SignedIn, HttpRes
 
 fn ctx(lang: Lang, signed: &SignedIn, here: &'static str) -> PageCtx {
     PageCtx::new(lang, Some(signed.csrf().to_owned()), here)
-}
-
-/// A query parameter, as sent.
-fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 fn is_htmx(req: &HttpRequest) -> bool {

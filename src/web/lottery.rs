@@ -30,7 +30,7 @@ use super::form::{self, Posted};
 use super::i18n::{self, Lang, Texts};
 use super::intake::{Found, find};
 use super::session::{self, SignedIn};
-use super::{PageCtx, page_texts};
+use super::{PageCtx, page_texts, query_value};
 use crate::api::extract::{RequestTag, audit};
 use crate::api::state::AppState;
 use crate::audit::Target;
@@ -92,12 +92,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 fn ctx(lang: Lang, signed: &SignedIn, here: &'static str) -> PageCtx {
     PageCtx::new(lang, Some(signed.csrf().to_owned()), here)
-}
-
-fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 #[derive(Template)]

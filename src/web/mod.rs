@@ -251,6 +251,13 @@ pub fn to_login(req: &HttpRequest) -> HttpResponse {
     }
 }
 
+/// A query parameter of a page's request, as sent.
+pub(crate) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 /// The keys the code (not a template) turns into texts, besides the
 /// months; a test checks that every catalogue has them.
 pub fn built_keys() -> Vec<String> {
