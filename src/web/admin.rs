@@ -40,41 +40,21 @@ use crate::service::users::{NewUser, UserChange, check_username};
 
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use actix_web::middleware::from_fn;
     cfg.service(
-        web::resource("/admin/users")
-            .wrap(from_fn(super::page_headers))
+        super::page_resource("/admin/users")
             .route(web::get().to(users_page))
             .route(web::post().to(create_user)),
     )
+    .service(super::page_resource("/admin/users/{id}").route(web::post().to(change_user)))
+    .service(super::page_resource("/admin/shelters").route(web::get().to(shelters_page)))
+    .service(super::page_resource("/admin/shelters/{id}").route(web::post().to(change_shelter)))
+    .service(super::page_resource("/admin/shelters/{id}/places").route(web::post().to(add_place)))
     .service(
-        web::resource("/admin/users/{id}")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(change_user)),
-    )
-    .service(
-        web::resource("/admin/shelters")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(shelters_page)),
-    )
-    .service(
-        web::resource("/admin/shelters/{id}")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(change_shelter)),
-    )
-    .service(
-        web::resource("/admin/shelters/{id}/places")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(add_place)),
-    )
-    .service(
-        web::resource("/admin/shelters/{id}/places/{place_id}/out-of-service")
-            .wrap(from_fn(super::page_headers))
+        super::page_resource("/admin/shelters/{id}/places/{place_id}/out-of-service")
             .route(web::post().to(out_of_service)),
     )
     .service(
-        web::resource("/admin/rule-sets")
-            .wrap(from_fn(super::page_headers))
+        super::page_resource("/admin/rule-sets")
             .route(web::get().to(rule_sets_page))
             .route(web::post().to(create_rule_set)),
     );

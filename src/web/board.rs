@@ -18,7 +18,6 @@
 use std::collections::HashSet;
 
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
@@ -50,27 +49,14 @@ const ACTION: &str = "placement.emergency";
 
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/board")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(board)),
-    )
-    .service(
-        web::resource("/board/part")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(part)),
-    )
-    .service(
-        web::resource("/board/events")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(events)),
-    )
-    .service(
-        web::resource("/board/place")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(place_form))
-            .route(web::post().to(place)),
-    );
+    cfg.service(super::page_resource("/board").route(web::get().to(board)))
+        .service(super::page_resource("/board/part").route(web::get().to(part)))
+        .service(super::page_resource("/board/events").route(web::get().to(events)))
+        .service(
+            super::page_resource("/board/place")
+                .route(web::get().to(place_form))
+                .route(web::post().to(place)),
+        );
 }
 
 // ------------------------------------------------------------- the figures

@@ -25,7 +25,6 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -71,44 +70,25 @@ const SURVEY_KEYS: &str = "survey-form";
 
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/incidents")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(incidents)),
-    )
-    .service(
-        web::resource("/incidents/new")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(new_incident))
-            .route(web::post().to(record_incident)),
-    )
-    .service(
-        web::resource("/incidents/{id}/ban")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(ban)),
-    )
-    .service(
-        web::resource("/complaints")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(complaints)),
-    )
-    .service(
-        web::resource("/complaints/new")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(new_complaint))
-            .route(web::post().to(record_complaint)),
-    )
-    .service(
-        web::resource("/complaints/{id}")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(move_complaint)),
-    )
-    .service(
-        web::resource("/survey")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(survey))
-            .route(web::post().to(answer_survey)),
-    );
+    cfg.service(super::page_resource("/incidents").route(web::get().to(incidents)))
+        .service(
+            super::page_resource("/incidents/new")
+                .route(web::get().to(new_incident))
+                .route(web::post().to(record_incident)),
+        )
+        .service(super::page_resource("/incidents/{id}/ban").route(web::post().to(ban)))
+        .service(super::page_resource("/complaints").route(web::get().to(complaints)))
+        .service(
+            super::page_resource("/complaints/new")
+                .route(web::get().to(new_complaint))
+                .route(web::post().to(record_complaint)),
+        )
+        .service(super::page_resource("/complaints/{id}").route(web::post().to(move_complaint)))
+        .service(
+            super::page_resource("/survey")
+                .route(web::get().to(survey))
+                .route(web::post().to(answer_survey)),
+        );
 }
 
 // ------------------------------------------------------------- shared

@@ -34,7 +34,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Datelike, Utc};
@@ -70,36 +69,12 @@ const MAX_PLACES: u32 = 200;
 
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/cold-nights")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(cold_nights)),
-    )
-    .service(
-        web::resource("/cold-nights/night")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(night_form)),
-    )
-    .service(
-        web::resource("/cold-nights/declare")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(declare)),
-    )
-    .service(
-        web::resource("/cold-nights/withdraw")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(withdraw)),
-    )
-    .service(
-        web::resource("/referrals")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(referrals)),
-    )
-    .service(
-        web::resource("/referrals/move")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(move_referral)),
-    );
+    cfg.service(super::page_resource("/cold-nights").route(web::get().to(cold_nights)))
+        .service(super::page_resource("/cold-nights/night").route(web::get().to(night_form)))
+        .service(super::page_resource("/cold-nights/declare").route(web::post().to(declare)))
+        .service(super::page_resource("/cold-nights/withdraw").route(web::post().to(withdraw)))
+        .service(super::page_resource("/referrals").route(web::get().to(referrals)))
+        .service(super::page_resource("/referrals/move").route(web::post().to(move_referral)));
 }
 
 // ------------------------------------------------------------ who may see

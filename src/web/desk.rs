@@ -19,7 +19,6 @@
 //!   again, and falls back to a slow poll when the stream is lost.
 
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -41,26 +40,10 @@ use crate::service::tonight::{BedState, Tonight};
 
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/tonight/check-in")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(check_in)),
-    )
-    .service(
-        web::resource("/tonight/end")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(end)),
-    )
-    .service(
-        web::resource("/tonight/move")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(move_stay)),
-    )
-    .service(
-        web::resource("/tonight/events")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(events)),
-    );
+    cfg.service(super::page_resource("/tonight/check-in").route(web::post().to(check_in)))
+        .service(super::page_resource("/tonight/end").route(web::post().to(end)))
+        .service(super::page_resource("/tonight/move").route(web::post().to(move_stay)))
+        .service(super::page_resource("/tonight/events").route(web::get().to(events)));
 }
 
 /// The idempotency keys of one row's forms, each made as the row is shown

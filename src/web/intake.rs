@@ -41,33 +41,15 @@ use crate::service::stays::{self as svc, IntakeRequest};
 
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use actix_web::middleware::from_fn;
-    cfg.service(
-        web::resource("/intake")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(intake)),
-    )
-    .service(
-        web::resource("/intake/search")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(search_part)),
-    )
-    .service(
-        web::resource("/guests/new")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(new_guest))
-            .route(web::post().to(register)),
-    )
-    .service(
-        web::resource("/guests/{id}")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(guest_page)),
-    )
-    .service(
-        web::resource("/guests/{id}/stay")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(take_stay)),
-    );
+    cfg.service(super::page_resource("/intake").route(web::get().to(intake)))
+        .service(super::page_resource("/intake/search").route(web::get().to(search_part)))
+        .service(
+            super::page_resource("/guests/new")
+                .route(web::get().to(new_guest))
+                .route(web::post().to(register)),
+        )
+        .service(super::page_resource("/guests/{id}").route(web::get().to(guest_page)))
+        .service(super::page_resource("/guests/{id}/stay").route(web::post().to(take_stay)));
 }
 
 // ------------------------------------------------------------- shared

@@ -20,7 +20,6 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
@@ -56,36 +55,17 @@ const LISTED_NIGHTS: i64 = 14;
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/lottery")
-            .wrap(from_fn(super::page_headers))
+        super::page_resource("/lottery")
             .route(web::get().to(index))
             .route(web::post().to(open)),
     )
+    .service(super::page_resource("/lottery/verify").route(web::get().to(find_verification)))
+    .service(super::page_resource("/lottery/sessions/{id}").route(web::get().to(session_page)))
     .service(
-        web::resource("/lottery/verify")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(find_verification)),
+        super::page_resource("/lottery/sessions/{id}/applicants").route(web::post().to(register)),
     )
-    .service(
-        web::resource("/lottery/sessions/{id}")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(session_page)),
-    )
-    .service(
-        web::resource("/lottery/sessions/{id}/applicants")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(register)),
-    )
-    .service(
-        web::resource("/lottery/sessions/{id}/draw")
-            .wrap(from_fn(super::page_headers))
-            .route(web::post().to(draw)),
-    )
-    .service(
-        web::resource("/lottery/sessions/{id}/verify")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(verify)),
-    );
+    .service(super::page_resource("/lottery/sessions/{id}/draw").route(web::post().to(draw)))
+    .service(super::page_resource("/lottery/sessions/{id}/verify").route(web::get().to(verify)));
 }
 
 // ------------------------------------------------------------- shared

@@ -62,27 +62,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     lottery::configure(cfg);
     reports::configure(cfg);
     slip::configure(cfg);
-    cfg.service(
-        web::resource("/")
-            .wrap(from_fn(page_headers))
-            .route(web::get().to(start::start)),
-    )
-    .service(
-        web::resource("/tonight")
-            .wrap(from_fn(page_headers))
-            .route(web::get().to(desk::tonight)),
-    )
-    .service(
-        web::resource("/login")
-            .wrap(from_fn(page_headers))
-            .route(web::get().to(login::form))
-            .route(web::post().to(login::submit)),
-    )
-    .service(
-        web::resource("/logout")
-            .wrap(from_fn(page_headers))
-            .route(web::post().to(login::sign_out)),
-    );
+    cfg.service(page_resource("/").route(web::get().to(start::start)))
+        .service(page_resource("/tonight").route(web::get().to(desk::tonight)))
+        .service(
+            page_resource("/login")
+                .route(web::get().to(login::form))
+                .route(web::post().to(login::submit)),
+        )
+        .service(page_resource("/logout").route(web::post().to(login::sign_out)));
 }
 
 /// The headers of every page (see the module's comment), and the language
@@ -249,6 +236,22 @@ pub fn to_login(req: &HttpRequest) -> HttpResponse {
     } else {
         see_other("/login")
     }
+}
+
+/// A page's route: its resource with the pages' headers (CSP, no-store,
+/// the referrer policy) on every answer.
+pub(crate) fn page_resource(
+    path: &str,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path).wrap(from_fn(page_headers))
 }
 
 /// A query parameter of a page's request, as sent.

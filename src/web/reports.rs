@@ -27,17 +27,8 @@ use crate::service::reports::{FollowUpReport, Table, Use};
 
 /// The routes of these pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use actix_web::middleware::from_fn;
-    cfg.service(
-        web::resource("/reports")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(reports_page)),
-    )
-    .service(
-        web::resource("/reports/follow-up.csv")
-            .wrap(from_fn(super::page_headers))
-            .route(web::get().to(csv_download)),
-    );
+    cfg.service(super::page_resource("/reports").route(web::get().to(reports_page)))
+        .service(super::page_resource("/reports/follow-up.csv").route(web::get().to(csv_download)));
 }
 
 // ------------------------------------------------------------- period

@@ -36,11 +36,7 @@ use crate::service::stays::StayView;
 
 /// The routes of the slip.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/stays/{id}/slip")
-            .wrap(actix_web::middleware::from_fn(super::page_headers))
-            .route(web::get().to(slip)),
-    );
+    cfg.service(super::page_resource("/stays/{id}/slip").route(web::get().to(slip)));
 }
 
 // ---------------------------------------------------------- catalogues
