@@ -114,7 +114,9 @@ export async function signIn(page, username, password = world.password) {
 
 /// Switches the page's language with the link in its header.
 export async function switchLanguage(page) {
-  await Promise.all([page.waitForLoadState("load"), page.click("#lang-switch")]);
+  // The page the switch leads to, not the one already loaded (a reload
+  // while that navigation is on its way fails).
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("#lang-switch")]);
 }
 
 /// Calls the API as the admin.
