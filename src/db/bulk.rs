@@ -50,6 +50,9 @@ pub struct Written {
 /// close to that); the same share of guests are women.
 const WOMEN_EVERY: u32 = 5;
 const ROWS_PER_BATCH: usize = 2_000;
+/// Rows per multi-row insert on SQLite: its limit of 32,766 bound values
+/// over the widest table written (guests, 17 columns), with room to grow.
+const SQLITE_ROWS_PER_INSERT: usize = 32_766 / 32;
 const CITIZENSHIPS: [&str; 8] = ["RO", "BG", "PL", "LT", "LV", "HU", "SK", "DE"];
 
 /// Ids that sort in the order written (B-trees fill at their end) and
@@ -498,7 +501,7 @@ fn write_all<T>(
         if matches!(c, DbConnection::Postgres(_)) {
             insert(c, rows)?;
         } else {
-            for chunk in rows.chunks(ROWS_PER_BATCH) {
+            for chunk in rows.chunks(SQLITE_ROWS_PER_INSERT) {
                 insert(c, chunk)?;
             }
         }

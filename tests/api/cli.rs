@@ -202,6 +202,23 @@ backend_tests! {
         assert!(!out.status.success());
     }
 
+    async fn a_world_wider_than_one_insert_is_written_in_bulk(b: Backend) {
+        // 2,500 guests of 17 columns: more bound values than SQLite takes
+        // in one statement, so the bulk writer must cut them.
+        use diesel::prelude::*;
+        let (_db, db_url) = TestDb::new(b);
+        let url = url_of(&db_url);
+        let dir = tempfile::tempdir().unwrap();
+        let out = nattplats(dir.path(), &url)
+            .args(["seed", "large", "--shelters", "2", "--places-per-shelter", "10", "--guests", "2500", "--history-nights", "1"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut conn = nattplats::db::build_pool(&db_url, 1).get().unwrap();
+        let guests: i64 = nattplats::db::schema::guests::table.count().get_result(&mut *conn).unwrap();
+        assert_eq!(guests, 2500);
+    }
+
     async fn a_large_world_is_written_in_bulk_and_keeps_the_bed_rules(b: Backend) {
         use diesel::prelude::*;
         use nattplats::db::schema::{bookings, places, stays};
