@@ -138,6 +138,8 @@ pub struct Entry {
 /// The chains new entries go to: 1 to `CHAINS` (the migration writes a
 /// head row for each).
 pub const CHAINS: i32 = 16;
+// The chain lock's statement of PostgreSQL names the chains as a number.
+const _: () = assert!(CHAINS == 16, "change the SQL of `lock_chain` too");
 
 impl Entry {
     /// SHA-256 over every field but the hash itself, as one JSON array (an
@@ -192,18 +194,26 @@ fn lock_chain(conn: &mut DbConnection, preferred: i32) -> QueryResult<(i32, i64,
         audit_chains::table.select((audit_chains::chain, audit_chains::link, audit_chains::hash));
     match conn {
         DbConnection::Postgres(c) => {
-            // Preferred first, then the chains after it, round.
-            let order = format!("(chain - {preferred} + {CHAINS}) % {CHAINS}");
-            let free = head
-                .filter(audit_chains::chain.between(1, CHAINS))
-                .order(diesel::dsl::sql::<diesel::sql_types::Integer>(&order))
-                .limit(1)
-                .for_update()
-                .skip_locked()
-                .first(c)
-                .optional()?;
+            #[derive(QueryableByName)]
+            struct Head {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                chain: i32,
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                link: i64,
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                hash: String,
+            }
+            // Preferred first, then the chains after it, round; one
+            // statement prepared once per connection, the chain bound.
+            let free = crate::db::prepared::prepared(
+                "SELECT chain, link, hash FROM audit_chains WHERE chain BETWEEN 1 AND 16 \
+                 ORDER BY (chain - ? + 16) % 16 LIMIT 1 FOR UPDATE SKIP LOCKED",
+            )
+            .bind::<diesel::sql_types::Integer, _>(preferred)
+            .get_result::<Head>(c)
+            .optional()?;
             match free {
-                Some(found) => Ok(found),
+                Some(found) => Ok((found.chain, found.link, found.hash)),
                 None => head.find(preferred).for_update().first(c),
             }
         }
@@ -278,23 +288,37 @@ fn append_at(
         prev_hash = entry.hash.clone();
         entries.push(entry);
     }
-    for rows in entries.chunks(ROWS_PER_INSERT) {
-        // Multi-row inserts exist per backend only.
-        match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(audit_entries::table)
-                .values(rows)
-                .execute(c),
-            DbConnection::Postgres(c) => diesel::insert_into(audit_entries::table)
-                .values(rows)
-                .execute(c),
-        }?;
+    match conn {
+        // A row at a time on SQLite: the single-row insert is prepared
+        // once per connection, a multi-row one at every call, and without
+        // round trips the loop costs nothing more.
+        DbConnection::Sqlite(c) => {
+            for row in &entries {
+                diesel::insert_into(audit_entries::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+        }
+        // Few statements, few round trips.
+        // One entry (most acts) by the single-row insert, which diesel
+        // keeps prepared.
+        DbConnection::Postgres(c) => {
+            if let [one] = entries.as_slice() {
+                diesel::insert_into(audit_entries::table)
+                    .values(one)
+                    .execute(c)?;
+            } else {
+                for rows in entries.chunks(ROWS_PER_INSERT) {
+                    insert_columns(c, rows)?;
+                }
+            }
+        }
     }
     if let Some(newest) = entries.last() {
-        diesel::update(audit_chains::table.find(chain))
-            .set((
-                audit_chains::link.eq(newest.link),
-                audit_chains::hash.eq(&newest.hash),
-            ))
+        crate::db::prepared::prepared("UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?")
+            .bind::<diesel::sql_types::BigInt, _>(newest.link)
+            .bind::<diesel::sql_types::Text, _>(newest.hash.as_str())
+            .bind::<diesel::sql_types::Integer, _>(chain)
             .execute(conn)?;
     }
     Ok(())
@@ -329,6 +353,34 @@ fn guests_of(conn: &mut DbConnection, targets: &[Target]) -> QueryResult<Vec<Opt
         .collect())
 }
 
+/// Several entries in one statement of fixed text (a column an array,
+/// `unnest` makes them rows again): prepared once per connection, where a
+/// multi-row insert has a text of its own for each number of rows.
+fn insert_columns(c: &mut diesel::PgConnection, rows: &[Entry]) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
+    fn column<T: Clone>(rows: &[Entry], f: impl Fn(&Entry) -> &T) -> Vec<T> {
+        rows.iter().map(|r| f(r).clone()).collect()
+    }
+    crate::db::prepared::prepared(
+        "INSERT INTO audit_entries \
+         (seq, at, user_id, roles, action, guest_id, subject_id, request_id, prev_hash, hash, chain, link) \
+         SELECT * FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind::<Array<BigInt>, _>(column(rows, |r| &r.seq))
+    .bind::<Array<Timestamp>, _>(column(rows, |r| &r.at))
+    .bind::<Array<Text>, _>(column(rows, |r| &r.user_id))
+    .bind::<Array<Text>, _>(column(rows, |r| &r.roles))
+    .bind::<Array<Text>, _>(column(rows, |r| &r.action))
+    .bind::<Array<Nullable<Text>>, _>(column(rows, |r| &r.guest_id))
+    .bind::<Array<Nullable<Text>>, _>(column(rows, |r| &r.subject_id))
+    .bind::<Array<Nullable<Text>>, _>(column(rows, |r| &r.request_id))
+    .bind::<Array<Text>, _>(column(rows, |r| &r.prev_hash))
+    .bind::<Array<Text>, _>(column(rows, |r| &r.hash))
+    .bind::<Array<Integer>, _>(column(rows, |r| &r.chain))
+    .bind::<Array<BigInt>, _>(column(rows, |r| &r.link))
+    .execute(c)
+}
+
 /// `n` new sequence numbers, ascending. PostgreSQL's sequence does not
 /// wait for other chains (a rolled-back act leaves a gap in `seq`, never
 /// in a chain); SQLite has one writer at a time.
@@ -336,14 +388,20 @@ fn next_seqs(conn: &mut DbConnection, n: usize) -> QueryResult<Vec<i64>> {
     let count = i64::try_from(n).unwrap_or(i64::MAX);
     match conn {
         DbConnection::Postgres(c) => {
-            let mut seqs: Vec<i64> = diesel::select(
-                diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "nextval('audit_entries_seq') FROM generate_series(1, ",
-                )
-                .bind::<diesel::sql_types::BigInt, _>(count)
-                .sql(")"),
+            #[derive(QueryableByName)]
+            struct Seq {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                seq: i64,
+            }
+            // Prepared once per connection.
+            let mut seqs: Vec<i64> = crate::db::prepared::prepared(
+                "SELECT nextval('audit_entries_seq') AS seq FROM generate_series(1, ?)",
             )
-            .load(c)?;
+            .bind::<diesel::sql_types::BigInt, _>(count)
+            .load::<Seq>(c)?
+            .into_iter()
+            .map(|s| s.seq)
+            .collect();
             seqs.sort_unstable();
             Ok(seqs)
         }

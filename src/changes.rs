@@ -134,14 +134,16 @@ impl Changes {
         let sent = tokio::task::spawn_blocking(move || -> Result<(), String> {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             match &mut *conn {
-                DbConnection::Postgres(c) => diesel::sql_query("SELECT pg_notify($1, $2)")
-                    .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                    .bind::<diesel::sql_types::Text, _>(
-                        at.map(|at| at.to_rfc3339()).unwrap_or_default(),
-                    )
-                    .execute(c)
-                    .map(drop)
-                    .map_err(|e| e.to_string()),
+                DbConnection::Postgres(c) => {
+                    crate::db::prepared::prepared("SELECT pg_notify(?, ?)")
+                        .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                        .bind::<diesel::sql_types::Text, _>(
+                            at.map(|at| at.to_rfc3339()).unwrap_or_default(),
+                        )
+                        .execute(c)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
                 DbConnection::Sqlite(_) => Ok(()),
             }
         })

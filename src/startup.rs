@@ -166,6 +166,7 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         pseudonym_secret: load_secret(&settings.reports.pseudonym_secret)?,
     };
     Ok(web::Data::new(AppState {
+        checkpointer: db::Checkpointer::start(&settings.database),
         web: settings.web,
         reports,
         availability: AvailabilityCache::default(),

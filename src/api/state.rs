@@ -37,6 +37,9 @@ pub struct AppState {
     /// The pages (issue 16): how long a session lasts, whether its cookie
     /// is always `Secure`.
     pub web: crate::config::WebSettings,
+    /// SQLite's checkpoints, off the writers' path (none on PostgreSQL);
+    /// it stops with the state.
+    pub checkpointer: Option<crate::db::Checkpointer>,
 }
 
 impl AppState {

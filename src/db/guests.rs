@@ -76,7 +76,8 @@ pub fn duplicate_candidates(
     given_block: &str,
     family_block: &str,
 ) -> QueryResult<Vec<Candidate>> {
-    let years = [birth_year - 1, birth_year, birth_year + 1];
+    // A range, not an `IN` list: diesel keeps it prepared.
+    let (born_from, born_to) = (birth_year - 1, birth_year + 1);
     let columns = (
         guests::id,
         guests::name_key,
@@ -84,12 +85,12 @@ pub fn duplicate_candidates(
         guests::birth_date,
     );
     let mut found: Vec<Candidate> = guests::table
-        .filter(guests::birth_year.eq_any(years))
+        .filter(guests::birth_year.between(born_from, born_to))
         .filter(guests::given_block.eq(given_block))
         .select(columns)
         .load(conn)?;
     let by_family: Vec<Candidate> = guests::table
-        .filter(guests::birth_year.eq_any(years))
+        .filter(guests::birth_year.between(born_from, born_to))
         .filter(guests::family_block.eq(family_block))
         .filter(guests::given_block.ne(given_block))
         .select(columns)
@@ -100,10 +101,28 @@ pub fn duplicate_candidates(
 
 /// Whole rows of the guests `ids`, in no particular order.
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<GuestRow>> {
-    guests::table
-        .filter(guests::id.eq_any(ids))
-        .select(GuestRow::as_select())
-        .load(conn)
+    match conn {
+        // One by one: diesel keeps `=` prepared but prepares an `IN` list
+        // of SQLite at every call, and SQLite has no round trips to save.
+        DbConnection::Sqlite(c) => {
+            let mut rows = Vec::with_capacity(ids.len());
+            for id in ids {
+                rows.extend(
+                    guests::table
+                        .filter(guests::id.eq(id))
+                        .select(GuestRow::as_select())
+                        .first(c)
+                        .optional()?,
+                );
+            }
+            Ok(rows)
+        }
+        // `= ANY($1)`: one array, one prepared statement, one round trip.
+        DbConnection::Postgres(c) => guests::table
+            .filter(guests::id.eq_any(ids))
+            .select(GuestRow::as_select())
+            .load(c),
+    }
 }
 
 /// What a search term looks like.

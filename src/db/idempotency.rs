@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::prepared::prepared;
 use super::schema::idempotency_keys;
+use diesel::sql_types::{Integer, Text, Timestamp};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
@@ -40,10 +42,19 @@ pub fn insert(conn: &mut DbConnection, row: &StoredResponse) -> QueryResult<()> 
 /// for it is there already (on PostgreSQL, after waiting for the
 /// transaction that wrote it to end).
 pub fn claim(conn: &mut DbConnection, row: &StoredResponse) -> QueryResult<bool> {
-    let query = diesel::insert_into(idempotency_keys::table)
-        .values(row)
-        .on_conflict_do_nothing();
-    let inserted = super::on_backend!(conn, c => query.execute(c)?);
+    // Prepared once per connection (diesel prepares an upsert anew at
+    // every call); the same statement on both backends.
+    let inserted = prepared(
+        "INSERT INTO idempotency_keys (user_id, \"key\", request_hash, status, body, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(row.user_id.as_str())
+    .bind::<Text, _>(row.key.as_str())
+    .bind::<Text, _>(row.request_hash.as_str())
+    .bind::<Integer, _>(row.status)
+    .bind::<Text, _>(row.body.as_str())
+    .bind::<Timestamp, _>(row.created_at)
+    .execute(conn)?;
     Ok(inserted == 1)
 }
 
@@ -54,11 +65,11 @@ pub fn finish(
     status: i32,
     body: &str,
 ) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((user_id, key)))
-        .set((
-            idempotency_keys::status.eq(status),
-            idempotency_keys::body.eq(body),
-        ))
+    prepared("UPDATE idempotency_keys SET status = ?, body = ? WHERE user_id = ? AND \"key\" = ?")
+        .bind::<Integer, _>(status)
+        .bind::<Text, _>(body)
+        .bind::<Text, _>(user_id)
+        .bind::<Text, _>(key)
         .execute(conn)
         .map(drop)
 }

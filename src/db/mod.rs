@@ -16,6 +16,7 @@ pub mod invariants;
 pub mod lottery;
 pub mod partnerships;
 pub mod places;
+pub mod prepared;
 pub mod schema;
 pub mod seed;
 pub mod stays;
@@ -74,13 +75,21 @@ impl ManageConnection for DbManager {
                 let mut conn =
                     SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
                 // A server's SQLite: readers never wait for the writer, a
-                // writer waits for another instead of failing at once.
+                // writer waits for another instead of failing at once. A
+                // savepoint's journal stays in memory instead of a new
+                // temporary file per write transaction.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA busy_timeout = 10000;",
+                     PRAGMA busy_timeout = 10000;
+                     PRAGMA temp_store = MEMORY;",
                 )
+                .and_then(|()| {
+                    conn.batch_execute(&format!(
+                        "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"
+                    ))
+                })
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -106,6 +115,94 @@ impl ManageConnection for DbManager {
     }
 }
 
+/// Checkpoints an SQLite database off the writers' path: a thread of its
+/// own copies the write-ahead log into the database (`PASSIVE`: it never
+/// waits for a reader or a writer) a moment after writes, so that a
+/// writer's commit seldom meets the checkpoint SQLite would run itself
+/// (its own stays as a backstop at [`AUTOCHECKPOINT_PAGES`]). It stops
+/// when dropped. PostgreSQL checkpoints itself.
+pub struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The log's length at which a writer checkpoints itself: far more than
+/// the checkpointer lets it reach under load.
+const AUTOCHECKPOINT_PAGES: u32 = 10_000;
+
+/// How long the checkpointer waits between two looks at the writes.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+impl Checkpointer {
+    /// Starts the checkpointer of an SQLite database; `None` on PostgreSQL
+    /// and for an in-memory database.
+    pub fn start(url: &DatabaseUrl) -> Option<Self> {
+        let DatabaseUrl::Sqlite(path) = url else {
+            return None;
+        };
+        let path = path.to_string_lossy().into_owned();
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_while(&path, &stopped))
+            .ok()?;
+        Some(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
+
+fn checkpoint_while(path: &str, stop: &std::sync::atomic::AtomicBool) {
+    use std::sync::atomic::Ordering;
+    let mut conn: Option<SqliteConnection> = None;
+    // Once at the start (what an earlier process left in the log), then
+    // after writes.
+    let mut checkpointed_at = None;
+    while !stop.load(Ordering::SeqCst) {
+        let writes = committed_writes();
+        if checkpointed_at == Some(writes) {
+            std::thread::park_timeout(CHECKPOINT_EVERY);
+            continue;
+        }
+        if conn.is_none() {
+            conn = SqliteConnection::establish(path)
+                .and_then(|mut c| {
+                    c.batch_execute("PRAGMA busy_timeout = 1000;")
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                    Ok(c)
+                })
+                .map_err(
+                    |e| tracing::warn!(error = %e, "the checkpointer cannot open the database"),
+                )
+                .ok();
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        match c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+            Ok(()) => checkpointed_at = Some(writes),
+            Err(e) => {
+                tracing::warn!(error = %e, "a checkpoint failed; trying again");
+                conn = None;
+            }
+        }
+        std::thread::park_timeout(CHECKPOINT_EVERY);
+    }
+}
+
 /// Builds the pool. It does not wait for the database: `/ready` and each
 /// request find out whether it is there.
 pub fn build_pool(url: &DatabaseUrl, size: u32) -> DbPool {
@@ -117,6 +214,10 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> DbPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
+        // A `SELECT 1` before each use finds a PostgreSQL connection the
+        // server or the network has dropped (the outage test); an SQLite
+        // connection is a file this process holds open and cannot drop.
+        .test_on_check_out(!url.is_sqlite())
         .connection_timeout(Duration::from_secs(5))
         .build_unchecked(DbManager::new(url.clone()))
 }
@@ -187,9 +288,8 @@ pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<String> 
     Ok(reverted.to_string())
 }
 
-/// The same code on either backend's connection, where the SQL is the
-/// same but diesel builds it per backend (an upsert, the transaction
-/// manager): `on_backend!(conn, c => query.execute(c))`.
+/// The same code on either backend's connection, where diesel builds it
+/// per backend (the transaction manager): `on_backend!(conn, c => ...)`.
 macro_rules! on_backend {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
@@ -198,7 +298,6 @@ macro_rules! on_backend {
         }
     };
 }
-pub(crate) use on_backend;
 
 /// An open write transaction, read top to bottom by the act that holds
 /// it: `Tx::begin`, the act's statements on `&mut tx` (it is a
@@ -368,9 +467,11 @@ mod sqlite_writers {
     /// The lock of the connection's database file; none for an in-memory
     /// database (each connection its own) or when the name cannot be read.
     pub(super) fn gate_of(conn: &mut SqliteConnection) -> Option<Arc<Mutex<()>>> {
-        let main = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-            .get_result::<MainFile>(conn)
-            .ok()?;
+        // Prepared once per connection: it runs at every write.
+        let main =
+            super::prepared::prepared("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .get_result::<MainFile>(conn)
+                .ok()?;
         if main.file.is_empty() {
             return None;
         }
@@ -452,6 +553,47 @@ mod tests {
     use diesel::{Connection, SqliteConnection};
 
     use super::sqlite_writers::{gate_of, wait_for_turn};
+
+    #[test]
+    fn the_checkpointer_copies_the_log_into_the_database_without_a_writer() {
+        use diesel::RunQueryDsl;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("c.db");
+        let url = crate::config::DatabaseUrl::parse(&format!("sqlite://{}", file.display()))
+            .expect("url");
+        let pool = super::build_pool(&url, 1);
+        let mut conn = pool.get().expect("connection");
+        super::write_tx(&mut conn, |c| {
+            diesel::sql_query("CREATE TABLE t (v TEXT NOT NULL)").execute(c)?;
+            for _ in 0..1_000 {
+                diesel::sql_query("INSERT INTO t (v) VALUES (hex(randomblob(512)))").execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .expect("writes");
+        let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        // About 1 MB went to the log; the writer did not checkpoint it.
+        assert!(
+            size() < 100_000,
+            "the writer checkpointed: {} bytes",
+            size()
+        );
+
+        let checkpointer = super::Checkpointer::start(&url).expect("a checkpointer");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while size() < 1_000_000 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(size() >= 1_000_000, "not checkpointed: {} bytes", size());
+        drop(checkpointer);
+        assert!(
+            super::Checkpointer::start(
+                &crate::config::DatabaseUrl::parse("sqlite://:memory:").expect("url")
+            )
+            .is_none(),
+            "an in-memory database has no log"
+        );
+    }
 
     #[test]
     fn the_writers_of_one_file_share_one_gate_and_of_two_files_two() {

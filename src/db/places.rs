@@ -208,10 +208,21 @@ pub fn labels(
     if ids.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
-    let rows: Vec<(String, String)> = places::table
-        .filter(places::id.eq_any(ids))
-        .select((places::id, places::label))
-        .load(conn)?;
+    // A stay's nights are mostly on one place: then `=`, which diesel
+    // keeps prepared, where an `IN` list is prepared at every call.
+    let mut distinct: Vec<&String> = ids.iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let rows: Vec<(String, String)> = match distinct.as_slice() {
+        [one] => places::table
+            .filter(places::id.eq(*one))
+            .select((places::id, places::label))
+            .load(conn)?,
+        many => places::table
+            .filter(places::id.eq_any(many))
+            .select((places::id, places::label))
+            .load(conn)?,
+    };
     Ok(rows.into_iter().collect())
 }
 

@@ -6,9 +6,11 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::prepared::prepared;
 use super::schema::{bookings, guests, place_outages, places, stays};
 use crate::rules::Night;
 use crate::rules::checkin::{self, Hold, Now};
+use diesel::sql_types::{Bool, Date, Nullable, Text, Timestamp};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = stays, treat_none_as_default_value = false)]
@@ -154,15 +156,36 @@ pub fn insert_stay(
     diesel::insert_into(stays::table)
         .values(stay)
         .execute(conn)?;
-    // Multi-row inserts exist per backend only.
     match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(bookings::table)
-            .values(nights)
-            .execute(c),
-        DbConnection::Postgres(c) => diesel::insert_into(bookings::table)
-            .values(nights)
-            .execute(c),
-    }?;
+        // One row at a time: the single-row insert is prepared once per
+        // connection with its triggers, where a multi-row insert of a
+        // `Vec` is prepared (and its triggers compiled) at every call.
+        // Without a round trip, SQLite pays nothing for the loop.
+        DbConnection::Sqlite(c) => {
+            for night in nights {
+                diesel::insert_into(bookings::table)
+                    .values(night)
+                    .execute(c)?;
+            }
+        }
+        // One statement, one round trip; the lengths a stay has by the
+        // default rules as arrays, which diesel keeps prepared.
+        DbConnection::Postgres(c) => {
+            if let Ok(five) = <&[BookingRow; 5]>::try_from(nights) {
+                diesel::insert_into(bookings::table)
+                    .values(five)
+                    .execute(c)?;
+            } else if let Ok(seven) = <&[BookingRow; 7]>::try_from(nights) {
+                diesel::insert_into(bookings::table)
+                    .values(seven)
+                    .execute(c)?;
+            } else {
+                diesel::insert_into(bookings::table)
+                    .values(nights)
+                    .execute(c)?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -325,21 +348,30 @@ pub fn release_idle(
 ) -> QueryResult<Vec<String>> {
     let clock = HoldClock::of(now);
     if first <= clock.tonight && clock.tonight <= last {
-        let lapsed = bookings::table
-            .filter(bookings::night.eq(clock.tonight))
-            .filter(bookings::held)
-            .filter(bookings::kind.eq(BookingKind::Stay))
-            .filter(bookings::checked_in_at.is_null())
-            .filter(bookings::created_at.lt(clock.lapsed_before));
+        // Prepared once per connection (see `check_in`); the same
+        // condition as `holding!`'s lapsed reservation.
+        let mut lapsed = |sql: &'static str, id: &str| {
+            prepared(sql)
+                .bind::<Bool, _>(false)
+                .bind::<Date, _>(clock.tonight)
+                .bind::<Text, _>(BookingKind::Stay)
+                .bind::<Timestamp, _>(clock.lapsed_before)
+                .bind::<Text, _>(id.to_owned())
+                .execute(&mut *conn)
+        };
         if let Some(p) = place_id {
-            diesel::update(lapsed.filter(bookings::place_id.eq(p)))
-                .set(bookings::held.eq(false))
-                .execute(conn)?;
+            lapsed(
+                "UPDATE bookings SET held = ? WHERE night = ? AND held AND kind = ? \
+                 AND checked_in_at IS NULL AND created_at < ? AND place_id = ?",
+                p,
+            )?;
         }
         if let Some(g) = guest_id {
-            diesel::update(lapsed.filter(bookings::guest_id.eq(g)))
-                .set(bookings::held.eq(false))
-                .execute(conn)?;
+            lapsed(
+                "UPDATE bookings SET held = ? WHERE night = ? AND held AND kind = ? \
+                 AND checked_in_at IS NULL AND created_at < ? AND guest_id = ?",
+                g,
+            )?;
         }
     }
     let mut ended = Vec::new();
@@ -374,14 +406,6 @@ pub fn free_places(
     now: &Now,
 ) -> QueryResult<Vec<FreePlaceRow>> {
     let mut query = places::table
-        .filter(
-            places::category.eq_any(
-                categories
-                    .iter()
-                    .map(|c| (*c).to_owned())
-                    .collect::<Vec<_>>(),
-            ),
-        )
         .filter(not(exists(
             place_outages::table
                 .filter(place_outages::place_id.eq(places::id))
@@ -405,6 +429,14 @@ pub fn free_places(
     if let Some(s) = shelter_id {
         query = query.filter(places::shelter_id.eq(s.to_owned()));
     }
+    // One category (an intake's usual question) as `=`: diesel keeps the
+    // statement prepared, where an `IN` list is prepared at every call.
+    query = match categories {
+        [one] => query.filter(places::category.eq((*one).to_owned())),
+        many => query.filter(
+            places::category.eq_any(many.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()),
+        ),
+    };
     query.load(conn)
 }
 
@@ -469,8 +501,12 @@ pub fn release_nights(
 }
 
 pub fn check_in(conn: &mut DbConnection, booking_id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(bookings::table.filter(bookings::id.eq(booking_id)))
-        .set((bookings::checked_in_at.eq(at), bookings::held.eq(true)))
+    // Prepared once per connection: an update of bookings fires the kept
+    // counts' triggers, whose programs SQLite compiles with the statement.
+    prepared("UPDATE bookings SET checked_in_at = ?, held = ? WHERE id = ?")
+        .bind::<Timestamp, _>(at)
+        .bind::<Bool, _>(true)
+        .bind::<Text, _>(booking_id)
         .execute(conn)
         .map(drop)
 }
@@ -481,8 +517,9 @@ pub fn set_no_show_end(
     stay_id: &str,
     end: Option<NaiveDate>,
 ) -> QueryResult<()> {
-    diesel::update(bookings::table.filter(bookings::stay_id.eq(stay_id)))
-        .set(bookings::no_show_end.eq(end))
+    prepared("UPDATE bookings SET no_show_end = ? WHERE stay_id = ?")
+        .bind::<Nullable<Date>, _>(end)
+        .bind::<Text, _>(stay_id)
         .execute(conn)
         .map(drop)
 }

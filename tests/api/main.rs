@@ -33,6 +33,7 @@ mod rule_sets;
 mod rules_boundary;
 mod sequences;
 mod shelters;
+mod statements;
 mod stays;
 mod stream;
 mod users;
