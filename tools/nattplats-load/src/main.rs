@@ -42,6 +42,8 @@ use serde_json::{Value, json};
 
 use nattplats::config::DatabaseUrl;
 use nattplats::db;
+
+mod lean;
 use nattplats_rules::checkin;
 use nattplats_rules::stay::Period;
 use nattplats_rules::{Night, PlaceCategory};
@@ -100,6 +102,13 @@ struct Args {
     /// Also measure what the database itself allows (needs --database-url).
     #[arg(long)]
     ceiling: bool,
+    /// Also measure the lean ceiling (issue 18): the same logical work as
+    /// a granted intake on a lean schema, one writer on SQLite, as many
+    /// clients as desks on PostgreSQL, statements prepared once, in this
+    /// run (needs --database-url; SQLite writes a file of its own beside
+    /// the service's, PostgreSQL a schema of its own).
+    #[arg(long)]
+    lean_ceiling: bool,
     /// Write the results here as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -683,6 +692,32 @@ fn run(args: Args) -> anyhow::Result<bool> {
                 100.0 * intake_rate / ceiling.max(f64::MIN_POSITIVE)
             );
             report["ceiling_intakes_per_second"] = json!(ceiling);
+        }
+        if args.lean_ceiling {
+            let world = {
+                let pool = db::build_pool(url, 1);
+                let mut conn = pool.get().map_err(|e| anyhow::anyhow!("database: {e}"))?;
+                let shape = StayShape::of(&mut conn, Night::new(chrono::Utc::now().date_naive()))?;
+                lean::World::of_service(
+                    &mut conn,
+                    i64::from(shape.nights),
+                    i64::from(shape.quarantine_nights),
+                )?
+            };
+            let lean = lean::ceiling(url, &world, args.desks, (args.seconds / 2).max(3))?;
+            println!(
+                "lean ceiling: {:.0} intakes/s by {} writer(s) over {} places at {} shelters, {} guests, {} booked nights; the service granted {intake_rate:.0}/s ({:.2} of it)",
+                lean.intakes_per_second,
+                lean.writers,
+                lean.places,
+                lean.shelters,
+                lean.guests,
+                lean.history_nights,
+                intake_rate / lean.intakes_per_second.max(f64::MIN_POSITIVE)
+            );
+            report["lean_ceiling"] = serde_json::to_value(&lean)?;
+            report["service_over_lean_ceiling"] =
+                json!(intake_rate / lean.intakes_per_second.max(f64::MIN_POSITIVE));
         }
         let pool = db::build_pool(url, 1);
         let mut conn = pool.get().map_err(|e| anyhow::anyhow!("database: {e}"))?;
