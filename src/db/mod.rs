@@ -167,6 +167,18 @@ impl Drop for Checkpointer {
     }
 }
 
+/// What `PRAGMA wal_checkpoint` answers.
+#[derive(diesel::QueryableByName)]
+#[allow(dead_code)] // read by diesel; the checkpointer needs no field
+struct Checkpoint {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    checkpointed: i32,
+}
+
 fn checkpoint_while(path: &str, stop: &std::sync::atomic::AtomicBool) {
     use std::sync::atomic::Ordering;
     let mut conn: Option<SqliteConnection> = None;
@@ -192,7 +204,12 @@ fn checkpoint_while(path: &str, stop: &std::sync::atomic::AtomicBool) {
                 .ok();
         }
         let Some(c) = conn.as_mut() else { continue };
-        match c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+        // Prepared once, like every statement that runs again and again.
+        use diesel::RunQueryDsl;
+        let checkpoint = prepared::prepared("PRAGMA wal_checkpoint(PASSIVE)")
+            .load::<Checkpoint>(c)
+            .map(drop);
+        match checkpoint {
             Ok(()) => checkpointed_at = Some(writes),
             Err(e) => {
                 tracing::warn!(error = %e, "a checkpoint failed; trying again");
