@@ -394,6 +394,59 @@ pub fn release_idle(
     Ok(ended)
 }
 
+/// The one query of [`free_places`] and [`first_free_place`], boxed.
+/// Tokens after the clock end the bookings' subquery: none for the whole
+/// list, `.offset(0)` to keep PostgreSQL from turning it into an anti-join
+/// over every booking of those nights (an `OFFSET` fences it: each place
+/// is then probed through the (place, night) index, and a first free
+/// place costs the places before it, not their product with the
+/// bookings).
+macro_rules! free_places_query {
+    ($shelter_id:expr, $categories:expr, $first:expr, $last:expr, $now:expr $(, $($probe:tt)+)?) => {{
+        let (shelter_id, categories, first, last, now): (
+            Option<&str>,
+            &[&str],
+            NaiveDate,
+            NaiveDate,
+            &Now,
+        ) = ($shelter_id, $categories, $first, $last, $now);
+        let mut query = places::table
+            .filter(not(exists(
+                place_outages::table
+                    .filter(place_outages::place_id.eq(places::id))
+                    .filter(place_outages::first_night.le(last))
+                    .filter(place_outages::last_night.ge(first)),
+            )))
+            .filter(not(exists(
+                bookings::table
+                    .filter(bookings::place_id.eq(places::id))
+                    .filter(bookings::night.between(first, last))
+                    .filter(holding!(HoldClock::of(now)))
+                    $($($probe)+)?,
+            )))
+            .order((places::shelter_id.asc(), places::label.asc()))
+            .select((
+                places::id,
+                places::label,
+                places::category,
+                places::shelter_id,
+            ))
+            .into_boxed();
+        if let Some(s) = shelter_id {
+            query = query.filter(places::shelter_id.eq(s.to_owned()));
+        }
+        // One category (an intake's usual question) as `=`: diesel keeps the
+        // statement prepared, where an `IN` list is prepared at every call.
+        query = match categories {
+            [one] => query.filter(places::category.eq((*one).to_owned())),
+            many => query.filter(
+                places::category.eq_any(many.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()),
+            ),
+        };
+        query
+    }};
+}
+
 /// Places of the given categories that are free on every night from
 /// `first` to `last`: in service, and not held by anyone (what holds is
 /// `rules::checkin::holds`). `shelter_id` narrows to one shelter.
@@ -405,39 +458,26 @@ pub fn free_places(
     last: NaiveDate,
     now: &Now,
 ) -> QueryResult<Vec<FreePlaceRow>> {
-    let mut query = places::table
-        .filter(not(exists(
-            place_outages::table
-                .filter(place_outages::place_id.eq(places::id))
-                .filter(place_outages::first_night.le(last))
-                .filter(place_outages::last_night.ge(first)),
-        )))
-        .filter(not(exists(
-            bookings::table
-                .filter(bookings::place_id.eq(places::id))
-                .filter(bookings::night.between(first, last))
-                .filter(holding!(HoldClock::of(now))),
-        )))
-        .order((places::shelter_id.asc(), places::label.asc()))
-        .select((
-            places::id,
-            places::label,
-            places::category,
-            places::shelter_id,
-        ))
-        .into_boxed();
-    if let Some(s) = shelter_id {
-        query = query.filter(places::shelter_id.eq(s.to_owned()));
+    free_places_query!(shelter_id, categories, first, last, now).load(conn)
+}
+
+/// The first of [`free_places`] at a shelter by label, or `place` when it
+/// is free: what an intake and a move take, read without the others (an
+/// intake at a shelter of 2,000 free places read them all to take one).
+pub fn first_free_place(
+    conn: &mut DbConnection,
+    shelter_id: &str,
+    category: &str,
+    place: Option<&str>,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: &Now,
+) -> QueryResult<Option<FreePlaceRow>> {
+    let mut query = free_places_query!(Some(shelter_id), &[category], first, last, now, .offset(0));
+    if let Some(p) = place {
+        query = query.filter(places::id.eq(p.to_owned()));
     }
-    // One category (an intake's usual question) as `=`: diesel keeps the
-    // statement prepared, where an `IN` list is prepared at every call.
-    query = match categories {
-        [one] => query.filter(places::category.eq((*one).to_owned())),
-        many => query.filter(
-            places::category.eq_any(many.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()),
-        ),
-    };
-    query.load(conn)
+    query.limit(1).first(conn).optional()
 }
 
 pub fn set_status(

@@ -331,18 +331,16 @@ fn grant_once(
             banned = Some(r);
             continue;
         }
-        let free = db_stays::free_places(
+        // The named place when it is free, else the first free by label.
+        let chosen = db_stays::first_free_place(
             conn,
-            Some(&req.shelter_id),
-            &[category.as_str()],
+            &req.shelter_id,
+            category.as_str(),
+            named_place.as_ref().map(|pl| pl.id.as_str()),
             first.date(),
             period.last_night().date(),
             now,
         )?;
-        let chosen = match &named_place {
-            Some(pl) => free.into_iter().find(|f| f.id == pl.id),
-            None => free.into_iter().next(),
-        };
         let Some(place) = chosen else {
             continue;
         };
@@ -936,16 +934,18 @@ fn move_once(
     }
     eligibility::check_bans(&bans(c, &guest.id, from)?, &target.shelter_id, from, to)?;
     db_stays::lock_shelter(c, &target.shelter_id)?;
-    let free = db_stays::free_places(
+    let target_free = db_stays::first_free_place(
         c,
-        Some(&target.shelter_id),
-        &[category.as_str()],
+        &target.shelter_id,
+        category.as_str(),
+        Some(target.id.as_str()),
         from.date(),
         to.date(),
         now,
-    )?;
+    )?
+    .is_some();
     let own_place = remaining.iter().any(|b| b.place_id == target.id);
-    if !own_place && !free.iter().any(|f| f.id == target.id) {
+    if !own_place && !target_free {
         return Err(Refusal::NoFreePlace {
             alternatives: alternatives(c, from, now, &target.shelter_id)?,
         }
