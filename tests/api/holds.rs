@@ -221,6 +221,55 @@ fn check(
                 .map(|(id, _, _)| id.clone())
                 .collect();
             prop_assert_eq!(&sql, &pure, "free places {}..{} at {:?}", first, last, now);
+            // The intake's one-row question: the first of the shelter's
+            // list by label, and a named place exactly when it is free.
+            let kinds: BTreeSet<(String, String)> = places
+                .all
+                .iter()
+                .map(|(_, s, c)| (s.clone(), c.clone()))
+                .collect();
+            for (shelter, category) in &kinds {
+                let list = nattplats::db::stays::free_places(
+                    conn,
+                    Some(shelter),
+                    &[category],
+                    first,
+                    last,
+                    now,
+                )
+                .unwrap();
+                let first_free = nattplats::db::stays::first_free_place(
+                    conn, shelter, category, None, first, last, now,
+                )
+                .unwrap();
+                prop_assert_eq!(
+                    first_free.as_ref(),
+                    list.first(),
+                    "first free place {}..{}",
+                    first,
+                    last
+                );
+            }
+            for (id, shelter, category) in &places.all {
+                let named = nattplats::db::stays::first_free_place(
+                    conn,
+                    shelter,
+                    category,
+                    Some(id),
+                    first,
+                    last,
+                    now,
+                )
+                .unwrap();
+                prop_assert_eq!(
+                    named.is_some(),
+                    pure.contains(id),
+                    "named place {} {}..{}",
+                    id,
+                    first,
+                    last
+                );
+            }
             // Each guest's held nights.
             for g in guests {
                 let sql: BTreeSet<String> =
