@@ -25,7 +25,7 @@ run_on() { # NAME DATABASE_URL PORT
   for _ in $(seq 1 50); do curl -sf "127.0.0.1:$3/ready" >/dev/null && break; sleep 0.2; done
   echo "== load on $1"
   target/release/nattplats-load --url "http://127.0.0.1:$3" --admin load:load-password-1 \
-    --desks 6 --screens 3 --streams 2 --seconds 8 --database-url "$2" --json "$WORK/$1.json"
+    --desks 6 --screens 3 --streams 2 --seconds 8 --database-url "$2" --lean-ceiling --json "$WORK/$1.json"
 }
 
 run_on sqlite "sqlite://$WORK/load.db" 18181

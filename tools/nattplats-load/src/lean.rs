@@ -110,37 +110,25 @@ fn leak(s: String) -> &'static str {
 
 impl Sql {
     fn new(postgres: bool, nights: i64) -> Self {
-        // `?` on both: diesel writes PostgreSQL's `$n`.
-        let p = |sql: &str| -> &'static str { leak(sql.to_owned()) };
         let values = vec!["(?, ?, ?)"; usize::try_from(nights).unwrap_or(5)].join(", ");
         Self {
-            guest: p("SELECT id AS n FROM lean_guest WHERE id = ?"),
-            bans: p(
-                "SELECT COUNT(*) AS n FROM lean_ban WHERE guest = ? AND first_night <= ? AND last_night >= ?",
-            ),
-            latest: p(
-                "SELECT first_night + nights + quarantine AS n FROM lean_stay WHERE guest = ? ORDER BY first_night DESC LIMIT 1",
-            ),
-            free_place: p(
-                "SELECT p.id AS n FROM lean_place p WHERE p.shelter = ? AND p.category = 0 AND NOT EXISTS \
+            guest: "SELECT id AS n FROM lean_guest WHERE id = ?",
+            bans: "SELECT COUNT(*) AS n FROM lean_ban WHERE guest = ? AND first_night <= ? AND last_night >= ?",
+            latest: "SELECT first_night + nights + quarantine AS n FROM lean_stay WHERE guest = ? ORDER BY first_night DESC LIMIT 1",
+            free_place: "SELECT p.id AS n FROM lean_place p WHERE p.shelter = ? AND p.category = 0 AND NOT EXISTS \
                  (SELECT 1 FROM lean_booking b WHERE b.place = p.id AND b.night BETWEEN ? AND ?) \
                  ORDER BY p.label LIMIT 1",
-            ),
             head: if postgres {
-                p("SELECT seq AS n, hash FROM lean_audit_head WHERE chain = ? FOR UPDATE")
+                "SELECT seq AS n, hash FROM lean_audit_head WHERE chain = ? FOR UPDATE"
             } else {
-                p("SELECT seq AS n, hash FROM lean_audit_head WHERE chain = ?")
+                "SELECT seq AS n, hash FROM lean_audit_head WHERE chain = ?"
             },
-            stay: p(
-                "INSERT INTO lean_stay (guest, place, first_night, nights, quarantine) VALUES (?, ?, ?, ?, ?) RETURNING id AS n",
-            ),
-            nights: p(&format!(
+            stay: "INSERT INTO lean_stay (guest, place, first_night, nights, quarantine) VALUES (?, ?, ?, ?, ?) RETURNING id AS n",
+            nights: leak(format!(
                 "INSERT INTO lean_booking (night, place, stay) VALUES {values}"
             )),
-            audit: p(
-                "INSERT INTO lean_audit (chain, seq, action, target, hash) VALUES (?, ?, ?, ?, ?)",
-            ),
-            move_head: p("UPDATE lean_audit_head SET seq = ?, hash = ? WHERE chain = ?"),
+            audit: "INSERT INTO lean_audit (chain, seq, action, target, hash) VALUES (?, ?, ?, ?, ?)",
+            move_head: "UPDATE lean_audit_head SET seq = ?, hash = ? WHERE chain = ?",
         }
     }
 }
@@ -491,14 +479,11 @@ fn write_world(target: &Target, world: &World) -> anyhow::Result<()> {
     let mut conn = open(target)?;
     let postgres = matches!(target, Target::Postgres(_));
     on!(&mut conn, c => c.batch_execute(if postgres { POSTGRES_SCHEMA } else { SQLITE_SCHEMA }))?;
-    let p = |s: &str| -> &'static str { leak(s.to_owned()) };
-    let place = p("INSERT INTO lean_place (id, shelter, category, label) VALUES (?, ?, 0, ?)");
-    let guest = p("INSERT INTO lean_guest (id, birth_year) VALUES (?, 1980)");
-    let stay = p(
-        "INSERT INTO lean_stay (id, guest, place, first_night, nights, quarantine) VALUES (?, ?, ?, ?, 5, 2)",
-    );
-    let night = p("INSERT INTO lean_booking (night, place, stay) VALUES (?, ?, ?)");
-    let head = p("INSERT INTO lean_audit_head (chain, seq, hash) VALUES (?, 0, ?)");
+    let place = "INSERT INTO lean_place (id, shelter, category, label) VALUES (?, ?, 0, ?)";
+    let guest = "INSERT INTO lean_guest (id, birth_year) VALUES (?, 1980)";
+    let stay = "INSERT INTO lean_stay (id, guest, place, first_night, nights, quarantine) VALUES (?, ?, ?, ?, 5, 2)";
+    let night = "INSERT INTO lean_booking (night, place, stay) VALUES (?, ?, ?)";
+    let head = "INSERT INTO lean_audit_head (chain, seq, hash) VALUES (?, 0, ?)";
     let total = world.places.len() as i64;
     on!(&mut conn, c => c.transaction(|c| -> diesel::QueryResult<()> {
         for (i, (shelter, label)) in world.places.iter().enumerate() {
