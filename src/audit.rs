@@ -243,10 +243,6 @@ pub fn append(
     append_at(conn, who, action, targets, now())
 }
 
-/// Rows per insert statement: 12 parameters each stays far below either
-/// backend's limit on bound parameters.
-const ROWS_PER_INSERT: usize = 500;
-
 /// The entries of one act, linked one after the other in one chain: the
 /// chain's head is locked and read once, the sequence numbers taken at
 /// once, the rows inserted together and the head moved once. A page that
@@ -308,9 +304,8 @@ fn append_at(
                     .values(one)
                     .execute(c)?;
             } else {
-                for rows in entries.chunks(ROWS_PER_INSERT) {
-                    insert_columns(c, rows)?;
-                }
+                // Twelve arrays, whatever the number of rows.
+                insert_columns(c, &entries)?;
             }
         }
     }
