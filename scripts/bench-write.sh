@@ -14,7 +14,9 @@
 # build's load tool.
 # SCREENS (default 4) and STREAMS (default 2) set the socialjouren screens.
 # PG_SERVER_URL (default postgres://postgres@127.0.0.1:5432/postgres) names
-# the server; BENCH_KEEP=DIR keeps the worlds and results there.
+# the server; BENCH_KEEP=DIR keeps the worlds and results there, and a
+# world already seeded there is used again (seeding the large size takes
+# an hour or more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHELTERS=${1:?shelters} PLACES=${2:?places per shelter} GUESTS=${3:?guests} HISTORY=${4:?history nights}
@@ -36,10 +38,16 @@ trap cleanup EXIT
 
 run_on() { # BACKEND DATABASE_URL PORT
   local name=$1 url=$2 port=$3
-  echo "== $name: seeding $SHELTERS shelters × $PLACES places, $GUESTS guests, $HISTORY nights of history" >&2
-  DATABASE_URL=$url target/release/nattplats seed large --shelters "$SHELTERS" \
-    --places-per-shelter "$PLACES" --guests "$GUESTS" --history-nights "$HISTORY" \
-    --occupancy "$OCCUPANCY" >"$WORK/$name.seed.log" 2>&1
+  local world="$SHELTERS $PLACES $GUESTS $HISTORY $OCCUPANCY"
+  if [ "$(cat "$WORK/$name.seeded" 2>/dev/null)" = "$world" ]; then
+    echo "== $name: the world seeded before in $WORK ($world)" >&2
+  else
+    echo "== $name: seeding $SHELTERS shelters × $PLACES places, $GUESTS guests, $HISTORY nights of history" >&2
+    DATABASE_URL=$url target/release/nattplats seed large --shelters "$SHELTERS" \
+      --places-per-shelter "$PLACES" --guests "$GUESTS" --history-nights "$HISTORY" \
+      --occupancy "$OCCUPANCY" >"$WORK/$name.seed.log" 2>&1
+    echo "$world" >"$WORK/$name.seeded"
+  fi
   local size_before
   if [ "$name" = sqlite ]; then
     size_before=$(du -b "${url#sqlite://}" | cut -f1)
@@ -86,7 +94,10 @@ for backend in $BACKENDS; do
   case $backend in
     sqlite) run_on sqlite "sqlite://$WORK/bench.db" 18401 ;;
     postgres)
-      psql "$PG" -qc "DROP DATABASE IF EXISTS nattplats_bench_write WITH (FORCE)" -c "CREATE DATABASE nattplats_bench_write"
+      if [ "$(cat "$WORK/postgres.seeded" 2>/dev/null)" != "$SHELTERS $PLACES $GUESTS $HISTORY $OCCUPANCY" ]; then
+        rm -f "$WORK/postgres.seeded"
+        psql "$PG" -qc "DROP DATABASE IF EXISTS nattplats_bench_write WITH (FORCE)" -c "CREATE DATABASE nattplats_bench_write"
+      fi
       run_on postgres "${PG%/*}/nattplats_bench_write" 18402 ;;
   esac
 done

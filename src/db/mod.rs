@@ -21,6 +21,7 @@ pub mod schema;
 pub mod seed;
 pub mod stays;
 pub mod users;
+pub mod writer;
 // the pages (issue 16)
 pub mod tonight;
 pub mod web_sessions;
@@ -56,12 +57,45 @@ pub type PooledConn = r2d2::PooledConnection<DbManager>;
 #[derive(Debug, Clone)]
 pub struct DbManager {
     url: DatabaseUrl,
+    /// On SQLite, the writing connection of the file ([`writer`]), made
+    /// with the first connection and kept as long as the pool is.
+    writer: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<writer::Writer>>>,
 }
 
 impl DbManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self {
+            url,
+            writer: std::sync::Arc::default(),
+        }
     }
+}
+
+/// Opens an SQLite connection as a server uses it: readers never wait
+/// for the writer, a writer waits for another (of another process)
+/// instead of failing at once, and a savepoint's journal stays in memory
+/// instead of a new temporary file per write transaction.
+fn open_sqlite(path: &str) -> Result<SqliteConnection, r2d2::Error> {
+    let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+    conn.batch_execute(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA temp_store = MEMORY;",
+    )
+    .and_then(|()| {
+        conn.batch_execute(&format!(
+            "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"
+        ))
+    })
+    .map_err(r2d2::Error::QueryError)?;
+    Ok(conn)
+}
+
+/// [`open_sqlite`] for the writer, which tells its errors as text.
+fn open_writer(path: &str) -> Result<SqliteConnection, String> {
+    open_sqlite(path).map_err(|e| e.to_string())
 }
 
 impl ManageConnection for DbManager {
@@ -71,26 +105,18 @@ impl ManageConnection for DbManager {
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
-                let path = path.to_string_lossy();
-                let mut conn =
-                    SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
-                // A server's SQLite: readers never wait for the writer, a
-                // writer waits for another instead of failing at once. A
-                // savepoint's journal stays in memory instead of a new
-                // temporary file per write transaction.
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;
-                     PRAGMA busy_timeout = 10000;
-                     PRAGMA temp_store = MEMORY;",
-                )
-                .and_then(|()| {
-                    conn.batch_execute(&format!(
-                        "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"
-                    ))
-                })
-                .map_err(r2d2::Error::QueryError)?;
+                let mut conn = open_sqlite(&path.to_string_lossy())?;
+                if self.writer.get().is_none()
+                    && let Some(file) = writer::file_of(&mut conn)
+                {
+                    match writer::register(&file, open_writer) {
+                        Ok(w) => {
+                            let _ = self.writer.set(w);
+                        }
+                        // The acts then write on their own connections.
+                        Err(e) => tracing::warn!("no writing connection for SQLite: {e}"),
+                    }
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose_secret())
@@ -321,34 +347,44 @@ macro_rules! on_backend {
 /// connection), then `tx.commit()`. Dropped without a commit, it rolls
 /// back, so an early return or `?` never leaves half an act behind.
 ///
-/// On SQLite it begins `IMMEDIATE`, so the write lock is taken before the
-/// first read and two writers queue instead of one failing on upgrade;
-/// the writers of this process queue on their own lock first (see
-/// `sqlite_writers`).
+/// On SQLite the act writes on the file's one writing connection, in a
+/// group of acts committed together ([`writer`]); `commit` answers once
+/// the group is durable. Without a writer (a connection no pool opened)
+/// it begins `IMMEDIATE` on its own connection, so the write lock is
+/// taken before the first read and two writers queue instead of one
+/// failing on upgrade.
 pub struct Tx<'c> {
+    /// The connection the act was given; it writes here unless it has a
+    /// turn on the writer, and stays borrowed either way.
     conn: &'c mut DbConnection,
+    turn: Option<writer::Turn>,
     open: bool,
-    _turn: Option<sqlite_writers::Turn>,
 }
 
 impl<'c> Tx<'c> {
     /// Begins a write transaction on a connection that has none open.
     pub fn begin(conn: &'c mut DbConnection) -> diesel::QueryResult<Self> {
-        let turn = match conn {
-            DbConnection::Sqlite(c) => {
-                let turn = sqlite_writers::gate_of(c).and_then(sqlite_writers::wait_for_turn);
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-                turn
-            }
-            DbConnection::Postgres(c) => {
-                AnsiTransactionManager::begin_transaction(c)?;
-                None
-            }
+        let writer = match conn {
+            DbConnection::Sqlite(c) => writer::of(c),
+            DbConnection::Postgres(_) => None,
         };
+        if let Some(turn) = writer.and_then(|w| w.begin(open_writer)) {
+            return Ok(Self {
+                conn,
+                turn: Some(turn?),
+                open: true,
+            });
+        }
+        match conn {
+            DbConnection::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            }
+            DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        }
         Ok(Self {
             conn,
+            turn: None,
             open: true,
-            _turn: turn,
         })
     }
 
@@ -362,39 +398,51 @@ impl<'c> Tx<'c> {
     where
         E: From<diesel::result::Error>,
     {
-        self.conn.transaction(f)
+        std::ops::DerefMut::deref_mut(self).transaction(f)
     }
 
     /// Commits; a failed commit is rolled back, so the connection can be
     /// used again.
     pub fn commit(mut self) -> diesel::QueryResult<()> {
-        type Tm = <DbConnection as Connection>::TransactionManager;
         self.open = false;
-        let result = Tm::commit_transaction(self.conn);
-        if result.is_err() {
-            let _ = Tm::rollback_transaction(self.conn);
-        }
+        let result = match self.turn.take() {
+            Some(turn) => turn.finish(true),
+            None => {
+                type Tm = <DbConnection as Connection>::TransactionManager;
+                let result = Tm::commit_transaction(self.conn);
+                if result.is_err() {
+                    let _ = Tm::rollback_transaction(self.conn);
+                }
+                result
+            }
+        };
         COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         result
     }
 
     /// Rolls back and tells why it could not.
     pub fn rollback(mut self) -> diesel::QueryResult<()> {
-        type Tm = <DbConnection as Connection>::TransactionManager;
         self.open = false;
-        let result = Tm::rollback_transaction(self.conn);
+        let result = self.undo();
         COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         result
+    }
+
+    fn undo(&mut self) -> diesel::QueryResult<()> {
+        type Tm = <DbConnection as Connection>::TransactionManager;
+        match self.turn.take() {
+            Some(turn) => turn.finish(false),
+            None => Tm::rollback_transaction(self.conn),
+        }
     }
 }
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if self.open {
-            type Tm = <DbConnection as Connection>::TransactionManager;
             // A failed rollback leaves the connection broken; the pool
-            // then drops it (`has_broken`).
-            let _ = Tm::rollback_transaction(self.conn);
+            // then drops it (`has_broken`), the writer opens another.
+            let _ = self.undo();
             // Counting one too many is harmless.
             COMMITTED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
@@ -404,13 +452,19 @@ impl Drop for Tx<'_> {
 impl std::ops::Deref for Tx<'_> {
     type Target = DbConnection;
     fn deref(&self) -> &DbConnection {
-        self.conn
+        match &self.turn {
+            Some(turn) => turn.conn_ref(),
+            None => self.conn,
+        }
     }
 }
 
 impl std::ops::DerefMut for Tx<'_> {
     fn deref_mut(&mut self) -> &mut DbConnection {
-        self.conn
+        match &mut self.turn {
+            Some(turn) => turn.conn(),
+            None => self.conn,
+        }
     }
 }
 
@@ -448,64 +502,6 @@ static COMMITTED_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomi
 /// How many write transactions this process has finished so far.
 pub fn committed_writes() -> u64 {
     COMMITTED_WRITES.load(std::sync::atomic::Ordering::SeqCst)
-}
-
-/// SQLite lets one writer in at a time and makes the others poll: its busy
-/// handler sleeps 1, 2, 5, … up to 100 ms between tries, so under load a
-/// queued writer slept on while the database was already free (at the
-/// large size the intakes' p99 was over a second). The writers of one
-/// process queue on a lock of their own instead, one per database file,
-/// and the next starts the moment the last one has committed. Another
-/// process writing the same file (the CLI) still meets the busy timeout.
-mod sqlite_writers {
-    use std::collections::HashMap;
-    use std::sync::{Arc, LazyLock};
-    use std::time::Duration;
-
-    use diesel::prelude::*;
-    use diesel::sql_types::Text;
-    use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
-
-    /// This process's turn to write, held until the transaction ends.
-    pub(crate) type Turn = ArcMutexGuard<RawMutex, ()>;
-
-    /// As long as a writer waits for SQLite itself (`busy_timeout`); past
-    /// that it goes on to SQLite's own queue rather than wait for ever.
-    const PATIENCE: Duration = Duration::from_secs(10);
-
-    static GATES: LazyLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = LazyLock::new(Mutex::default);
-
-    #[derive(QueryableByName)]
-    struct MainFile {
-        #[diesel(sql_type = Text)]
-        file: String,
-    }
-
-    /// The lock of the connection's database file; none for an in-memory
-    /// database (each connection its own) or when the name cannot be read.
-    pub(super) fn gate_of(conn: &mut SqliteConnection) -> Option<Arc<Mutex<()>>> {
-        // Prepared once per connection: it runs at every write.
-        let main =
-            super::prepared::prepared("SELECT file FROM pragma_database_list WHERE name = 'main'")
-                .get_result::<MainFile>(conn)
-                .ok()?;
-        if main.file.is_empty() {
-            return None;
-        }
-        Some(GATES.lock().entry(main.file).or_default().clone())
-    }
-
-    /// Waits for this process's turn to write; `None` when it waited
-    /// [`PATIENCE`] in vain (SQLite's busy timeout then decides).
-    pub(super) fn wait_for_turn(gate: Arc<Mutex<()>>) -> Option<Turn> {
-        let turn = gate.try_lock_arc_for(PATIENCE);
-        if turn.is_none() {
-            tracing::warn!(
-                "an SQLite writer waited 10 s for its turn; going on to the busy timeout"
-            );
-        }
-        turn
-    }
 }
 
 /// Runs `f` in a read transaction: one consistent snapshot for all its
@@ -567,10 +563,6 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use diesel::{Connection, SqliteConnection};
-
-    use super::sqlite_writers::{gate_of, wait_for_turn};
-
     #[test]
     fn the_checkpointer_copies_the_log_into_the_database_without_a_writer() {
         use diesel::RunQueryDsl;
@@ -609,37 +601,6 @@ mod tests {
             )
             .is_none(),
             "an in-memory database has no log"
-        );
-    }
-
-    #[test]
-    fn the_writers_of_one_file_share_one_gate_and_of_two_files_two() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let open = |name: &str| {
-            SqliteConnection::establish(&dir.path().join(name).to_string_lossy()).expect("open")
-        };
-        let (mut a1, mut a2, mut b) = (open("a.db"), open("a.db"), open("b.db"));
-        let (ga1, ga2, gb) = (gate_of(&mut a1), gate_of(&mut a2), gate_of(&mut b));
-        let (ga1, ga2, gb) = (
-            ga1.expect("a gate"),
-            ga2.expect("a gate"),
-            gb.expect("a gate"),
-        );
-        assert!(std::sync::Arc::ptr_eq(&ga1, &ga2), "one file, one gate");
-        assert!(!std::sync::Arc::ptr_eq(&ga1, &gb), "two files, two gates");
-
-        // While one writer of a.db has its turn, another of a.db has none,
-        // and a writer of b.db is not held up.
-        let turn = wait_for_turn(ga1.clone()).expect("a free gate is taken");
-        assert!(ga2.try_lock().is_none());
-        assert!(gb.try_lock().is_some());
-        drop(turn);
-        assert!(ga2.try_lock().is_some());
-
-        let mut memory = SqliteConnection::establish(":memory:").expect("open");
-        assert!(
-            gate_of(&mut memory).is_none(),
-            "an in-memory database is its own"
         );
     }
 }
