@@ -319,8 +319,8 @@ impl Turn {
         &self.state.conn
     }
 
-    /// Ends the act: kept (`commit`, answered once its group is durable)
-    /// or undone alone.
+    /// Ends the act: kept (`commit`) or undone alone, and answered once
+    /// its group is committed.
     pub fn finish(self, commit: bool) -> QueryResult<()> {
         let Turn {
             writer,
@@ -352,12 +352,10 @@ impl Turn {
                 abort_group(&mut state, &e);
                 return Err(e);
             }
-            if !commit {
-                // Undone: the group's outcome is its other acts' answer.
-                let _ = writer.close_or_hand_on(state);
-                return Ok(());
-            }
         }
+        // An act undone alone waits for its group too: what it answers
+        // (a refusal, a replayed answer) may rest on the writes of the
+        // acts before it, which nobody may see before they are committed.
         match writer.close_or_hand_on(state) {
             GroupEnd::Ended(result) => result,
             GroupEnd::Pending(outcome) => outcome.wait(&writer),
@@ -441,57 +439,69 @@ mod tests {
         assert_eq!(count(&file), 1);
     }
 
-    /// The first act of a group, begun, written and finished on a thread
-    /// of its own (a turn stays on the thread that took it) while another
-    /// act is counted as waiting for its turn: it hands the open group on,
-    /// and the test goes on once it has.
-    fn first_act_handed_on(
+    /// Waits until the act holding the turn has handed the open group on
+    /// and `acts` acts have joined it.
+    fn handed_on(writer: &Writer, acts: usize) {
+        loop {
+            if let Some(state) = writer.state.try_lock()
+                && state.group.as_ref().is_some_and(|g| g.acts == acts)
+            {
+                return;
+            }
+            std::thread::yield_now();
+        }
+    }
+
+    /// An act on a thread of its own (a turn stays on the thread that
+    /// took it): begun, `work`, finished; it tells when it is answered.
+    fn act_on_thread(
         writer: &Arc<Writer>,
+        work: impl FnOnce(&mut Turn) -> bool + Send + 'static,
     ) -> (
         std::thread::JoinHandle<QueryResult<()>>,
         std::sync::mpsc::Receiver<()>,
     ) {
-        writer.waiting.fetch_add(1, Ordering::SeqCst);
         let (answered_tx, answered) = std::sync::mpsc::channel();
         let w = writer.clone();
-        let first = std::thread::spawn(move || {
-            let mut first = w.begin(open).expect("a turn").expect("begun");
-            insert(&mut first, "a");
-            let r = first.finish(true);
+        let act = std::thread::spawn(move || {
+            let mut turn = w.begin(open).expect("a turn").expect("begun");
+            let keep = work(&mut turn);
+            let r = turn.finish(keep);
             answered_tx.send(()).expect("send");
             r
         });
-        loop {
-            if let Some(state) = writer.state.try_lock()
-                && state.group.is_some()
-            {
-                break;
-            }
-            std::thread::yield_now();
-        }
-        (first, answered)
+        (act, answered)
     }
 
     #[test]
-    fn acts_that_join_a_group_are_answered_after_its_commit_and_fail_alone() {
+    fn acts_that_join_a_group_fail_alone_and_all_are_answered_after_its_commit() {
         let (_dir, file, writer) = world();
-        let (first, answered) = first_act_handed_on(&writer);
-        // The next act joins the open group, sees its writes and fails
-        // alone; the first is not answered yet.
-        let mut second = writer.begin(open).expect("a turn").expect("begun");
-        assert!(second.follower, "joined the open group");
-        insert(&mut second, "b");
-        assert!(
-            diesel::sql_query("INSERT INTO t (v) VALUES ('a')")
-                .execute(second.conn())
-                .is_err(),
-            "sees the group's own writes"
-        );
-        second.finish(false).expect("undone alone");
-        assert!(
-            answered.try_recv().is_err(),
-            "not answered before the group's commit"
-        );
+        // Another act is counted as waiting for its turn (by hand here, so
+        // the group stays open until the test lets it close): the first
+        // act, done, hands the group on and is not answered yet.
+        writer.waiting.fetch_add(1, Ordering::SeqCst);
+        let (first, first_answered) = act_on_thread(&writer, |t| {
+            assert!(!t.follower);
+            insert(t, "a");
+            true
+        });
+        handed_on(&writer, 1);
+        // The next joins the open group, sees its writes and is undone
+        // alone; it is not answered before the group is committed either.
+        let (second, second_answered) = act_on_thread(&writer, |t| {
+            assert!(t.follower, "joined the open group");
+            insert(t, "b");
+            assert!(
+                diesel::sql_query("INSERT INTO t (v) VALUES ('a')")
+                    .execute(t.conn())
+                    .is_err(),
+                "sees the group's own writes"
+            );
+            false
+        });
+        handed_on(&writer, 2);
+        assert!(first_answered.try_recv().is_err(), "first not answered");
+        assert!(second_answered.try_recv().is_err(), "second not answered");
         assert_eq!(count(&file), 0, "nothing visible before the commit");
         // A third joins, and with nobody waiting any more commits them all.
         let mut third = writer.begin(open).expect("a turn").expect("begun");
@@ -501,15 +511,24 @@ mod tests {
         third.finish(true).expect("committed with the group");
         first
             .join()
-            .expect("the first act")
+            .expect("thread")
             .expect("committed with the group");
+        second
+            .join()
+            .expect("thread")
+            .expect("undone, its group committed");
         assert_eq!(count(&file), 2, "a and c, not b");
     }
 
     #[test]
     fn a_group_left_open_by_an_act_that_gave_up_its_turn_is_committed_by_its_waiter() {
         let (_dir, file, writer) = world();
-        let (first, _answered) = first_act_handed_on(&writer);
+        writer.waiting.fetch_add(1, Ordering::SeqCst);
+        let (first, _answered) = act_on_thread(&writer, |t| {
+            insert(t, "a");
+            true
+        });
+        handed_on(&writer, 1);
         // The act counted as waiting gives up without taking its turn.
         writer.waiting.fetch_sub(1, Ordering::SeqCst);
         first.join().expect("the act").expect("committed");
