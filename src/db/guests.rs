@@ -40,6 +40,40 @@ pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Inserts a new guest unless a guest has its id or card number already;
+/// whether it was inserted. A clash leaves the transaction usable on both
+/// backends (on PostgreSQL a failed insert would abort it), so the caller
+/// can try another card number without a savepoint. Prepared once per
+/// connection.
+pub fn insert_new(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<bool> {
+    use diesel::sql_types::{Date, Integer, Nullable, Text, Timestamp};
+    let inserted = super::prepared::prepared(
+        "INSERT INTO guests (id, card_number, given_name, family_name, name_key, birth_date, \
+         birth_year, gender, citizenship, residence_permit_country, needs, created_at, \
+         created_by, pseudonymised_at, given_block, family_block, language) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(row.id.as_str())
+    .bind::<Text, _>(row.card_number.as_str())
+    .bind::<Text, _>(row.given_name.as_str())
+    .bind::<Text, _>(row.family_name.as_str())
+    .bind::<Text, _>(row.name_key.as_str())
+    .bind::<Nullable<Date>, _>(row.birth_date)
+    .bind::<Integer, _>(row.birth_year)
+    .bind::<Text, _>(row.gender.as_str())
+    .bind::<Text, _>(row.citizenship.as_str())
+    .bind::<Nullable<Text>, _>(row.residence_permit_country.as_deref())
+    .bind::<Text, _>(row.needs.as_str())
+    .bind::<Timestamp, _>(row.created_at)
+    .bind::<Text, _>(row.created_by.as_str())
+    .bind::<Nullable<Timestamp>, _>(row.pseudonymised_at)
+    .bind::<Text, _>(row.given_block.as_str())
+    .bind::<Text, _>(row.family_block.as_str())
+    .bind::<Text, _>(row.language.as_str())
+    .execute(conn)?;
+    Ok(inserted == 1)
+}
+
 /// Sets the guest's language; the number of guests changed.
 pub fn set_language(conn: &mut DbConnection, id: &str, language: &str) -> QueryResult<usize> {
     diesel::update(guests::table.filter(guests::id.eq(id)))

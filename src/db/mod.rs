@@ -396,19 +396,6 @@ impl<'c> Tx<'c> {
         })
     }
 
-    /// Runs `f` in a savepoint: what it wrote is undone when it fails,
-    /// and the transaction goes on (a refusal keeps the turn-away it
-    /// records after the savepoint).
-    pub fn savepoint<T, E>(
-        &mut self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<diesel::result::Error>,
-    {
-        std::ops::DerefMut::deref_mut(self).transaction(f)
-    }
-
     /// Commits; a failed commit is rolled back, so the connection can be
     /// used again.
     pub fn commit(mut self) -> diesel::QueryResult<()> {

@@ -1,8 +1,9 @@
 //! What every act of the service is made of, so each act can read top to
 //! bottom: who acts and where they may ([`Actor`]), one attempt of the
 //! whole act in its own transaction ([`retrying`] begins again while other
-//! desks take the places tried), and how a write that took a place tells
-//! "try again" from "refused" ([`placed`]).
+//! desks take the places tried), how a write that took a place tells
+//! "try again" from "refused" ([`placed`]), and that an act's writes come
+//! after its refusals ([`decided`]).
 
 use crate::audit::{self, Audit, Target, Who};
 use crate::auth::Scope;
@@ -251,6 +252,20 @@ fn guest_conflict(e: &diesel::result::Error) -> bool {
     }
 }
 
+/// The writes of an act once its rules have answered. The acts on beds
+/// run their work without a savepoint and record a refusal in the same
+/// transaction, so a refusal may only come before the first write: one
+/// after it would keep what was written. The one refusal a constraint can
+/// still give here (`placed`: the guest holds one of the nights, placed
+/// meanwhile by an act the rules' read did not see) is therefore tried
+/// again from the beginning, where the rules refuse before writing.
+pub fn decided<T>(writes: Result<T, Step>) -> Result<T, Step> {
+    match writes {
+        Err(Step::Failed(AppError::Refused(_))) => Err(Step::Retry),
+        other => other,
+    }
+}
+
 /// A write that took a place: another desk holding it asks for another
 /// attempt (the transaction is rolled back first); a guest who already
 /// holds one of the nights is `already-placed`.
@@ -267,7 +282,7 @@ pub fn placed(result: diesel::QueryResult<()>) -> Result<(), Step> {
 
 #[cfg(test)]
 mod step_tests {
-    use super::{ATTEMPTS, AppError, DbConnection, Step, retrying};
+    use super::{ATTEMPTS, AppError, DbConnection, Refusal, Step, decided, retrying};
     use diesel::Connection;
     use diesel::result::{DatabaseErrorKind as K, Error as E};
 
@@ -311,6 +326,19 @@ mod step_tests {
             Err(AppError::Conflict { code, .. }) => assert_eq!(code, "busy"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_refusal_after_the_writes_is_tried_again_and_nothing_else_changes() {
+        let refused: Result<(), Step> = Err(Refusal::AlreadyPlaced.into());
+        assert!(matches!(decided(refused), Err(Step::Retry)));
+        assert!(matches!(decided::<()>(Err(Step::Retry)), Err(Step::Retry)));
+        let failed: Result<(), Step> = Err(AppError::not_found("guest").into());
+        assert!(matches!(
+            decided(failed),
+            Err(Step::Failed(AppError::NotFound(_)))
+        ));
+        assert_eq!(decided::<u8>(Ok(7)).ok(), Some(7));
     }
 
     #[test]

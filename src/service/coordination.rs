@@ -23,7 +23,7 @@ pub use crate::rules::coldnight::{COLD_NIGHT_HORIZON, PlacementKind, placement_o
 use crate::rules::eligibility::{self, GuestFacts};
 use crate::rules::{Night, Refusal};
 use crate::service::Context;
-use crate::service::act::{Actor, Step, retrying};
+use crate::service::act::{Actor, Step, decided, retrying};
 pub use crate::service::beds::FreeCounts;
 use crate::service::beds::{TurnAway, now_for, record_refusal};
 use crate::service::idempotency::{self, Answer, Claim, Keyed};
@@ -559,16 +559,15 @@ pub fn place(
             Claim::Answered(first) => return Ok(first),
             Claim::Ours(ticket) => ticket,
         };
-        let placed = tx.savepoint(|c| {
-            place_once(
-                c,
-                &ctx.partnership,
-                req,
-                &actor.scope,
-                actor.user_id(),
-                &now,
-            )
-        });
+        // A refusal comes before the placement's writes (`decided`).
+        let placed = place_once(
+            &mut tx,
+            &ctx.partnership,
+            req,
+            &actor.scope,
+            actor.user_id(),
+            &now,
+        );
         match placed {
             Ok(placement) => {
                 let answer = idempotency::answer(201, &placement)?;
@@ -741,43 +740,46 @@ fn place_once(
     {
         return Err(Step::Retry);
     }
-    crate::service::beds::clear_way(c, now, Some(&chosen.id), Some(&guest.id), night, night)?;
-    let at = now.instant.naive_utc();
-    let booking = BookingRow {
-        id: db::new_id(),
-        guest_id: guest.id.clone(),
-        place_id: chosen.id.clone(),
-        shelter_id: chosen.shelter_id.clone(),
-        night: night.date(),
-        kind: BookingKind::from(req.kind),
-        stay_id: None,
-        released: false,
-        held: true,
-        checked_in_at: None,
-        created_at: at,
-        no_show_end: None,
-    };
-    crate::service::act::placed(db_stays::insert_booking(c, &booking))?;
-    let row = PlacementRow {
-        id: db::new_id(),
-        booking_id: booking.id.clone(),
-        guest_id: guest.id.to_string(),
-        kind: req.kind.as_str().to_owned(),
-        night: night.date(),
-        place_id: chosen.id.to_string(),
-        shelter_id: chosen.shelter_id.to_string(),
-        reason: req.reason.clone(),
-        created_at: at,
-        created_by: user_id.to_owned(),
-    };
-    coldnights::insert_placement(c, &row)?;
-    Ok(PlacementView {
-        id: row.id,
-        guest_id: row.guest_id,
-        kind: row.kind,
-        night,
-        place_id: row.place_id,
-        place_label: chosen.label.clone(),
-        shelter_id: row.shelter_id,
-    })
+    // The rules have answered: only writes from here on.
+    decided((|| {
+        crate::service::beds::clear_way(c, now, Some(&chosen.id), Some(&guest.id), night, night)?;
+        let at = now.instant.naive_utc();
+        let booking = BookingRow {
+            id: db::new_id(),
+            guest_id: guest.id.clone(),
+            place_id: chosen.id.clone(),
+            shelter_id: chosen.shelter_id.clone(),
+            night: night.date(),
+            kind: BookingKind::from(req.kind),
+            stay_id: None,
+            released: false,
+            held: true,
+            checked_in_at: None,
+            created_at: at,
+            no_show_end: None,
+        };
+        crate::service::act::placed(db_stays::insert_booking(c, &booking))?;
+        let row = PlacementRow {
+            id: db::new_id(),
+            booking_id: booking.id.clone(),
+            guest_id: guest.id.to_string(),
+            kind: req.kind.as_str().to_owned(),
+            night: night.date(),
+            place_id: chosen.id.to_string(),
+            shelter_id: chosen.shelter_id.to_string(),
+            reason: req.reason.clone(),
+            created_at: at,
+            created_by: user_id.to_owned(),
+        };
+        coldnights::insert_placement(c, &row)?;
+        Ok(PlacementView {
+            id: row.id,
+            guest_id: row.guest_id,
+            kind: row.kind,
+            night,
+            place_id: row.place_id,
+            place_label: chosen.label.clone(),
+            shelter_id: row.shelter_id,
+        })
+    })())
 }

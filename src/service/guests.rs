@@ -39,7 +39,10 @@ fn new_card_number() -> String {
 }
 
 /// Registers a guest and returns the row with the existing guests who may
-/// be the same person (born within a year, with a similar name).
+/// be the same person (born within a year, with a similar name). In the
+/// caller's write transaction (the act's, with its audit entries), and
+/// without a savepoint: nothing here refuses, and a card number that
+/// clashes is tried again without an error.
 pub fn register(
     conn: &mut DbConnection,
     new: NewGuest,
@@ -53,57 +56,51 @@ pub fn register(
     needs.sort();
     needs.dedup();
     let needs_json = serde_json::to_string(&needs).map_err(anyhow::Error::from)?;
-    db::write_tx(conn, |c| {
-        let duplicates = possible_duplicates(c, &new)?;
-        // A clash of random card numbers is very rare; try a few.
-        let mut last_error = None;
-        for _ in 0..5 {
-            let row = GuestRow {
-                id: crate::ids::GuestId::new(),
-                card_number: new_card_number(),
-                given_name: new.given_name.as_str().to_owned(),
-                family_name: new.family_name.as_str().to_owned(),
-                name_key: key.clone(),
-                birth_date: new.birth.date,
-                birth_year: new.birth.year,
-                gender: new.gender.as_str().to_owned(),
-                citizenship: new.citizenship.as_str().to_owned(),
-                residence_permit_country: new
-                    .residence_permit_country
-                    .as_ref()
-                    .map(|c| c.as_str().to_owned()),
-                needs: needs_json.clone(),
-                created_at: now,
-                created_by: created_by.to_owned(),
-                pseudonymised_at: None,
-                given_block: given_block.clone(),
-                family_block: family_block.clone(),
-                language: new.language.as_str().to_owned(),
-            };
-            match guests::insert(c, &row) {
-                Ok(()) => {
-                    // Acute needs open referrals in the same act (RULES.md §7).
-                    for need in &needs {
-                        let referral = crate::service::followup::open_referral(
-                            &row.id,
-                            need.as_str(),
-                            true,
-                            None,
-                            created_by,
-                            now.and_utc(),
-                        );
-                        crate::db::bans::insert_referral(c, &referral)?;
-                    }
-                    return Ok((row, duplicates));
-                }
-                Err(e) if db::is_unique_violation(&e) => last_error = Some(e),
-                Err(e) => return Err(e.into()),
-            }
+    let duplicates = possible_duplicates(conn, &new)?;
+    // A clash of random card numbers is very rare; try a few.
+    for _ in 0..5 {
+        let row = GuestRow {
+            id: crate::ids::GuestId::new(),
+            card_number: new_card_number(),
+            given_name: new.given_name.as_str().to_owned(),
+            family_name: new.family_name.as_str().to_owned(),
+            name_key: key.clone(),
+            birth_date: new.birth.date,
+            birth_year: new.birth.year,
+            gender: new.gender.as_str().to_owned(),
+            citizenship: new.citizenship.as_str().to_owned(),
+            residence_permit_country: new
+                .residence_permit_country
+                .as_ref()
+                .map(|c| c.as_str().to_owned()),
+            needs: needs_json.clone(),
+            created_at: now,
+            created_by: created_by.to_owned(),
+            pseudonymised_at: None,
+            given_block: given_block.clone(),
+            family_block: family_block.clone(),
+            language: new.language.as_str().to_owned(),
+        };
+        if !guests::insert_new(conn, &row)? {
+            continue;
         }
-        Err(last_error
-            .map(AppError::from)
-            .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("no card number found"))))
-    })
+        // Acute needs open referrals in the same act (RULES.md §7).
+        for need in &needs {
+            let referral = crate::service::followup::open_referral(
+                &row.id,
+                need.as_str(),
+                true,
+                None,
+                created_by,
+                now.and_utc(),
+            );
+            crate::db::bans::insert_referral(conn, &referral)?;
+        }
+        return Ok((row, duplicates));
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "no free card number found in five tries"
+    )))
 }
 
 /// The guests already registered who may be the same person as `new`

@@ -21,7 +21,7 @@ use crate::rules::lottery::{self, Applicant, Outcome};
 use crate::rules::stay::Period;
 use crate::rules::{Night, Refusal};
 use crate::service::Context;
-use crate::service::act::{self, Actor, Step, retrying};
+use crate::service::act::{self, Actor, Step, decided, retrying};
 use crate::service::beds::{TurnAway, now_for, record_refusal, rules_for};
 use crate::service::idempotency::{self, Answer, Claim, Keyed};
 use crate::service::stays::{self as stays};
@@ -226,17 +226,16 @@ pub fn draw(
             Claim::Answered(first) => return Ok(first),
             Claim::Ours(ticket) => ticket,
         };
-        let drawn = tx.savepoint(|c| {
-            draw_once(
-                c,
-                &ctx.partnership,
-                session_id,
-                &actor.scope,
-                actor.user_id(),
-                &seed,
-                &now,
-            )
-        });
+        // A refusal comes before the draw's writes (`decided`).
+        let drawn = draw_once(
+            &mut tx,
+            &ctx.partnership,
+            session_id,
+            &actor.scope,
+            actor.user_id(),
+            &seed,
+            &now,
+        );
         match drawn {
             Ok((view, turned_away)) => {
                 for (guest_id, refusal) in &turned_away {
@@ -415,87 +414,90 @@ fn draw_once(
         .map(|(a, d)| applicant(a, d.is_ok()))
         .collect();
     let outcomes = lottery::draw(seed, &people, women_free.len(), regular_free.len());
-    // Places go to the winners in ticket order.
-    let mut order: Vec<usize> = (0..applicants.len()).collect();
-    order.sort_by_key(|&i| lottery::ticket(seed, &applicants[i].guest_id));
-    let (mut women, mut regular) = (women_free.iter(), regular_free.iter());
-    for i in order {
-        let a = &applicants[i];
-        match (&outcomes[i], &judged[i]) {
-            (Outcome::Won(cat), _) => {
-                let place = match cat {
-                    PlaceCategory::Women => women.next(),
-                    _ => regular.next(),
+    // The rules have answered: only writes from here on.
+    decided((|| {
+        // Places go to the winners in ticket order.
+        let mut order: Vec<usize> = (0..applicants.len()).collect();
+        order.sort_by_key(|&i| lottery::ticket(seed, &applicants[i].guest_id));
+        let (mut women, mut regular) = (women_free.iter(), regular_free.iter());
+        for i in order {
+            let a = &applicants[i];
+            match (&outcomes[i], &judged[i]) {
+                (Outcome::Won(cat), _) => {
+                    let place = match cat {
+                        PlaceCategory::Women => women.next(),
+                        _ => regular.next(),
+                    }
+                    .ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!(
+                            "the draw gave out more places than were free"
+                        ))
+                    })?;
+                    let period = Period::granted(first, *cat, rules);
+                    crate::service::beds::clear_way(
+                        c,
+                        now,
+                        Some(&place.id),
+                        Some(&a.guest_id),
+                        first,
+                        period.last_night(),
+                    )?;
+                    let stay = stays::insert_stay_on(
+                        c,
+                        &a.guest_id,
+                        &place.shelter_id,
+                        &place.id,
+                        *cat,
+                        &period,
+                        rules,
+                        user_id,
+                        now,
+                    )?;
+                    store::record_outcome(
+                        c,
+                        session_id,
+                        &a.guest_id,
+                        true,
+                        None,
+                        "won",
+                        Some(&stay.id),
+                    )?;
                 }
-                .ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!(
-                        "the draw gave out more places than were free"
-                    ))
-                })?;
-                let period = Period::granted(first, *cat, rules);
-                crate::service::beds::clear_way(
-                    c,
-                    now,
-                    Some(&place.id),
-                    Some(&a.guest_id),
-                    first,
-                    period.last_night(),
-                )?;
-                let stay = stays::insert_stay_on(
-                    c,
-                    &a.guest_id,
-                    &place.shelter_id,
-                    &place.id,
-                    *cat,
-                    &period,
-                    rules,
-                    user_id,
-                    now,
-                )?;
-                store::record_outcome(
-                    c,
-                    session_id,
-                    &a.guest_id,
-                    true,
-                    None,
-                    "won",
-                    Some(&stay.id),
-                )?;
-            }
-            (_, Err(refusal)) => {
-                store::record_outcome(
-                    c,
-                    session_id,
-                    &a.guest_id,
-                    false,
-                    Some(refusal.code()),
-                    "ineligible",
-                    None,
-                )?;
-                turned_away.push((a.guest_id.clone(), refusal.clone()));
-            }
-            (_, Ok(())) => {
-                store::record_outcome(c, session_id, &a.guest_id, true, None, "lost", None)?;
-                turned_away.push((a.guest_id.clone(), Refusal::LostDraw));
+                (_, Err(refusal)) => {
+                    store::record_outcome(
+                        c,
+                        session_id,
+                        &a.guest_id,
+                        false,
+                        Some(refusal.code()),
+                        "ineligible",
+                        None,
+                    )?;
+                    turned_away.push((a.guest_id.clone(), refusal.clone()));
+                }
+                (_, Ok(())) => {
+                    store::record_outcome(c, session_id, &a.guest_id, true, None, "lost", None)?;
+                    turned_away.push((a.guest_id.clone(), Refusal::LostDraw));
+                }
             }
         }
-    }
-    let count = |n: usize| i32::try_from(n).map_err(|e| AppError::Internal(e.into()));
-    store::mark_drawn(
-        c,
-        session_id,
-        seed,
-        count(women_free.len())?,
-        count(regular_free.len())?,
-        user_id,
-        now.instant.naive_utc(),
-    )?;
-    let session =
-        store::session(c, session_id)?.ok_or_else(|| AppError::not_found("intake session"))?;
-    Ok((
-        session_view(session, store::applicants(c, session_id)?),
-        turned_away,
-    ))
+        let count = |n: usize| i32::try_from(n).map_err(|e| AppError::Internal(e.into()));
+        store::mark_drawn(
+            c,
+            session_id,
+            seed,
+            count(women_free.len())?,
+            count(regular_free.len())?,
+            user_id,
+            now.instant.naive_utc(),
+        )?;
+        let session =
+            store::session(c, session_id)?.ok_or_else(|| AppError::not_found("intake session"))?;
+        Ok((
+            session_view(session, store::applicants(c, session_id)?),
+            turned_away,
+        ))
+    })())
 }
 
 pub fn get(

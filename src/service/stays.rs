@@ -28,7 +28,7 @@ use crate::rules::eligibility::{self};
 use crate::rules::stay::{self, Period, Release};
 use crate::rules::{Night, Refusal, RuleSet};
 use crate::service::Context;
-use crate::service::act::{Actor, Step, placed, retrying};
+use crate::service::act::{Actor, Step, decided, placed, retrying};
 use crate::service::beds::TurnAway;
 use crate::service::beds::{
     alternatives, bans, clear_way, count, facts_of, free_places_for, gender_of, guest_facts,
@@ -197,8 +197,9 @@ pub fn take_stay(
             Claim::Answered(first) => return Ok(first),
             Claim::Ours(ticket) => ticket,
         };
-        // Load, ask the rules, write: undone as a whole if the rules say no.
-        let granted = tx.savepoint(|c| grant_once(c, &ctx.partnership, req, actor.user_id(), &now));
+        // Load, ask the rules, then write: a refusal comes before any
+        // write (`decided`), so it needs no savepoint to undo.
+        let granted = grant_once(&mut tx, &ctx.partnership, req, actor.user_id(), &now);
         match granted {
             Ok(stay) => {
                 audit::append(
@@ -344,25 +345,28 @@ fn grant_once(
         let Some(place) = chosen else {
             continue;
         };
-        clear_way(
-            conn,
-            now,
-            Some(&place.id),
-            Some(&guest.id),
-            first,
-            period.last_night(),
-        )?;
-        return insert_stay_on(
-            conn,
-            &guest.id,
-            &req.shelter_id,
-            &place.id,
-            *category,
-            &period,
-            rules,
-            user_id,
-            now,
-        );
+        // The rules have answered: only writes from here on.
+        return decided((|| {
+            clear_way(
+                conn,
+                now,
+                Some(&place.id),
+                Some(&guest.id),
+                first,
+                period.last_night(),
+            )?;
+            insert_stay_on(
+                conn,
+                &guest.id,
+                &req.shelter_id,
+                &place.id,
+                *category,
+                &period,
+                rules,
+                user_id,
+                now,
+            )
+        })());
     }
     if let Some(r) = banned.filter(|_| categories.len() == 1) {
         return Err(r.into());
@@ -572,7 +576,8 @@ pub fn check_in(
         Claim::Answered(first) => return Ok(first),
         Claim::Ours(ticket) => ticket,
     };
-    match tx.savepoint(|c| check_in_once(c, stay_id, requested, &actor.scope, &now)) {
+    // A refusal comes before the check-in's writes: no savepoint to undo.
+    match check_in_once(&mut tx, stay_id, requested, &actor.scope, &now) {
         Ok(checked_in) => {
             let answer = idempotency::answer(201, &checked_in)?;
             audit::append(
@@ -643,15 +648,26 @@ fn check_in_once(
         }
         .into());
     }
+    Ok(write_check_in(c, &stay, booking, now)?)
+}
+
+/// The check-in's writes, once the rules have answered: storage errors
+/// only, never a refusal (the act records a refusal without a savepoint).
+fn write_check_in(
+    c: &mut DbConnection,
+    stay: &StayRow,
+    booking: &BookingRow,
+    now: &Now,
+) -> diesel::QueryResult<CheckInView> {
     db_stays::check_in(c, &booking.id, now.instant.naive_utc())?;
     // The check-in breaks the run of missed nights: the ending moves.
     let nights = db_stays::stay_nights(c, &stay.id)?;
-    let end = no_show_end_of(&stay, &nights).map(Night::date);
+    let end = no_show_end_of(stay, &nights).map(Night::date);
     db_stays::set_no_show_end(c, &stay.id, end)?;
     Ok(CheckInView {
         stay_id: stay.id.to_string(),
         guest_id: stay.guest_id.to_string(),
-        night: tonight,
+        night: night(booking.night),
         place_id: booking.place_id.to_string(),
         place_label: label_of(c, &booking.place_id)?,
         checked_in_at: now.instant,
@@ -867,7 +883,8 @@ fn move_claimed(
             },
             None => None,
         };
-        match tx.savepoint(|c| move_once(c, stay_id, place_id, &actor.scope, &now)) {
+        // A refusal comes before the move's writes (`decided`).
+        match move_once(&mut tx, stay_id, place_id, &actor.scope, &now) {
             Ok(moved) => {
                 audit::append(
                     &mut tx,
@@ -951,20 +968,23 @@ fn move_once(
         }
         .into());
     }
-    clear_way(c, now, Some(&target.id), None, from, to)?;
-    placed(
-        db_stays::move_nights(
-            c,
-            &stay.id,
-            from.date(),
-            &target.id,
-            &target.shelter_id,
-            now.instant.naive_utc(),
-        )
-        .map(drop),
-    )?;
-    let (stay, nights) = load(c, stay_id, &Scope::All, now)?;
-    Ok(view_in(c, &stay, &nights, now)?)
+    // The rules have answered: only writes from here on.
+    decided((|| {
+        clear_way(c, now, Some(&target.id), None, from, to)?;
+        placed(
+            db_stays::move_nights(
+                c,
+                &stay.id,
+                from.date(),
+                &target.id,
+                &target.shelter_id,
+                now.instant.naive_utc(),
+            )
+            .map(drop),
+        )?;
+        let (stay, nights) = load(c, stay_id, &Scope::All, now)?;
+        Ok(view_in(c, &stay, &nights, now)?)
+    })())
 }
 
 // --------------------------------------------------------- eligibility

@@ -22,8 +22,16 @@ use serde_json::{Value, json};
 
 use crate::world::*;
 
-/// The statements prepared again, per database watched.
-type Report = Arc<Mutex<Vec<String>>>;
+/// What the connections of one database watched have run.
+#[derive(Default)]
+struct Seen {
+    /// Statements prepared again on a connection that had run them.
+    again: Vec<String>,
+    /// Every statement, transaction control included, in order.
+    run: Vec<String>,
+}
+
+type Report = Arc<Mutex<Seen>>;
 static WATCHED: LazyLock<Mutex<HashMap<String, Report>>> = LazyLock::new(Mutex::default);
 
 /// What one connection has run and kept.
@@ -44,7 +52,6 @@ impl Instrumentation for Watch {
                 else {
                     return;
                 };
-                drop(report);
                 let text = query.to_string();
                 let sql = text
                     .split(" -- binds: ")
@@ -53,6 +60,9 @@ impl Instrumentation for Watch {
                     .trim()
                     .to_owned();
                 let was_cached = self.cached.contains(&sql);
+                if let Ok(mut r) = report.lock() {
+                    r.run.push(sql.clone());
+                }
                 self.running = Some((sql, was_cached));
             }
             InstrumentationEvent::CacheQuery { sql, .. } => {
@@ -75,7 +85,7 @@ impl Instrumentation for Watch {
                         WATCHED.lock().ok().and_then(|w| w.get(&self.url).cloned())
                     && let Ok(mut r) = report.lock()
                 {
-                    r.push(sql);
+                    r.again.push(sql);
                 }
             }
             _ => {}
@@ -123,8 +133,86 @@ backend_tests! {
             let body: Value = res.json().await.unwrap();
             assert_eq!(status, StatusCode::CREATED, "{body}");
         }
-        let again: Vec<String> = report.lock().unwrap().clone();
+        let again: Vec<String> = report.lock().unwrap().again.clone();
         let distinct: std::collections::BTreeSet<&String> = again.iter().collect();
         assert!(again.is_empty(), "prepared again on a connection that had run them:\n{distinct:#?}");
+    }
+}
+
+/// The statements run since `from` whose text begins with `SAVEPOINT`.
+fn savepoints(report: &Report, from: usize) -> Vec<String> {
+    let run = &report.lock().unwrap().run;
+    run.iter()
+        .enumerate()
+        .skip(from)
+        .filter(|(_, sql)| sql.to_uppercase().starts_with("SAVEPOINT"))
+        .map(|(i, sql)| format!("{sql}, after: {}", run[i.saturating_sub(2)..i].join("; ")))
+        .collect()
+}
+
+fn ran(report: &Report) -> usize {
+    report.lock().unwrap().run.len()
+}
+
+backend_tests! {
+    async fn the_acts_on_beds_granted_or_refused_run_no_savepoint(b: Backend) {
+        // Each act here is alone with the database, so on SQLite it begins
+        // its own group on the writing connection and needs no savepoint
+        // there either: a refusal comes before any write (`act::decided`),
+        // and is recorded in the same transaction.
+        install();
+        let w = world(b).await;
+        let report = watch(&w.app.settings.database);
+        let code = |v: &Value| v["code"].as_str().unwrap_or_default().to_owned();
+
+        let from = ran(&report);
+        let g = w.man().await;
+        let s = w.stay(json!({"guest_id": g, "shelter_id": w.a.id})).await;
+        let id = s["id"].as_str().unwrap().to_owned();
+        assert_eq!(savepoints(&report, from), Vec::<String>::new(), "registration, granted intake");
+
+        let from = ran(&report);
+        let res = w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})).await;
+        assert_eq!(code(&res.json().await.unwrap()), "already-has-stay");
+        assert_eq!(savepoints(&report, from), Vec::<String>::new(), "refused intake");
+
+        let from = ran(&report);
+        let res = w.act(&id, "check-ins", json!({"night": "2019-12-02"})).await;
+        assert_eq!(code(&res.json().await.unwrap()), "night-out-of-range");
+        let res = w.act(&id, "check-ins", json!({})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(savepoints(&report, from), Vec::<String>::new(), "check-ins");
+
+        let from = ran(&report);
+        let res = w.act(&id, "move", json!({"place_id": w.a.place("W1")})).await;
+        assert_eq!(code(&res.json().await.unwrap()), "category-not-allowed");
+        let res = w.act(&id, "move", json!({"place_id": w.a.place("R2")})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(savepoints(&report, from), Vec::<String>::new(), "moves");
+
+        let from = ran(&report);
+        let placement = json!({"guest_id": g, "kind": "emergency", "reason": "again"});
+        let res = w.app.post("/api/v1/placements", Some(&w.coordinator), &placement).await;
+        assert_eq!(code(&res.json().await.unwrap()), "already-placed");
+        let other = json!({"guest_id": w.man().await, "kind": "emergency", "shelter_id": w.b.id, "reason": "acute"});
+        let res = w.app.post("/api/v1/placements", Some(&w.coordinator), &other).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert_eq!(savepoints(&report, from), Vec::<String>::new(), "placements");
+
+        let res = w.app.post("/api/v1/intake-sessions", Some(&w.desk_a), &json!({"shelter_ids": [w.a.id]})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let session = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        for _ in 0..2 {
+            let applicant = json!({"guest_id": w.woman().await});
+            let res = w.app.post(&format!("/api/v1/intake-sessions/{session}/applicants"), Some(&w.desk_a), &applicant).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+        }
+        let from = ran(&report);
+        let draw = format!("/api/v1/intake-sessions/{session}/draw");
+        let res = w.app.post(&draw, Some(&w.desk_a), &json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = w.app.post(&draw, Some(&w.desk_a), &json!({})).await;
+        assert_eq!(code(&res.json().await.unwrap()), "session-closed");
+        assert_eq!(savepoints(&report, from), Vec::<String>::new(), "draws");
     }
 }
