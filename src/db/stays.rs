@@ -280,6 +280,40 @@ pub fn lock_guest(conn: &mut DbConnection, guest_id: &str) -> QueryResult<()> {
     }
 }
 
+/// The guest, read and (on PostgreSQL) locked in one statement: what
+/// [`lock_guest`] takes, for an act that needs the row anyway.
+pub fn locked_guest(
+    conn: &mut DbConnection,
+    guest_id: &str,
+) -> QueryResult<Option<super::guests::GuestRow>> {
+    match conn {
+        DbConnection::Postgres(c) if crate::domain::is_id(guest_id) => guests::table
+            .find(guest_id)
+            .select(super::guests::GuestRow::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        _ => super::guests::get(conn, guest_id),
+    }
+}
+
+/// [`lock_shelter`] for an act that must also know the shelter is there:
+/// whether it is, in one statement (the lock's own read) on PostgreSQL.
+pub fn lock_existing_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<bool> {
+    use super::schema::shelters;
+    if !crate::domain::is_id(shelter_id) {
+        return Ok(false);
+    }
+    let query = shelters::table
+        .filter(shelters::id.eq(shelter_id))
+        .select(shelters::id);
+    let found: Vec<String> = match conn {
+        DbConnection::Sqlite(c) => query.load(c)?,
+        DbConnection::Postgres(c) => query.for_no_key_update().load(c)?,
+    };
+    Ok(!found.is_empty())
+}
+
 /// Makes the acts that decide what is free at one shelter take turns on
 /// PostgreSQL (SQLite has one writer anyway): intakes, moves, placements,
 /// taking a place out of service, opening and closing overflow places.

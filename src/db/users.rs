@@ -64,6 +64,47 @@ pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Optio
         .optional()
 }
 
+/// The user of `id` with the shelters they work at, in one statement (it
+/// runs for every request: who calls).
+pub fn by_id_with_shelters(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(UserRow, Vec<String>)>> {
+    let rows = users::table
+        .left_join(user_shelters::table)
+        .filter(users::id.eq(id))
+        .order(user_shelters::shelter_id.asc())
+        .select((UserRow::as_select(), user_shelters::shelter_id.nullable()))
+        .load(conn)?;
+    Ok(one_with_shelters(rows))
+}
+
+/// [`by_id_with_shelters`] by username.
+pub fn by_username_with_shelters(
+    conn: &mut DbConnection,
+    username: &str,
+) -> QueryResult<Option<(UserRow, Vec<String>)>> {
+    let rows = users::table
+        .left_join(user_shelters::table)
+        .filter(users::username.eq(username))
+        .order(user_shelters::shelter_id.asc())
+        .select((UserRow::as_select(), user_shelters::shelter_id.nullable()))
+        .load(conn)?;
+    Ok(one_with_shelters(rows))
+}
+
+/// One user's rows of a join with their shelters (a user without a
+/// shelter is one row without one), folded.
+fn one_with_shelters(rows: Vec<(UserRow, Option<String>)>) -> Option<(UserRow, Vec<String>)> {
+    let mut rows = rows.into_iter();
+    let (user, first) = rows.next()?;
+    let shelters = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, shelter)| shelter))
+        .collect();
+    Some((user, shelters))
+}
+
 /// Every user, by username, with the shelters of each: two queries.
 pub fn all_with_shelters(conn: &mut DbConnection) -> QueryResult<Vec<(UserRow, Vec<String>)>> {
     let users: Vec<UserRow> = users::table

@@ -13,7 +13,7 @@ use crate::db::Tx;
 use crate::db::coldnights::{self, ColdNightRow, OpeningRow, PlacementRow};
 use crate::db::partnerships::Partnership;
 use crate::db::stays::{self as db_stays, BookingRow, FreePlaceRow};
-use crate::db::{self, DbConnection, guests, places};
+use crate::db::{self, DbConnection, places};
 use crate::domain::{Gender, PlaceCategory};
 use crate::error::AppError;
 use crate::ids::{BookingKind, GuestId, PlaceId, ShelterId};
@@ -614,8 +614,8 @@ fn place_once(
     user_id: &str,
     now: &crate::rules::checkin::Now,
 ) -> Result<PlacementView, Step> {
-    let guest = guests::get(c, &req.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
-    db_stays::lock_guest(c, &guest.id)?;
+    let guest =
+        db_stays::locked_guest(c, &req.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
     let night = req.night.unwrap_or(now.night);
     if let Some(s) = &req.shelter_id
         && !places::shelter_exists(c, s)?

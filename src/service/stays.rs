@@ -250,14 +250,17 @@ fn grant_once(
     user_id: &str,
     now: &Now,
 ) -> Result<StayView, Step> {
-    let guest = guests::get(conn, &req.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
-    db_stays::lock_guest(conn, &guest.id)?;
-    if !places::shelter_exists(conn, &req.shelter_id)? {
+    let guest =
+        db_stays::locked_guest(conn, &req.guest_id)?.ok_or_else(|| AppError::not_found("guest"))?;
+    let first = req.first_night.unwrap_or(now.night);
+    // The guest's own history, under the guest's lock and before the
+    // shelter's, which other desks at the shelter wait for.
+    let history = latest_for(conn, &guest.id, now)?;
+    let guest_bans = bans(conn, &guest.id, first)?;
+    // Always after the guest's lock: one order, no deadlock.
+    if !db_stays::lock_existing_shelter(conn, &req.shelter_id)? {
         return Err(AppError::not_found("shelter").into());
     }
-    // Always after the guest's lock: one order, no deadlock.
-    db_stays::lock_shelter(conn, &req.shelter_id)?;
-    let first = req.first_night.unwrap_or(now.night);
     let rules = &rules_for(p, first)?;
     let gender = gender_of(&guest);
     let facts = guest_facts(&guest);
@@ -293,8 +296,6 @@ fn grant_once(
         Err(_) => vec![PlaceCategory::Regular],
     };
 
-    let history = latest_for(conn, &guest.id, now)?;
-    let guest_bans = bans(conn, &guest.id, first)?;
     let preferred = Period::granted(
         first,
         judged.first().copied().unwrap_or(PlaceCategory::Regular),

@@ -213,11 +213,13 @@ pub fn login(
 /// it (`external_sign_in`); for anyone else, the bootstrap admin and every
 /// local account, it names no user.
 pub fn caller(conn: &mut DbConnection, identity: &Identity) -> Result<Caller, AppError> {
-    let user = match identity {
-        Identity::UserId(id) => by_id(conn, id)?,
-        Identity::Username(name) => users::by_username(conn, name)?.filter(|u| u.external_sign_in),
+    let found = match identity {
+        Identity::UserId(id) => users::by_id_with_shelters(conn, id)?,
+        Identity::Username(name) => {
+            users::by_username_with_shelters(conn, name)?.filter(|(u, _)| u.external_sign_in)
+        }
     };
-    let Some(user) = user else {
+    let Some((user, shelters)) = found else {
         return Err(AppError::Unauthorized(
             "The token names no user of this service.".into(),
         ));
@@ -227,7 +229,6 @@ pub fn caller(conn: &mut DbConnection, identity: &Identity) -> Result<Caller, Ap
             "The account of this token is deactivated.".into(),
         ));
     }
-    let shelters = users::shelters_of(conn, &user.id)?;
     Ok(Caller {
         roles: users::split_roles(&user.roles),
         user_id: user.id,

@@ -20,6 +20,7 @@ use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+use crate::helpers::Backend;
 use crate::world::*;
 
 /// What the connections of one database watched have run.
@@ -214,5 +215,45 @@ backend_tests! {
         let res = w.app.post(&draw, Some(&w.desk_a), &json!({})).await;
         assert_eq!(code(&res.json().await.unwrap()), "session-closed");
         assert_eq!(savepoints(&report, from), Vec::<String>::new(), "draws");
+    }
+}
+
+/// The statements of one desk loop (register, intake, check-in) as they
+/// stand, transaction control and the pool's check included: on
+/// PostgreSQL each is a round trip. Issue 18 asks for at most 15 there;
+/// this bound only holds what has been won (66 before the savepoints, the
+/// caller's two reads and the intake's separate locks went) until that is
+/// reached.
+const DESK_LOOP_STATEMENTS: [(Backend, usize); 2] =
+    [(Backend::Sqlite, 50), (Backend::Postgres, 55)];
+
+backend_tests! {
+    async fn a_desk_loop_runs_no_more_statements_than_counted(b: Backend) {
+        let regular: Vec<(String, &str)> = (1..=8).map(|n| (format!("R{n}"), "regular")).collect();
+        let places: Vec<(&str, &str)> = regular.iter().map(|(l, c)| (l.as_str(), *c)).collect();
+        install();
+        let w = world_with(b, &places, &[("R1", "regular")]).await;
+        let desk = &w.desk_a;
+        let report = watch(&w.app.settings.database);
+        let mut per_loop = Vec::new();
+        // Names and years far apart: no loop shows a possible duplicate.
+        let people = [("Andrei", "Popescu", 1960), ("Ion", "Marin", 1970), ("Vasile", "Dumitru", 1980), ("Gheorghe", "Stan", 1990)];
+        for (given, family, year) in people {
+            let from = ran(&report);
+            let res = w.app.post("/api/v1/guests", Some(desk), &json!({"given_name": given, "family_name": family, "birth_year": year, "gender": "man", "citizenship": "RO"})).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let g = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+            let res = w.request_stay(desk, json!({"guest_id": g, "shelter_id": w.a.id})).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+            let res = w.app.post(&format!("/api/v1/stays/{id}/check-ins"), Some(desk), &json!({})).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            per_loop.push(report.lock().unwrap().run[from..].to_vec());
+        }
+        let last = per_loop.last().unwrap();
+        let bound = DESK_LOOP_STATEMENTS.iter().find(|(k, _)| *k == b).map(|(_, n)| *n).unwrap();
+        assert!(last.len() <= bound, "{} statements, {bound} allowed:\n{}", last.len(), last.join("\n"));
+        // Every loop's requests ran: the bound is not met by an empty loop.
+        assert!(per_loop.iter().all(|l| l.iter().any(|sql| sql.starts_with("COMMIT"))));
     }
 }
