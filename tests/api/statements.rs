@@ -219,13 +219,23 @@ backend_tests! {
 }
 
 /// The statements of one desk loop (register, intake, check-in) as they
-/// stand, transaction control and the pool's check included: on
-/// PostgreSQL each is a round trip. Issue 18 asks for at most 15 there;
-/// this bound only holds what has been won (66 before the savepoints, the
-/// caller's two reads and the intake's separate locks went) until that is
-/// reached.
+/// stand, transaction control included: on PostgreSQL each is a round
+/// trip. Left out: the pool's `SELECT 1` at each checkout (PostgreSQL: one
+/// for who calls, one for the act, one for the `NOTIFY` after a write,
+/// eight a loop), and the rule sets an instance reads again on hearing a
+/// change, which runs on the listener's thread beside the loop, when the
+/// notification arrives. Issue 18 asks for at most 15 round trips; this
+/// bound only holds what has been won (58 on PostgreSQL before the
+/// savepoints, the caller's second read and the intake's separate locks
+/// went) until that is reached.
 const DESK_LOOP_STATEMENTS: [(Backend, usize); 2] =
-    [(Backend::Sqlite, 50), (Backend::Postgres, 55)];
+    [(Backend::Sqlite, 50), (Backend::Postgres, 47)];
+
+/// Whether a statement is the loop's own: not the pool's check, not the
+/// rule sets read again.
+fn in_loop(sql: &str) -> bool {
+    sql != "SELECT 1" && !sql.contains("rule_sets")
+}
 
 backend_tests! {
     async fn a_desk_loop_runs_no_more_statements_than_counted(b: Backend) {
@@ -248,7 +258,8 @@ backend_tests! {
             let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
             let res = w.app.post(&format!("/api/v1/stays/{id}/check-ins"), Some(desk), &json!({})).await;
             assert_eq!(res.status(), StatusCode::CREATED);
-            per_loop.push(report.lock().unwrap().run[from..].to_vec());
+            let run: Vec<String> = report.lock().unwrap().run[from..].iter().filter(|sql| in_loop(sql)).cloned().collect();
+            per_loop.push(run);
         }
         let last = per_loop.last().unwrap();
         let bound = DESK_LOOP_STATEMENTS.iter().find(|(k, _)| *k == b).map(|(_, n)| *n).unwrap();
