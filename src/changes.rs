@@ -20,8 +20,31 @@ use crate::db::{DbConnection, DbPool};
 
 const CHANNEL: &str = "nattplats_availability";
 
-/// What an instance does when it hears that another may have changed
-/// something (see [`Changes::on_heard`]).
+/// The start of a notification's payload that says the rule sets changed
+/// too (the rest is the time of the change, as for any other change).
+const RULES: &str = "rules ";
+
+/// The payload of a notification: whether the rule sets changed, and the
+/// time of the change by the service's clock, if one was made.
+fn payload(rules: bool, at: Option<DateTime<Utc>>) -> String {
+    let at = at.map(|at| at.to_rfc3339()).unwrap_or_default();
+    if rules { format!("{RULES}{at}") } else { at }
+}
+
+/// What a payload says: whether the rule sets changed, and when.
+fn heard(payload: &str) -> (bool, Option<DateTime<Utc>>) {
+    let (rules, at) = match payload.strip_prefix(RULES) {
+        Some(at) => (true, at),
+        None => (false, payload),
+    };
+    let at = DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|at| at.with_timezone(&Utc));
+    (rules, at)
+}
+
+/// What an instance does when it hears that another changed the rule
+/// sets (see [`Changes::on_heard`]).
 type Hook = Box<dyn Fn() + Send + Sync>;
 
 pub struct Changes {
@@ -63,10 +86,12 @@ impl Changes {
 
     /// Runs `hook` on the listener's thread (PostgreSQL only: on SQLite one
     /// process owns the database and hears nothing from others) each time
-    /// a change is heard, before the screens are told, and each time the
-    /// listener has (re)connected, since changes made while it was away
-    /// were not heard. What an instance keeps of the database besides the
-    /// availability answers (the rule sets) is read again here.
+    /// a change of the rule sets is heard ([`Changes::announce_rules`]),
+    /// before the screens are told, and each time the listener has
+    /// (re)connected, since changes made while it was away were not heard.
+    /// What an instance keeps of the database besides the availability
+    /// answers (the rule sets) is read again here; not at every change of
+    /// availability, which would cost every instance a read per write.
     pub fn on_heard(&self, hook: impl Fn() + Send + Sync + 'static) {
         match self.hooks.lock() {
             Ok(mut hooks) => hooks.push(Box::new(hook)),
@@ -122,6 +147,16 @@ impl Changes {
     /// (`None`: the screens should read again, but nothing was changed).
     /// Call after the change committed.
     pub async fn announce(&self, pool: &DbPool, at: Option<DateTime<Utc>>) {
+        self.send(pool, false, at).await;
+    }
+
+    /// [`Changes::announce`] for a change of the rule sets: the other
+    /// instances read them again before they tell their screens.
+    pub async fn announce_rules(&self, pool: &DbPool, at: DateTime<Utc>) {
+        self.send(pool, true, Some(at)).await;
+    }
+
+    async fn send(&self, pool: &DbPool, rules: bool, at: Option<DateTime<Utc>>) {
         if let Some(at) = at {
             self.mark(at);
         }
@@ -137,9 +172,7 @@ impl Changes {
                 DbConnection::Postgres(c) => {
                     crate::db::prepared::prepared("SELECT pg_notify(?, ?)")
                         .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                        .bind::<diesel::sql_types::Text, _>(
-                            at.map(|at| at.to_rfc3339()).unwrap_or_default(),
-                        )
+                        .bind::<diesel::sql_types::Text, _>(payload(rules, at))
                         .execute(c)
                         .map(drop)
                         .map_err(|e| e.to_string())
@@ -183,14 +216,16 @@ fn listen(url: &str, changes: &Weak<Changes>) {
             let Some(owner) = changes.upgrade() else {
                 return;
             };
-            let mut heard = false;
+            let (mut any, mut rules_changed) = (false, false);
             let mut broken = false;
             for n in conn.notifications_iter() {
                 match n {
                     Ok(n) => {
-                        heard = true;
-                        if let Ok(at) = DateTime::parse_from_rfc3339(&n.payload) {
-                            owner.mark(at.with_timezone(&Utc));
+                        any = true;
+                        let (rules, at) = heard(&n.payload);
+                        rules_changed |= rules;
+                        if let Some(at) = at {
+                            owner.mark(at);
                         }
                     }
                     Err(_) => {
@@ -199,8 +234,10 @@ fn listen(url: &str, changes: &Weak<Changes>) {
                     }
                 }
             }
-            if heard {
+            if rules_changed {
                 owner.run_hooks();
+            }
+            if any {
                 owner.touch();
                 let _ = owner.tx.send(());
             }
@@ -215,5 +252,23 @@ fn listen(url: &str, changes: &Weak<Changes>) {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_says_whether_the_rule_sets_changed_and_when() {
+        let at = DateTime::parse_from_rfc3339("2019-12-01T18:00:00+01:00")
+            .map(|at| at.with_timezone(&Utc))
+            .ok();
+        assert_eq!(heard(&payload(false, at)), (false, at));
+        assert_eq!(heard(&payload(true, at)), (true, at));
+        assert_eq!(heard(&payload(false, None)), (false, None));
+        assert_eq!(heard(&payload(true, None)), (true, None));
+        // What an instance of the version before sends: the time alone.
+        assert_eq!(heard("2019-12-01T17:00:00+00:00"), (false, at));
     }
 }

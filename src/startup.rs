@@ -138,8 +138,8 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
         ClockMode::Manual => Clock::manual(chrono::Utc::now()),
     };
     let changes = crate::changes::Changes::start(&settings.database);
-    // Another instance may add a rule set: read them again whenever a
-    // change is heard (and after the listener reconnects).
+    // Another instance may add a rule set: read them again when it says
+    // so (and after the listener reconnects).
     if changes.is_postgres() {
         let (pool, partnership) = (pool.clone(), partnership.clone());
         changes.on_heard(move || {

@@ -199,7 +199,7 @@ pub async fn create_rule_set(
     let stored = service
         .run(move |ctx| svc::create(ctx, &audit, new))
         .await?;
-    // Tells the other instances (they read the rule sets again on hearing it).
-    state.changed().await;
+    // Tells the other instances: they read the rule sets again.
+    state.rules_changed().await;
     Ok(HttpResponse::Created().json(RuleSetOut::of(stored, false)))
 }

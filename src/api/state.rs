@@ -59,4 +59,12 @@ impl AppState {
             .announce(&self.pool, Some(self.clock.now()))
             .await;
     }
+
+    /// Announces a change of the rule sets after it has been committed:
+    /// the other instances read them again.
+    pub async fn rules_changed(&self) {
+        self.changes
+            .announce_rules(&self.pool, self.clock.now())
+            .await;
+    }
 }

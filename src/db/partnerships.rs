@@ -49,7 +49,7 @@ pub struct Partnership {
 /// The partnership's rule sets as this instance knows them, oldest first.
 /// Every clone of the partnership shares them, and they are replaced
 /// whole when a rule set is added: here by the act that adds it, on the
-/// other instances when they hear of a change (`Changes::on_heard`). The
+/// other instances when they hear of it (`Changes::announce_rules`). The
 /// calendar never changes after the first start; the rule sets may, and
 /// no restart is needed.
 #[derive(Debug, Clone, Default)]

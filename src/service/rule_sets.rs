@@ -8,7 +8,7 @@
 //! checks it against the rule sets stored, under a lock so that two
 //! admins cannot both add "the newest", stores it, and makes this
 //! instance use it at once (the others read it again when they hear the
-//! change: `Changes::on_heard`).
+//! change the act announces: `Changes::announce_rules`, `on_heard`).
 
 use crate::audit::{Audit, Target};
 use crate::db::partnerships::{self, StoredRuleSet};

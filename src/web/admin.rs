@@ -1295,7 +1295,7 @@ async fn create_rule_set(
     match result {
         Ok(stored) => {
             tracing::info!(rule_set_id = %stored.id, "rule set created through the admin's page");
-            state.changed().await;
+            state.rules_changed().await;
             super::see_other("/admin/rule-sets?done=rule-set-created")
         }
         Err(e) => {

@@ -268,3 +268,35 @@ backend_tests! {
         assert!(per_loop.iter().all(|l| l.iter().any(|sql| sql.starts_with("COMMIT"))));
     }
 }
+
+/// The statements run since `from` that read the rule sets.
+fn rule_set_reads(report: &Report, from: usize) -> usize {
+    report.lock().unwrap().run[from..]
+        .iter()
+        .filter(|sql| sql.contains("rule_sets") && sql.starts_with("SELECT"))
+        .count()
+}
+
+backend_tests! {
+    async fn an_intake_does_not_make_the_instances_read_the_rule_sets_again(b: Backend) {
+        install();
+        let w = world(b).await;
+        let report = watch(&w.app.settings.database);
+        let sj = w.app.user_token("sj.watch", &["social_emergency"], &[]).await;
+        let res = w.app.get("/api/v1/availability/stream", Some(&sj)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let mut stream = res.bytes_stream();
+        let mut buffer = String::new();
+        crate::stream::next_event(&mut stream, &mut buffer).await;
+
+        // An intake: the screens hear of it (on PostgreSQL through the
+        // instance's listener, which runs its hooks before it tells them).
+        let from = ran(&report);
+        w.stay(json!({"guest_id": w.man().await, "shelter_id": w.a.id})).await;
+        crate::stream::next_event(&mut stream, &mut buffer).await;
+        assert_eq!(rule_set_reads(&report, from), 0, "an intake made the rule sets be read again");
+
+        // That a new rule set is read again by every instance is
+        // `rule_sets::another_instance_uses_a_new_rule_set_without_a_restart`.
+    }
+}
