@@ -649,7 +649,7 @@ fn check_in_once(
         }
         .into());
     }
-    Ok(write_check_in(c, &stay, booking, now)?)
+    Ok(write_check_in(c, &stay, &nights, booking, now)?)
 }
 
 /// The check-in's writes, once the rules have answered: storage errors
@@ -657,12 +657,26 @@ fn check_in_once(
 fn write_check_in(
     c: &mut DbConnection,
     stay: &StayRow,
+    nights: &[BookingRow],
     booking: &BookingRow,
     now: &Now,
 ) -> diesel::QueryResult<CheckInView> {
-    db_stays::check_in(c, &booking.id, now.instant.naive_utc())?;
-    // The check-in breaks the run of missed nights: the ending moves.
-    let nights = db_stays::stay_nights(c, &stay.id)?;
+    let at = now.instant.naive_utc();
+    db_stays::check_in(c, &booking.id, at)?;
+    // The check-in breaks the run of missed nights: the ending moves. The
+    // stay's nights as they now stand, without reading them again: the
+    // ones read, with this one checked in as `db_stays::check_in` wrote.
+    let nights: Vec<BookingRow> = nights
+        .iter()
+        .map(|b| {
+            let mut b = b.clone();
+            if b.id == booking.id {
+                b.checked_in_at = Some(at);
+                b.held = true;
+            }
+            b
+        })
+        .collect();
     let end = no_show_end_of(stay, &nights).map(Night::date);
     db_stays::set_no_show_end(c, &stay.id, end)?;
     Ok(CheckInView {
