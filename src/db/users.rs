@@ -64,32 +64,27 @@ pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Optio
         .optional()
 }
 
-/// The user of `id` with the shelters they work at, in one statement (it
-/// runs for every request: who calls).
-pub fn by_id_with_shelters(
-    conn: &mut DbConnection,
-    id: &str,
-) -> QueryResult<Option<(UserRow, Vec<String>)>> {
-    let rows = users::table
-        .left_join(user_shelters::table)
-        .filter(users::id.eq(id))
-        .order(user_shelters::shelter_id.asc())
-        .select((UserRow::as_select(), user_shelters::shelter_id.nullable()))
-        .load(conn)?;
-    Ok(one_with_shelters(rows))
+/// How a user is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum UserKey<'a> {
+    Id(&'a str),
+    Username(&'a str),
 }
 
-/// [`by_id_with_shelters`] by username.
-pub fn by_username_with_shelters(
+/// The user with the shelters they work at, in one statement (it runs
+/// for every request: who calls).
+pub fn with_shelters(
     conn: &mut DbConnection,
-    username: &str,
+    key: UserKey<'_>,
 ) -> QueryResult<Option<(UserRow, Vec<String>)>> {
-    let rows = users::table
+    let joined = users::table
         .left_join(user_shelters::table)
-        .filter(users::username.eq(username))
         .order(user_shelters::shelter_id.asc())
-        .select((UserRow::as_select(), user_shelters::shelter_id.nullable()))
-        .load(conn)?;
+        .select((UserRow::as_select(), user_shelters::shelter_id.nullable()));
+    let rows = match key {
+        UserKey::Id(id) => joined.filter(users::id.eq(id)).load(conn)?,
+        UserKey::Username(name) => joined.filter(users::username.eq(name)).load(conn)?,
+    };
     Ok(one_with_shelters(rows))
 }
 

@@ -214,10 +214,9 @@ pub fn login(
 /// local account, it names no user.
 pub fn caller(conn: &mut DbConnection, identity: &Identity) -> Result<Caller, AppError> {
     let found = match identity {
-        Identity::UserId(id) => users::by_id_with_shelters(conn, id)?,
-        Identity::Username(name) => {
-            users::by_username_with_shelters(conn, name)?.filter(|(u, _)| u.external_sign_in)
-        }
+        Identity::UserId(id) => users::with_shelters(conn, users::UserKey::Id(id))?,
+        Identity::Username(name) => users::with_shelters(conn, users::UserKey::Username(name))?
+            .filter(|(u, _)| u.external_sign_in),
     };
     let Some((user, shelters)) = found else {
         return Err(AppError::Unauthorized(

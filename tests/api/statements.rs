@@ -113,12 +113,17 @@ fn watch(url: &nattplats::config::DatabaseUrl) -> Report {
     report
 }
 
+/// A world whose shelter A has eight regular places: room for the loops.
+async fn eight_regular(b: Backend) -> World {
+    let regular: Vec<(String, &str)> = (1..=8).map(|n| (format!("R{n}"), "regular")).collect();
+    let places: Vec<(&str, &str)> = regular.iter().map(|(l, c)| (l.as_str(), *c)).collect();
+    world_with(b, &places, &[("R1", "regular")]).await
+}
+
 backend_tests! {
     async fn a_desk_loop_prepares_no_statement_twice_on_a_connection(b: Backend) {
-        let regular: Vec<(String, &str)> = (1..=8).map(|n| (format!("R{n}"), "regular")).collect();
-        let places: Vec<(&str, &str)> = regular.iter().map(|(l, c)| (l.as_str(), *c)).collect();
         install();
-        let w = world_with(b, &places, &[("R1", "regular")]).await;
+        let w = eight_regular(b).await;
         // The connections the world's set-up opened are watched from here
         // on: the URL is looked up at each statement.
         let report = watch(&w.app.settings.database);
@@ -241,10 +246,8 @@ fn in_loop(sql: &str) -> bool {
 
 backend_tests! {
     async fn a_desk_loop_runs_no_more_statements_than_counted(b: Backend) {
-        let regular: Vec<(String, &str)> = (1..=8).map(|n| (format!("R{n}"), "regular")).collect();
-        let places: Vec<(&str, &str)> = regular.iter().map(|(l, c)| (l.as_str(), *c)).collect();
         install();
-        let w = world_with(b, &places, &[("R1", "regular")]).await;
+        let w = eight_regular(b).await;
         let desk = &w.desk_a;
         let report = watch(&w.app.settings.database);
         let mut per_loop = Vec::new();
