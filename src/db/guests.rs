@@ -43,34 +43,13 @@ pub fn insert(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<()> {
 /// Inserts a new guest unless a guest has its id or card number already;
 /// whether it was inserted. A clash leaves the transaction usable on both
 /// backends (on PostgreSQL a failed insert would abort it), so the caller
-/// can try another card number without a savepoint. Prepared once per
-/// connection.
+/// can try another card number without a savepoint.
 pub fn insert_new(conn: &mut DbConnection, row: &GuestRow) -> QueryResult<bool> {
-    use diesel::sql_types::{Date, Integer, Nullable, Text, Timestamp};
-    let inserted = super::prepared::prepared(
-        "INSERT INTO guests (id, card_number, given_name, family_name, name_key, birth_date, \
-         birth_year, gender, citizenship, residence_permit_country, needs, created_at, \
-         created_by, pseudonymised_at, given_block, family_block, language) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind::<Text, _>(row.id.as_str())
-    .bind::<Text, _>(row.card_number.as_str())
-    .bind::<Text, _>(row.given_name.as_str())
-    .bind::<Text, _>(row.family_name.as_str())
-    .bind::<Text, _>(row.name_key.as_str())
-    .bind::<Nullable<Date>, _>(row.birth_date)
-    .bind::<Integer, _>(row.birth_year)
-    .bind::<Text, _>(row.gender.as_str())
-    .bind::<Text, _>(row.citizenship.as_str())
-    .bind::<Nullable<Text>, _>(row.residence_permit_country.as_deref())
-    .bind::<Text, _>(row.needs.as_str())
-    .bind::<Timestamp, _>(row.created_at)
-    .bind::<Text, _>(row.created_by.as_str())
-    .bind::<Nullable<Timestamp>, _>(row.pseudonymised_at)
-    .bind::<Text, _>(row.given_block.as_str())
-    .bind::<Text, _>(row.family_block.as_str())
-    .bind::<Text, _>(row.language.as_str())
-    .execute(conn)?;
+    let insert = diesel::insert_into(guests::table).values(row);
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => insert.on_conflict_do_nothing().execute(c)?,
+        DbConnection::Postgres(c) => insert.on_conflict_do_nothing().execute(c)?,
+    };
     Ok(inserted == 1)
 }
 
@@ -210,6 +189,43 @@ mod tests {
     struct Step {
         #[diesel(sql_type = diesel::sql_types::Text)]
         detail: String,
+    }
+
+    fn guest(card: &str) -> super::GuestRow {
+        super::GuestRow {
+            id: crate::ids::GuestId::new(),
+            card_number: card.to_owned(),
+            given_name: "Ana".into(),
+            family_name: "Pop".into(),
+            name_key: "ana pop".into(),
+            birth_date: None,
+            birth_year: 1980,
+            gender: "woman".into(),
+            citizenship: "RO".into(),
+            residence_permit_country: None,
+            needs: "[]".into(),
+            created_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
+            created_by: "desk".into(),
+            pseudonymised_at: None,
+            given_block: "an".into(),
+            family_block: "po".into(),
+            language: "sv".into(),
+        }
+    }
+
+    #[test]
+    fn a_card_number_taken_inserts_nothing_and_another_goes_in() {
+        let mut conn =
+            super::DbConnection::Sqlite(SqliteConnection::establish(":memory:").expect("open"));
+        crate::db::run_migrations(&mut conn).expect("migrations");
+        assert!(super::insert_new(&mut conn, &guest("AAAA1111")).expect("insert"));
+        assert!(!super::insert_new(&mut conn, &guest("AAAA1111")).expect("a clash"));
+        assert!(super::insert_new(&mut conn, &guest("BBBB2222")).expect("insert"));
+        let n: i64 = super::guests::table
+            .count()
+            .get_result(&mut conn)
+            .expect("count");
+        assert_eq!(n, 2);
     }
 
     /// The plan SQLite makes without statistics (the service never runs

@@ -574,15 +574,22 @@ pub fn release_nights(
         .execute(conn)
 }
 
-pub fn check_in(conn: &mut DbConnection, booking_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn check_in(
+    conn: &mut DbConnection,
+    booking: &mut BookingRow,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     // Prepared once per connection: an update of bookings fires the kept
     // counts' triggers, whose programs SQLite compiles with the statement.
     prepared("UPDATE bookings SET checked_in_at = ?, held = ? WHERE id = ?")
         .bind::<Timestamp, _>(at)
         .bind::<Bool, _>(true)
-        .bind::<Text, _>(booking_id)
-        .execute(conn)
-        .map(drop)
+        .bind::<Text, _>(booking.id.as_str())
+        .execute(conn)?;
+    // The row as it now stands, for the caller that goes on with it.
+    booking.checked_in_at = Some(at);
+    booking.held = true;
+    Ok(())
 }
 
 /// Keeps the stay's no-show ending with each of its nights.

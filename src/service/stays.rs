@@ -625,13 +625,14 @@ fn check_in_once(
         .into());
     }
     let period = period_of(&stay);
-    let Some(booking) = nights.iter().find(|b| night(b.night) == tonight) else {
+    let Some(index) = nights.iter().position(|b| night(b.night) == tonight) else {
         return Err(Refusal::NightOutOfRange {
             earliest: period.first_night,
             latest: period.last_night(),
         }
         .into());
     };
+    let booking = &nights[index];
     if let Some(at) = booking.checked_in_at {
         return Ok(CheckInView {
             stay_id: stay.id.to_string(),
@@ -649,7 +650,7 @@ fn check_in_once(
         }
         .into());
     }
-    Ok(write_check_in(c, &stay, &nights, booking, now)?)
+    Ok(write_check_in(c, &stay, nights, index, now)?)
 }
 
 /// The check-in's writes, once the rules have answered: storage errors
@@ -657,26 +658,15 @@ fn check_in_once(
 fn write_check_in(
     c: &mut DbConnection,
     stay: &StayRow,
-    nights: &[BookingRow],
-    booking: &BookingRow,
+    mut nights: Vec<BookingRow>,
+    index: usize,
     now: &Now,
 ) -> diesel::QueryResult<CheckInView> {
-    let at = now.instant.naive_utc();
-    db_stays::check_in(c, &booking.id, at)?;
-    // The check-in breaks the run of missed nights: the ending moves. The
-    // stay's nights as they now stand, without reading them again: the
-    // ones read, with this one checked in as `db_stays::check_in` wrote.
-    let nights: Vec<BookingRow> = nights
-        .iter()
-        .map(|b| {
-            let mut b = b.clone();
-            if b.id == booking.id {
-                b.checked_in_at = Some(at);
-                b.held = true;
-            }
-            b
-        })
-        .collect();
+    // `nights[index]` is then as written: the stay's nights as they now
+    // stand, without reading them again.
+    db_stays::check_in(c, &mut nights[index], now.instant.naive_utc())?;
+    let booking = &nights[index];
+    // The check-in breaks the run of missed nights: the ending moves.
     let end = no_show_end_of(stay, &nights).map(Night::date);
     db_stays::set_no_show_end(c, &stay.id, end)?;
     Ok(CheckInView {
