@@ -191,8 +191,9 @@ pub fn free_counts(
     Ok(free)
 }
 
-/// Counts every place and held booking anew: after a bulk load written
-/// with the triggers switched off.
+/// Counts every place and held booking anew, and makes every occupancy
+/// index read it all again: after a bulk load written with the triggers
+/// switched off.
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     for statement in [
         "DELETE FROM place_counts",
@@ -207,7 +208,8 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     ] {
         diesel::sql_query(statement).execute(conn)?;
     }
-    Ok(())
+    // The occupancy index's log missed the load as well.
+    super::occupancy::announce_rebuild(conn)
 }
 
 /// The SQL of the triggers that keep counts and summaries, on SQLite (which

@@ -14,6 +14,7 @@ pub mod guests;
 pub mod idempotency;
 pub mod invariants;
 pub mod lottery;
+pub mod occupancy;
 pub mod partnerships;
 pub mod places;
 pub mod prepared;

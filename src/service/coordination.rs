@@ -145,10 +145,21 @@ pub fn availability(
     question: &AvailabilityQuestion,
     instant: DateTime<Utc>,
 ) -> Result<AvailabilityView, AppError> {
+    db::read_tx(conn, |c| availability_in(c, p, question, instant))
+}
+
+/// [`availability`] in the caller's transaction: the SQL definition that
+/// the occupancy index (`service::occupancy`) is held to.
+pub fn availability_in(
+    c: &mut DbConnection,
+    p: &Partnership,
+    question: &AvailabilityQuestion,
+    instant: DateTime<Utc>,
+) -> Result<AvailabilityView, AppError> {
     let now = now_for(p, instant)?;
     let night = question.night.unwrap_or(now.night);
     let shelter = question.shelter_id.as_deref();
-    db::read_tx(conn, |c| {
+    {
         let mut names = coldnights::shelter_names(c)?;
         if let Some(wanted) = shelter {
             names.retain(|(id, _)| id == wanted);
@@ -185,7 +196,7 @@ pub fn availability(
             })
             .collect();
         view(c, night, shelters, total)
-    })
+    }
 }
 
 /// The answer for a night: its shelters, the totals, whether it is cold.

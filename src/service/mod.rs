@@ -11,6 +11,7 @@ pub mod followup;
 pub mod guests;
 pub mod idempotency;
 pub mod lottery;
+pub mod occupancy;
 pub mod privacy;
 pub mod rule_sets;
 pub mod shelters;

@@ -1,0 +1,13 @@
+DROP TRIGGER shelters_occupancy ON shelters;
+DROP TRIGGER places_occupancy ON places;
+DROP TRIGGER place_outages_occupancy ON place_outages;
+DROP TRIGGER cold_nights_occupancy ON cold_nights;
+DROP TRIGGER cold_night_openings_occupancy ON cold_night_openings;
+DROP TRIGGER bookings_occupancy_insert ON bookings;
+DROP TRIGGER bookings_occupancy_delete ON bookings;
+DROP TRIGGER bookings_occupancy_update ON bookings;
+DROP FUNCTION occupancy_structure();
+DROP FUNCTION bookings_occupancy_new();
+DROP FUNCTION bookings_occupancy_old();
+DROP FUNCTION bookings_occupancy_both();
+DROP TABLE occupancy_changes;

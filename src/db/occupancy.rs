@@ -1,0 +1,226 @@
+//! The reads behind the occupancy index (`service::occupancy`): the
+//! structure of the shelters, the bookings that hold places on a night,
+//! and what changed since the index last read (`occupancy_changes`, kept
+//! by triggers: migration 000019).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
+
+use super::DbConnection;
+use super::schema::{bookings, cold_night_openings, cold_nights, place_outages, places, shelters};
+use crate::ids::BookingKind;
+
+/// How far the index has read the change log: on SQLite the last `seq`
+/// (one writer at a time, so `seq` is commit order); on PostgreSQL the
+/// snapshot it read in (a transaction may commit after a later `seq`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    Seq(i64),
+    Snapshot(String),
+}
+
+/// Shelters, places, outages and cold nights: what changes seldom.
+#[derive(Debug, Default)]
+pub struct StructureRows {
+    /// (id, name) by name.
+    pub shelters: Vec<(String, String)>,
+    /// (id, label, category, shelter id) by shelter and label, in the
+    /// database's own order.
+    pub places: Vec<(String, String, String, String)>,
+    /// (place id, first night, last night).
+    pub outages: Vec<(String, NaiveDate, NaiveDate)>,
+    pub cold_nights: Vec<NaiveDate>,
+    /// (night, shelter id, places opened).
+    pub openings: Vec<(NaiveDate, String, i32)>,
+}
+
+pub fn structure(conn: &mut DbConnection) -> QueryResult<StructureRows> {
+    Ok(StructureRows {
+        shelters: shelters::table
+            .order(shelters::name.asc())
+            .select((shelters::id, shelters::name))
+            .load(conn)?,
+        places: places::table
+            .order((places::shelter_id.asc(), places::label.asc()))
+            .select((
+                places::id,
+                places::label,
+                places::category,
+                places::shelter_id,
+            ))
+            .load(conn)?,
+        outages: place_outages::table
+            .select((
+                place_outages::place_id,
+                place_outages::first_night,
+                place_outages::last_night,
+            ))
+            .load(conn)?,
+        cold_nights: cold_nights::table.select(cold_nights::night).load(conn)?,
+        openings: cold_night_openings::table
+            .select((
+                cold_night_openings::night,
+                cold_night_openings::shelter_id,
+                cold_night_openings::places,
+            ))
+            .load(conn)?,
+    })
+}
+
+/// A booking flagged as holding its place, with what
+/// `rules::checkin::holds` needs of it.
+#[derive(Debug, Clone, Queryable)]
+pub struct HeldRow {
+    pub place_id: String,
+    pub night: NaiveDate,
+    pub kind: BookingKind,
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub no_show_end: Option<NaiveDate>,
+}
+
+/// The bookings flagged as held on `night`, at `places` only when given.
+pub fn held_on(
+    conn: &mut DbConnection,
+    night: NaiveDate,
+    places: Option<&[String]>,
+) -> QueryResult<Vec<HeldRow>> {
+    let mut query = bookings::table
+        .filter(bookings::night.eq(night))
+        .filter(bookings::held)
+        .select((
+            bookings::place_id,
+            bookings::night,
+            bookings::kind,
+            bookings::checked_in_at,
+            bookings::created_at,
+            bookings::no_show_end,
+        ))
+        .into_boxed();
+    if let Some(ids) = places {
+        query = query.filter(bookings::place_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
+}
+
+#[derive(QueryableByName)]
+struct ChangeRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Nullable<Date>)]
+    night: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    place_id: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct SnapshotRow {
+    #[diesel(sql_type = Text)]
+    snapshot: String,
+}
+
+#[derive(QueryableByName)]
+struct SeqRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// Where the log stands in this transaction's snapshot: what an index
+/// read whole in it has seen.
+pub fn position(conn: &mut DbConnection) -> QueryResult<Position> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let row: SeqRow =
+                diesel::sql_query("SELECT COALESCE(MAX(seq), 0) AS seq FROM occupancy_changes")
+                    .get_result(c)?;
+            Ok(Position::Seq(row.seq))
+        }
+        DbConnection::Postgres(c) => {
+            let row: SnapshotRow =
+                diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+                    .get_result(c)?;
+            Ok(Position::Snapshot(row.snapshot))
+        }
+    }
+}
+
+/// One change: the place and night whose bookings changed, or `None`
+/// when shelters, places, outages or cold nights did.
+pub type Change = Option<(NaiveDate, String)>;
+
+/// The changes committed after `since` and seen in this transaction's
+/// snapshot, with the position they bring the reader to, and the highest
+/// `seq` read (for the reader to delete later).
+pub fn changes_since(
+    conn: &mut DbConnection,
+    since: &Position,
+) -> QueryResult<(Position, Vec<Change>, Option<i64>)> {
+    // A position of the other backend: read everything again.
+    let everything = || (since.clone(), vec![None], None);
+    match since {
+        Position::Seq(after) => {
+            let DbConnection::Sqlite(c) = conn else {
+                return Ok(everything());
+            };
+            let rows: Vec<ChangeRow> = diesel::sql_query(
+                "SELECT seq, night, place_id FROM occupancy_changes WHERE seq > ? ORDER BY seq",
+            )
+            .bind::<BigInt, _>(*after)
+            .load(c)?;
+            let now = rows
+                .last()
+                .map_or_else(|| since.clone(), |r| Position::Seq(r.seq));
+            Ok(finish(now, rows))
+        }
+        Position::Snapshot(before) => {
+            if !matches!(conn, DbConnection::Postgres(_)) {
+                return Ok(everything());
+            }
+            // First: the snapshot of this transaction, in which the rows
+            // below are read.
+            let now = position(conn)?;
+            let DbConnection::Postgres(c) = conn else {
+                return Ok(everything());
+            };
+            let rows: Vec<ChangeRow> = diesel::sql_query(
+                "SELECT seq, night, place_id FROM occupancy_changes \
+                 WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) \
+                 AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)",
+            )
+            .bind::<Text, _>(before.as_str())
+            .load(c)?;
+            Ok(finish(now, rows))
+        }
+    }
+}
+
+fn finish(now: Position, rows: Vec<ChangeRow>) -> (Position, Vec<Change>, Option<i64>) {
+    let highest = rows.iter().map(|r| r.seq).max();
+    let changes = rows.into_iter().map(|r| r.night.zip(r.place_id)).collect();
+    (now, changes, highest)
+}
+
+/// Deletes the log up to `seq`: rows every instance has read long ago.
+pub fn forget_up_to(conn: &mut DbConnection, seq: i64) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("DELETE FROM occupancy_changes WHERE seq <= ?")
+                .bind::<BigInt, _>(seq)
+                .execute(c)
+        }
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("DELETE FROM occupancy_changes WHERE seq <= $1")
+                .bind::<BigInt, _>(seq)
+                .execute(c)
+        }
+    }
+}
+
+/// Makes every instance read the whole index again: after a bulk load
+/// written with the triggers off.
+pub fn announce_rebuild(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::sql_query("INSERT INTO occupancy_changes (night, place_id) VALUES (NULL, NULL)")
+        .execute(conn)?;
+    Ok(())
+}

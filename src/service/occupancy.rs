@@ -1,0 +1,514 @@
+//! The occupancy index: each instance keeps in memory what availability
+//! needs (issue 18) and answers from it without reading the bookings
+//! again.
+//!
+//! - What it holds: the shelters and their places in label order, the
+//!   outages, the cold nights and their openings, and for each night asked
+//!   about (at most [`MAX_NIGHTS`]) the bookings flagged as holding each
+//!   place, with the facts `rules::checkin::holds` needs. Whether a place
+//!   is free is decided at the question's instant by that rule, so the
+//!   cutoff and the no-show endings need no write to take effect.
+//! - How it stays true: every write to bookings, places, outages, cold
+//!   nights and shelters logs what it changed in `occupancy_changes`
+//!   (triggers, migration 000019). Before an answer the index reads the
+//!   log from where it stands, in the same snapshot reads the bookings of
+//!   each (night, place) named there, and patches those entries; a change
+//!   to the structure makes it read everything again. On PostgreSQL the
+//!   log is read by transaction visibility, so every instance sees every
+//!   commit whichever instance wrote it, in whatever order they commit.
+//! - When it reads: only when the database has changed since it last
+//!   read (the same stamps as the kept answers: `availability_cache`).
+//!   An instance that has not read for [`REBUILD_AFTER`] reads everything
+//!   again, since the log is trimmed after [`FORGET_AFTER`].
+//!
+//! The SQL definition (`service::coordination::availability`) stays: the
+//! tests hold every answer of the index to it.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use crate::db::occupancy::{self as log, HeldRow, Position, StructureRows};
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::ids::BookingKind;
+use crate::rules::Night;
+use crate::rules::checkin::{self, Hold, Now};
+use crate::rules::coldnight;
+use crate::rules::kinds::PlaceCategory;
+use crate::service::beds::FreeCounts;
+use crate::service::coordination::{AvailabilityView, FreePlaceView, ShelterAvailability};
+
+/// Nights kept at once; the one asked about longest ago goes first.
+pub const MAX_NIGHTS: usize = 16;
+/// An index that has not read the log for this long reads everything
+/// again: the rows it would need may be gone.
+pub const REBUILD_AFTER: Duration = Duration::from_secs(120);
+/// The log rows an instance read this long ago are deleted.
+pub const FORGET_AFTER: Duration = Duration::from_secs(600);
+
+#[derive(Debug)]
+struct Place {
+    id: String,
+    label: String,
+    category: String,
+    kind: Option<PlaceCategory>,
+}
+
+#[derive(Debug)]
+struct NightHolds {
+    /// Per place (by its index in `places`), its bookings flagged held.
+    holds: Vec<Vec<Hold>>,
+    used: u64,
+}
+
+/// The index, as of `position` in the change log.
+#[derive(Debug)]
+pub struct Index {
+    /// (id, name) by name.
+    shelters: Vec<(String, String)>,
+    places: Vec<Place>,
+    place_of: HashMap<String, usize>,
+    /// Each shelter's places: a range of `places`, in label order.
+    shelter_places: HashMap<String, (usize, usize)>,
+    outages: HashMap<usize, Vec<(NaiveDate, NaiveDate)>>,
+    cold_nights: HashSet<NaiveDate>,
+    openings: HashMap<NaiveDate, Vec<(String, usize)>>,
+    nights: HashMap<NaiveDate, NightHolds>,
+    position: Position,
+    read_at: Instant,
+    uses: u64,
+}
+
+fn hold(row: &HeldRow) -> Hold {
+    Hold {
+        night: Night::new(row.night),
+        of_stay: row.kind == BookingKind::Stay,
+        held: true,
+        checked_in: row.checked_in_at.is_some(),
+        created_at: row.created_at.and_utc(),
+        no_show_end: row.no_show_end.map(Night::new),
+    }
+}
+
+impl Index {
+    pub fn build(rows: StructureRows, position: Position) -> Self {
+        let mut place_of = HashMap::new();
+        let mut shelter_places: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut places = Vec::with_capacity(rows.places.len());
+        for (i, (id, label, category, shelter_id)) in rows.places.into_iter().enumerate() {
+            place_of.insert(id.clone(), i);
+            shelter_places
+                .entry(shelter_id)
+                .and_modify(|r| r.1 = i + 1)
+                .or_insert((i, i + 1));
+            places.push(Place {
+                id,
+                label,
+                kind: category.parse().ok(),
+                category,
+            });
+        }
+        let mut outages: HashMap<usize, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+        for (place_id, first, last) in rows.outages {
+            if let Some(&i) = place_of.get(&place_id) {
+                outages.entry(i).or_default().push((first, last));
+            }
+        }
+        let mut openings: HashMap<NaiveDate, Vec<(String, usize)>> = HashMap::new();
+        for (night, shelter_id, n) in rows.openings {
+            openings
+                .entry(night)
+                .or_default()
+                .push((shelter_id, usize::try_from(n).unwrap_or(0)));
+        }
+        Self {
+            shelters: rows.shelters,
+            places,
+            place_of,
+            shelter_places,
+            outages,
+            cold_nights: rows.cold_nights.into_iter().collect(),
+            openings,
+            nights: HashMap::new(),
+            position,
+            read_at: Instant::now(),
+            uses: 0,
+        }
+    }
+
+    pub fn has_night(&self, night: NaiveDate) -> bool {
+        self.nights.contains_key(&night)
+    }
+
+    /// The bookings flagged held on `night`, all of them.
+    pub fn load_night(&mut self, night: NaiveDate, rows: &[HeldRow]) {
+        let mut holds = vec![Vec::new(); self.places.len()];
+        for row in rows {
+            if let Some(&i) = self.place_of.get(&row.place_id) {
+                holds[i].push(hold(row));
+            }
+        }
+        while self.nights.len() >= MAX_NIGHTS {
+            let Some(oldest) = self
+                .nights
+                .iter()
+                .min_by_key(|(_, n)| n.used)
+                .map(|(night, _)| *night)
+            else {
+                break;
+            };
+            self.nights.remove(&oldest);
+        }
+        self.uses += 1;
+        self.nights.insert(
+            night,
+            NightHolds {
+                holds,
+                used: self.uses,
+            },
+        );
+    }
+
+    /// The places of `touched` on `night` as they now stand: `rows` holds
+    /// every booking flagged held there.
+    pub fn patch(&mut self, night: NaiveDate, touched: &[String], rows: &[HeldRow]) {
+        let Some(n) = self.nights.get_mut(&night) else {
+            return;
+        };
+        for id in touched {
+            if let Some(&i) = self.place_of.get(id) {
+                n.holds[i].clear();
+            }
+        }
+        for row in rows {
+            if let Some(&i) = self.place_of.get(&row.place_id) {
+                n.holds[i].push(hold(row));
+            }
+        }
+    }
+
+    pub fn nights(&self) -> Vec<NaiveDate> {
+        self.nights.keys().copied().collect()
+    }
+
+    /// The overflow places opened on `night`: at each shelter with an
+    /// opening, that many of its overflow places in label order.
+    fn opened(&self, night: NaiveDate) -> HashSet<usize> {
+        let mut open = HashSet::new();
+        for (shelter_id, count) in self.openings.get(&night).into_iter().flatten() {
+            if let Some(&(from, to)) = self.shelter_places.get(shelter_id) {
+                open.extend(
+                    (from..to)
+                        .filter(|&i| self.places[i].kind == Some(PlaceCategory::Overflow))
+                        .take(*count),
+                );
+            }
+        }
+        open
+    }
+
+    fn out_of_service(&self, i: usize, night: NaiveDate) -> bool {
+        self.outages
+            .get(&i)
+            .is_some_and(|spans| spans.iter().any(|(f, l)| *f <= night && night <= *l))
+    }
+
+    /// Availability of `night` at `now`, as `GET /availability` answers
+    /// it; `None` when the night is not in the index.
+    pub fn view(
+        &mut self,
+        night: Night,
+        now: &Now,
+        shelter: Option<&str>,
+        list: bool,
+    ) -> Option<Result<AvailabilityView, AppError>> {
+        let date = night.date();
+        self.uses += 1;
+        let uses = self.uses;
+        self.nights.get_mut(&date)?.used = uses;
+        let holds = &self.nights.get(&date)?.holds;
+        let names: Vec<&(String, String)> = self
+            .shelters
+            .iter()
+            .filter(|(id, _)| shelter.is_none_or(|s| s == id))
+            .collect();
+        if names.is_empty() && shelter.is_some() {
+            return Some(Err(AppError::not_found("shelter")));
+        }
+        let open = self.opened(date);
+        let mut total = FreeCounts::default();
+        let mut shelters = Vec::with_capacity(names.len());
+        for (id, name) in names {
+            let mut free = FreeCounts::default();
+            let mut free_places = Vec::new();
+            let (from, to) = self.shelter_places.get(id).copied().unwrap_or((0, 0));
+            for (i, (place, held)) in self.places[from..to]
+                .iter()
+                .zip(&holds[from..to])
+                .enumerate()
+                .map(|(k, pair)| (from + k, pair))
+            {
+                let offered = place
+                    .kind
+                    .is_none_or(|k| coldnight::offered(k, open.contains(&i)));
+                if !offered
+                    || self.out_of_service(i, date)
+                    || held.iter().any(|h| checkin::holds(h, now))
+                {
+                    continue;
+                }
+                free.add(&place.category);
+                total.add(&place.category);
+                if list {
+                    free_places.push(FreePlaceView {
+                        place_id: place.id.clone(),
+                        label: place.label.clone(),
+                        category: place.category.clone(),
+                    });
+                }
+            }
+            shelters.push(ShelterAvailability {
+                shelter_id: id.clone(),
+                name: name.clone(),
+                free,
+                free_places: list.then_some(free_places),
+            });
+        }
+        Some(Ok(AvailabilityView {
+            night,
+            cold_night: self.cold_nights.contains(&date),
+            shelters,
+            free: total,
+        }))
+    }
+}
+
+/// What a reading of the database brings to the index.
+enum Reading {
+    /// Everything, read anew.
+    Whole { index: Box<Index> },
+    /// The entries the log named, per night, and a night not kept yet.
+    Patch {
+        position: Position,
+        touched: Vec<(NaiveDate, Vec<String>, Vec<HeldRow>)>,
+        new_night: Option<(NaiveDate, Vec<HeldRow>)>,
+    },
+}
+
+/// Reads, in the caller's transaction, what brings `current` (the index
+/// as it stands, `None` before the first reading) up to date, with
+/// `night` in it.
+fn read(
+    c: &mut DbConnection,
+    current: Option<(Position, Vec<NaiveDate>, bool)>,
+    night: NaiveDate,
+) -> Result<(Reading, Option<i64>), AppError> {
+    let whole = |c: &mut DbConnection| -> Result<Reading, AppError> {
+        let position = log::position(c)?;
+        let mut index = Index::build(log::structure(c)?, position);
+        let rows = log::held_on(c, night, None)?;
+        index.load_night(night, &rows);
+        Ok(Reading::Whole {
+            index: Box::new(index),
+        })
+    };
+    let Some((position, nights, has_night)) = current else {
+        return Ok((whole(c)?, None));
+    };
+    let (position, changes, highest) = log::changes_since(c, &position)?;
+    if changes.iter().any(Option::is_none) {
+        return Ok((whole(c)?, highest));
+    }
+    let mut per_night: BTreeMap<NaiveDate, HashSet<String>> = BTreeMap::new();
+    for (n, place) in changes.into_iter().flatten() {
+        if nights.contains(&n) {
+            per_night.entry(n).or_default().insert(place);
+        }
+    }
+    let mut touched = Vec::with_capacity(per_night.len());
+    for (n, places) in per_night {
+        let places: Vec<String> = places.into_iter().collect();
+        let rows = log::held_on(c, n, Some(&places))?;
+        touched.push((n, places, rows));
+    }
+    let new_night = if has_night {
+        None
+    } else {
+        Some((night, log::held_on(c, night, None)?))
+    };
+    Ok((
+        Reading::Patch {
+            position,
+            touched,
+            new_night,
+        },
+        highest,
+    ))
+}
+
+/// The index with what keeps it: the log rows it may delete.
+#[derive(Debug, Default)]
+pub struct Occupancy {
+    index: Option<Index>,
+    /// The highest `seq` read, sampled at most once a minute.
+    read_up_to: VecDeque<(Instant, i64)>,
+}
+
+impl Occupancy {
+    /// Whether the index holds `night` and has read the log recently.
+    pub fn holds_night(&self, night: NaiveDate) -> bool {
+        self.index
+            .as_ref()
+            .is_some_and(|ix| ix.has_night(night) && ix.read_at.elapsed() < REBUILD_AFTER)
+    }
+
+    /// Nothing has been committed since the index last read (its stamp
+    /// says so): it stands where the log ends, as if it had just read.
+    pub fn still_true(&mut self) {
+        if let Some(ix) = self.index.as_mut() {
+            ix.read_at = Instant::now();
+        }
+    }
+
+    pub fn view(
+        &mut self,
+        night: Night,
+        now: &Now,
+        shelter: Option<&str>,
+        list: bool,
+    ) -> Option<Result<AvailabilityView, AppError>> {
+        self.index.as_mut()?.view(night, now, shelter, list)
+    }
+
+    /// What to read: where the index stands, or `None` to read it whole.
+    fn current(&self, night: NaiveDate) -> Option<(Position, Vec<NaiveDate>, bool)> {
+        let ix = self.index.as_ref()?;
+        if ix.read_at.elapsed() >= REBUILD_AFTER {
+            return None;
+        }
+        Some((ix.position.clone(), ix.nights(), ix.has_night(night)))
+    }
+
+    fn apply(&mut self, reading: Reading, read_at: Instant) {
+        match reading {
+            Reading::Whole { index } => self.index = Some(*index),
+            Reading::Patch {
+                position,
+                touched,
+                new_night,
+            } => {
+                let Some(ix) = self.index.as_mut() else {
+                    return;
+                };
+                for (n, places, rows) in &touched {
+                    ix.patch(*n, places, rows);
+                }
+                if let Some((n, rows)) = new_night {
+                    ix.load_night(n, &rows);
+                }
+                ix.position = position;
+            }
+        }
+        if let Some(ix) = self.index.as_mut() {
+            ix.read_at = read_at;
+        }
+    }
+
+    /// Notes how far the log was read, and says up to which `seq` it may
+    /// be deleted now.
+    fn forgettable(&mut self, highest: Option<i64>, now: Instant) -> Option<i64> {
+        if let Some(seq) = highest
+            && self
+                .read_up_to
+                .back()
+                .is_none_or(|(at, _)| now.duration_since(*at) >= Duration::from_secs(60))
+        {
+            self.read_up_to.push_back((now, seq));
+        }
+        let mut forget = None;
+        while let Some(&(at, seq)) = self.read_up_to.front() {
+            if now.duration_since(at) < FORGET_AFTER {
+                break;
+            }
+            forget = Some(seq);
+            self.read_up_to.pop_front();
+        }
+        forget
+    }
+}
+
+/// Brings `occupancy` up to date with `night` in it, reading in the
+/// caller's read transaction. `started` is when the reading began.
+pub fn catch_up(
+    c: &mut DbConnection,
+    occupancy: &std::sync::Mutex<Occupancy>,
+    night: NaiveDate,
+    started: Instant,
+) -> Result<Option<i64>, AppError> {
+    let current = lock(occupancy).current(night);
+    let (reading, highest) = read(c, current, night)?;
+    let mut o = lock(occupancy);
+    o.apply(reading, started);
+    Ok(o.forgettable(highest, Instant::now()))
+}
+
+/// Deletes the log rows read long ago, in a transaction of its own.
+pub fn forget(conn: &mut DbConnection, up_to: i64) -> Result<(), AppError> {
+    db::write_tx(conn, |c| log::forget_up_to(c, up_to))?;
+    Ok(())
+}
+
+pub fn lock(o: &std::sync::Mutex<Occupancy>) -> std::sync::MutexGuard<'_, Occupancy> {
+    o.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_is_forgotten_up_to_what_was_read_ten_minutes_ago() {
+        let mut o = Occupancy::default();
+        let t0 = Instant::now();
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        assert_eq!(o.forgettable(Some(10), at(0)), None);
+        // Within the minute: not noted again.
+        assert_eq!(o.forgettable(Some(20), at(30)), None);
+        assert_eq!(o.forgettable(Some(30), at(60)), None);
+        assert_eq!(
+            o.forgettable(None, at(599)),
+            None,
+            "nothing read ten minutes ago yet"
+        );
+        assert_eq!(o.forgettable(None, at(600)), Some(10));
+        assert_eq!(o.forgettable(None, at(601)), None, "forgotten once");
+        assert_eq!(o.forgettable(Some(40), at(700)), Some(30));
+        assert_eq!(o.forgettable(None, at(1300)), Some(40));
+        assert!(o.read_up_to.is_empty());
+    }
+
+    #[test]
+    fn an_index_not_read_for_two_minutes_is_read_whole() {
+        let mut o = Occupancy::default();
+        let night = NaiveDate::from_ymd_opt(2019, 12, 1).unwrap_or_default();
+        assert!(o.current(night).is_none(), "nothing read yet");
+        let mut ix = Index::build(StructureRows::default(), Position::Seq(3));
+        ix.load_night(night, &[]);
+        o.index = Some(ix);
+        assert_eq!(o.current(night).map(|c| c.0), Some(Position::Seq(3)));
+        assert!(o.holds_night(night));
+        let long_ago = Instant::now().checked_sub(REBUILD_AFTER);
+        if let (Some(ix), Some(t)) = (o.index.as_mut(), long_ago) {
+            ix.read_at = t;
+            assert!(o.current(night).is_none());
+            assert!(!o.holds_night(night));
+            o.still_true();
+            assert!(
+                o.holds_night(night),
+                "nothing committed since: as good as read"
+            );
+        }
+    }
+}
