@@ -52,9 +52,24 @@ impl FreeCounts {
     }
 
     pub(crate) fn add(&mut self, category: &str) {
-        match category.parse::<PlaceCategory>() {
-            Ok(PlaceCategory::Women) => self.women += 1,
-            Ok(PlaceCategory::Overflow) => self.overflow += 1,
+        self.add_one(category.parse::<PlaceCategory>().ok());
+    }
+
+    /// One place fewer of `category`.
+    pub(crate) fn remove_one(&mut self, category: Option<PlaceCategory>) {
+        let n = match category {
+            Some(PlaceCategory::Women) => &mut self.women,
+            Some(PlaceCategory::Overflow) => &mut self.overflow,
+            _ => &mut self.regular,
+        };
+        *n = n.saturating_sub(1);
+    }
+
+    /// One place of `category` (one not known counts as regular).
+    pub(crate) fn add_one(&mut self, category: Option<PlaceCategory>) {
+        match category {
+            Some(PlaceCategory::Women) => self.women += 1,
+            Some(PlaceCategory::Overflow) => self.overflow += 1,
             _ => self.regular += 1,
         }
     }

@@ -61,6 +61,26 @@ struct NightHolds {
     /// Per place (by its index in `places`), its bookings flagged held.
     holds: Vec<Vec<Hold>>,
     used: u64,
+    /// Which places were free at the last question's instant, kept while
+    /// the rule's answer cannot differ (see [`Evaluated`]), and patched
+    /// with the entries.
+    evaluated: Option<Evaluated>,
+}
+
+/// The free places of a night at `now`, and their counts per shelter (in
+/// the order of `Index::shelters`). `rules::checkin::holds` depends on the
+/// instant only through tonight, its cutoff and whether the cutoff has
+/// passed: while those are the same, so is every answer.
+#[derive(Debug)]
+struct Evaluated {
+    now: Now,
+    free: Vec<bool>,
+    counts: Vec<FreeCounts>,
+}
+
+/// What of the instant `rules::checkin::holds` depends on.
+fn moment(now: &Now) -> (Night, chrono::DateTime<chrono::Utc>, bool) {
+    (now.night, now.cutoff, now.instant >= now.cutoff)
 }
 
 /// The index, as of `position` in the change log.
@@ -72,7 +92,10 @@ pub struct Index {
     place_of: HashMap<String, usize>,
     /// Each shelter's places: a range of `places`, in label order.
     shelter_places: HashMap<String, (usize, usize)>,
-    outages: HashMap<usize, Vec<(NaiveDate, NaiveDate)>>,
+    /// Per place, the position of its shelter in `shelters`.
+    place_shelter: Vec<usize>,
+    /// Per place (by its index in `places`), its spans out of service.
+    outages: Vec<Vec<(NaiveDate, NaiveDate)>>,
     cold_nights: HashSet<NaiveDate>,
     openings: HashMap<NaiveDate, Vec<(String, usize)>>,
     nights: HashMap<NaiveDate, NightHolds>,
@@ -110,10 +133,22 @@ impl Index {
                 category,
             });
         }
-        let mut outages: HashMap<usize, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+        let position_of: HashMap<&str, usize> = rows
+            .shelters
+            .iter()
+            .enumerate()
+            .map(|(k, (id, _))| (id.as_str(), k))
+            .collect();
+        let mut place_shelter = vec![usize::MAX; places.len()];
+        for (shelter_id, &(from, to)) in &shelter_places {
+            if let Some(&k) = position_of.get(shelter_id.as_str()) {
+                place_shelter[from..to].fill(k);
+            }
+        }
+        let mut outages: Vec<Vec<(NaiveDate, NaiveDate)>> = vec![Vec::new(); places.len()];
         for (place_id, first, last) in rows.outages {
             if let Some(&i) = place_of.get(&place_id) {
-                outages.entry(i).or_default().push((first, last));
+                outages[i].push((first, last));
             }
         }
         let mut openings: HashMap<NaiveDate, Vec<(String, usize)>> = HashMap::new();
@@ -128,6 +163,7 @@ impl Index {
             places,
             place_of,
             shelter_places,
+            place_shelter,
             outages,
             cold_nights: rows.cold_nights.into_iter().collect(),
             openings,
@@ -167,6 +203,7 @@ impl Index {
             NightHolds {
                 holds,
                 used: self.uses,
+                evaluated: None,
             },
         );
     }
@@ -174,19 +211,38 @@ impl Index {
     /// The places of `touched` on `night` as they now stand: `rows` holds
     /// every booking flagged held there.
     pub fn patch(&mut self, night: NaiveDate, touched: &[String], rows: &[HeldRow]) {
-        let Some(n) = self.nights.get_mut(&night) else {
+        let Some(mut n) = self.nights.remove(&night) else {
             return;
         };
-        for id in touched {
-            if let Some(&i) = self.place_of.get(id) {
-                n.holds[i].clear();
-            }
+        let touched: Vec<usize> = touched
+            .iter()
+            .filter_map(|id| self.place_of.get(id).copied())
+            .collect();
+        for &i in &touched {
+            n.holds[i].clear();
         }
         for row in rows {
             if let Some(&i) = self.place_of.get(&row.place_id) {
                 n.holds[i].push(hold(row));
             }
         }
+        if let Some(e) = n.evaluated.as_mut() {
+            let open = self.opened(night);
+            for &i in &touched {
+                let free = self.free_at(i, night, &open, &n.holds[i], &e.now);
+                if free != e.free[i] {
+                    e.free[i] = free;
+                    if let Some(c) = e.counts.get_mut(self.place_shelter[i]) {
+                        if free {
+                            c.add_one(self.places[i].kind);
+                        } else {
+                            c.remove_one(self.places[i].kind);
+                        }
+                    }
+                }
+            }
+        }
+        self.nights.insert(night, n);
     }
 
     pub fn nights(&self) -> Vec<NaiveDate> {
@@ -209,10 +265,47 @@ impl Index {
         open
     }
 
-    fn out_of_service(&self, i: usize, night: NaiveDate) -> bool {
-        self.outages
-            .get(&i)
-            .is_some_and(|spans| spans.iter().any(|(f, l)| *f <= night && night <= *l))
+    /// Whether place `i` is free on `night` at `now`: offered that night
+    /// (`rules::coldnight::offered`), in service, and held by none of
+    /// `holds` (`rules::checkin::holds`).
+    fn free_at(
+        &self,
+        i: usize,
+        night: NaiveDate,
+        open: &HashSet<usize>,
+        holds: &[Hold],
+        now: &Now,
+    ) -> bool {
+        // (An overflow place only is looked up among the opened.)
+        let offered = self.places[i].kind.is_none_or(|k| {
+            coldnight::offered(k, k == PlaceCategory::Overflow && open.contains(&i))
+        });
+        offered
+            && !self.outages[i]
+                .iter()
+                .any(|(f, l)| *f <= night && night <= *l)
+            && !holds.iter().any(|h| checkin::holds(h, now))
+    }
+
+    fn evaluate(&self, night: NaiveDate, holds: &[Vec<Hold>], now: &Now) -> Evaluated {
+        let open = self.opened(night);
+        let mut counts = vec![FreeCounts::default(); self.shelters.len()];
+        let free: Vec<bool> = holds
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let free = self.free_at(i, night, &open, h, now);
+                if free && let Some(c) = counts.get_mut(self.place_shelter[i]) {
+                    c.add_one(self.places[i].kind);
+                }
+                free
+            })
+            .collect();
+        Evaluated {
+            now: *now,
+            free,
+            counts,
+        }
     }
 
     /// Availability of `night` at `now`, as `GET /availability` answers
@@ -225,63 +318,69 @@ impl Index {
         list: bool,
     ) -> Option<Result<AvailabilityView, AppError>> {
         let date = night.date();
+        if shelter.is_some_and(|s| !self.shelters.iter().any(|(id, _)| id == s)) {
+            return self
+                .nights
+                .contains_key(&date)
+                .then(|| Err(AppError::not_found("shelter")));
+        }
+        let mut n = self.nights.remove(&date)?;
         self.uses += 1;
-        let uses = self.uses;
-        self.nights.get_mut(&date)?.used = uses;
-        let holds = &self.nights.get(&date)?.holds;
-        let names: Vec<&(String, String)> = self
+        n.used = self.uses;
+        if n.evaluated.as_ref().map(|e| moment(&e.now)) != Some(moment(now)) {
+            n.evaluated = Some(self.evaluate(date, &n.holds, now));
+        }
+        let view = n
+            .evaluated
+            .as_ref()
+            .map(|e| self.answer(night, e, shelter, list));
+        self.nights.insert(date, n);
+        view.map(Ok)
+    }
+
+    fn answer(
+        &self,
+        night: Night,
+        e: &Evaluated,
+        shelter: Option<&str>,
+        list: bool,
+    ) -> AvailabilityView {
+        let mut total = FreeCounts::default();
+        let shelters = self
             .shelters
             .iter()
-            .filter(|(id, _)| shelter.is_none_or(|s| s == id))
+            .enumerate()
+            .filter(|(_, (id, _))| shelter.is_none_or(|s| s == id))
+            .map(|(k, (id, name))| {
+                let free = e.counts.get(k).cloned().unwrap_or_default();
+                total.regular += free.regular;
+                total.women += free.women;
+                total.overflow += free.overflow;
+                let free_places = list.then(|| {
+                    let (from, to) = self.shelter_places.get(id).copied().unwrap_or((0, 0));
+                    (from..to)
+                        .filter(|&i| e.free[i])
+                        .map(|i| FreePlaceView {
+                            place_id: self.places[i].id.clone(),
+                            label: self.places[i].label.clone(),
+                            category: self.places[i].category.clone(),
+                        })
+                        .collect()
+                });
+                ShelterAvailability {
+                    shelter_id: id.clone(),
+                    name: name.clone(),
+                    free,
+                    free_places,
+                }
+            })
             .collect();
-        if names.is_empty() && shelter.is_some() {
-            return Some(Err(AppError::not_found("shelter")));
-        }
-        let open = self.opened(date);
-        let mut total = FreeCounts::default();
-        let mut shelters = Vec::with_capacity(names.len());
-        for (id, name) in names {
-            let mut free = FreeCounts::default();
-            let mut free_places = Vec::new();
-            let (from, to) = self.shelter_places.get(id).copied().unwrap_or((0, 0));
-            for (i, (place, held)) in self.places[from..to]
-                .iter()
-                .zip(&holds[from..to])
-                .enumerate()
-                .map(|(k, pair)| (from + k, pair))
-            {
-                let offered = place
-                    .kind
-                    .is_none_or(|k| coldnight::offered(k, open.contains(&i)));
-                if !offered
-                    || self.out_of_service(i, date)
-                    || held.iter().any(|h| checkin::holds(h, now))
-                {
-                    continue;
-                }
-                free.add(&place.category);
-                total.add(&place.category);
-                if list {
-                    free_places.push(FreePlaceView {
-                        place_id: place.id.clone(),
-                        label: place.label.clone(),
-                        category: place.category.clone(),
-                    });
-                }
-            }
-            shelters.push(ShelterAvailability {
-                shelter_id: id.clone(),
-                name: name.clone(),
-                free,
-                free_places: list.then_some(free_places),
-            });
-        }
-        Some(Ok(AvailabilityView {
+        AvailabilityView {
             night,
-            cold_night: self.cold_nights.contains(&date),
+            cold_night: self.cold_nights.contains(&night.date()),
             shelters,
             free: total,
-        }))
+        }
     }
 }
 
