@@ -115,6 +115,16 @@ fn hold(row: &HeldRow) -> Hold {
     }
 }
 
+/// Adds a booking to a place's list. Almost every place has one booking
+/// at most on a night: room for one, not the four a first push reserves
+/// (at 100,000 places that is ten megabytes a night).
+fn keep(holds: &mut Vec<Hold>, row: &HeldRow) {
+    if holds.capacity() == 0 {
+        holds.reserve_exact(1);
+    }
+    holds.push(hold(row));
+}
+
 impl Index {
     pub fn build(rows: StructureRows, position: Position) -> Self {
         let mut place_of = HashMap::new();
@@ -183,7 +193,7 @@ impl Index {
         let mut holds = vec![Vec::new(); self.places.len()];
         for row in rows {
             if let Some(&i) = self.place_of.get(&row.place_id) {
-                holds[i].push(hold(row));
+                keep(&mut holds[i], row);
             }
         }
         while self.nights.len() >= MAX_NIGHTS {
@@ -223,7 +233,7 @@ impl Index {
         }
         for row in rows {
             if let Some(&i) = self.place_of.get(&row.place_id) {
-                n.holds[i].push(hold(row));
+                keep(&mut n.holds[i], row);
             }
         }
         if let Some(e) = n.evaluated.as_mut() {
