@@ -361,21 +361,36 @@ fn check(
     Ok(())
 }
 
+/// The world the random histories are written in: two shelters of
+/// regular and women's places, four guests.
+async fn random_world(b: Backend) -> (World, Places, Vec<String>) {
+    let w = world_with(
+        b,
+        &[("R1", "regular"), ("R2", "regular"), ("W1", "women")],
+        &[("R1", "regular"), ("W1", "women")],
+    )
+    .await;
+    let mut all = Vec::new();
+    for s in [&w.a, &w.b] {
+        for (label, id) in &s.places {
+            let category = if label.starts_with('W') {
+                "women"
+            } else {
+                "regular"
+            };
+            all.push((id.clone(), s.id.clone(), category.to_owned()));
+        }
+    }
+    let mut guests = Vec::new();
+    for _ in 0..4 {
+        guests.push(w.man().await);
+    }
+    (w, Places { all }, guests)
+}
+
 backend_tests! {
     async fn the_queries_of_what_holds_a_place_agree_with_the_rule(b: Backend) {
-        let w = world_with(b, &[("R1", "regular"), ("R2", "regular"), ("W1", "women")], &[("R1", "regular"), ("W1", "women")]).await;
-        let mut all = Vec::new();
-        for s in [&w.a, &w.b] {
-            for (label, id) in &s.places {
-                let category = if label.starts_with('W') { "women" } else { "regular" };
-                all.push((id.clone(), s.id.clone(), category.to_owned()));
-            }
-        }
-        let places = Places { all };
-        let mut guests = Vec::new();
-        for _ in 0..4 {
-            guests.push(w.man().await);
-        }
+        let (w, places, guests) = random_world(b).await;
         let conn = std::cell::RefCell::new(w.app.conn());
         let strategy = (prop::collection::vec(random_stay(guests.len(), places.all.len()), 0..10), 0i64..12, 0i64..18);
         let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
@@ -443,19 +458,7 @@ fn check_index(
 
 backend_tests! {
     async fn the_occupancy_index_read_from_the_log_agrees_with_the_rule(b: Backend) {
-        let w = world_with(b, &[("R1", "regular"), ("R2", "regular"), ("W1", "women")], &[("R1", "regular"), ("W1", "women")]).await;
-        let mut all = Vec::new();
-        for s in [&w.a, &w.b] {
-            for (label, id) in &s.places {
-                let category = if label.starts_with('W') { "women" } else { "regular" };
-                all.push((id.clone(), s.id.clone(), category.to_owned()));
-            }
-        }
-        let places = Places { all };
-        let mut guests = Vec::new();
-        for _ in 0..4 {
-            guests.push(w.man().await);
-        }
+        let (w, places, guests) = random_world(b).await;
         let conn = std::cell::RefCell::new(w.app.conn());
         // One index for every case: after the first, each history reaches
         // it through the log (the one before deleted, this one written).
