@@ -144,6 +144,17 @@ pub fn seed(
             result = Err(e.into());
         }
     }
+    // PostgreSQL plans from its statistics, which a bulk load leaves
+    // empty until autovacuum comes round: a service started at once
+    // planned the intake's reads as if the tables were empty.
+    if result.is_ok()
+        && let DbConnection::Postgres(c) = conn
+    {
+        progress("gathering the planner's statistics");
+        if let Err(e) = diesel::sql_query("ANALYZE").execute(c) {
+            result = Err(e.into());
+        }
+    }
     if checks_off.is_ok() {
         let _ = match conn {
             DbConnection::Sqlite(c) => diesel::sql_query("PRAGMA foreign_keys = ON").execute(c),

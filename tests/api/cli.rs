@@ -318,6 +318,21 @@ backend_tests! {
         let mut fresh = nattplats::db::build_pool(&fresh_db.1, 1).get().unwrap();
         nattplats::db::run_migrations(&mut fresh).unwrap();
         assert_eq!(one(&mut conn, trigger_sql), one(&mut fresh, trigger_sql));
+        // The occupancy log missed the load: its last row makes every
+        // instance's index read everything again.
+        assert_eq!(
+            one(&mut conn, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM occupancy_changes \
+                 WHERE seq = (SELECT MAX(seq) FROM occupancy_changes) AND night IS NULL AND place_id IS NULL"),
+            1
+        );
+        // PostgreSQL has its planner's statistics of what was loaded.
+        if b == Backend::Postgres {
+            assert_eq!(
+                one(&mut conn, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_stat_user_tables \
+                     WHERE relname IN ('bookings', 'places', 'stays', 'guests') AND last_analyze IS NOT NULL"),
+                4
+            );
+        }
     }
 
     async fn backup_copies_a_running_sqlite_database_consistently(b: Backend) {
