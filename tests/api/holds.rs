@@ -562,3 +562,41 @@ async fn the_occupancy_index_reads_a_transaction_that_commits_late() {
         "the transaction that committed late is read"
     );
 }
+
+backend_tests! {
+    async fn the_occupancy_log_read_long_ago_is_deleted_and_the_index_reads_on(b: Backend) {
+        let (w, places, guests) = random_world(b).await;
+        let stay = |guest, place, first| RandomStay {
+            guest,
+            place,
+            first,
+            length: 2,
+            nights: vec![(false, true); 5],
+            made: -5,
+            ending: None,
+            placement: false,
+        };
+        let mut conn = w.app.conn();
+        let now = now_at(0, 0);
+        let occupancy = std::sync::Mutex::new(nattplats::service::occupancy::Occupancy::default());
+        let written = write(&mut conn, &places, &guests, &[stay(0, 0, 0)]);
+        check_index(&mut conn, &occupancy, &places, &written, &now).unwrap();
+        let written = write(&mut conn, &places, &guests, &[stay(1, 1, 0)]);
+        check_index(&mut conn, &occupancy, &places, &written, &now).unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let one = |conn: &mut DbConnection, sql: &str| -> i64 {
+            diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
+        };
+        let read = one(&mut conn, "SELECT CAST(MAX(seq) AS BIGINT) AS n FROM occupancy_changes");
+        nattplats::service::occupancy::forget(&mut conn, read).unwrap();
+        assert_eq!(one(&mut conn, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM occupancy_changes"), 0);
+        // What is written after is read from where the index stands.
+        let written = write(&mut conn, &places, &guests, &[stay(2, 2, 1), stay(3, 3, 0)]);
+        assert!(one(&mut conn, "SELECT CAST(MIN(seq) AS BIGINT) AS n FROM occupancy_changes") > read);
+        check_index(&mut conn, &occupancy, &places, &written, &now).unwrap();
+    }
+}
