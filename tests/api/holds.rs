@@ -370,17 +370,11 @@ async fn random_world(b: Backend) -> (World, Places, Vec<String>) {
         &[("R1", "regular"), ("W1", "women")],
     )
     .await;
-    let mut all = Vec::new();
-    for s in [&w.a, &w.b] {
-        for (label, id) in &s.places {
-            let category = if label.starts_with('W') {
-                "women"
-            } else {
-                "regular"
-            };
-            all.push((id.clone(), s.id.clone(), category.to_owned()));
-        }
-    }
+    let all = w
+        .places_by_category()
+        .into_iter()
+        .map(|(id, shelter, category)| (id, shelter, category.to_owned()))
+        .collect();
     let mut guests = Vec::new();
     for _ in 0..4 {
         guests.push(w.man().await);

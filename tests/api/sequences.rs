@@ -145,16 +145,8 @@ async fn run(w: &World, seed: u64, start: &str) {
         places: BTreeMap::new(),
     };
     w.app.set_clock(&m.clock.to_rfc3339()).await;
-    for s in [&w.a, &w.b] {
-        for (label, id) in &s.places {
-            let category = if label.starts_with('W') {
-                "women"
-            } else {
-                "regular"
-            };
-            m.places
-                .insert(id.clone(), (s.id.clone(), category.to_owned()));
-        }
+    for (id, shelter, category) in w.places_by_category() {
+        m.places.insert(id, (shelter, category.to_owned()));
     }
     for g in 0..5 {
         m.guests.push(if g % 2 == 0 {

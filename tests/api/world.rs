@@ -98,6 +98,23 @@ pub async fn world_with(b: Backend, places_a: &[(&str, &str)], places_b: &[(&str
 }
 
 impl World {
+    /// Every place of both shelters: (place id, shelter id, category),
+    /// the category read from the label the world gave it (`W…` women's).
+    pub fn places_by_category(&self) -> Vec<(String, String, &'static str)> {
+        let mut all = Vec::new();
+        for s in [&self.a, &self.b] {
+            for (label, id) in &s.places {
+                let category = if label.starts_with('W') {
+                    "women"
+                } else {
+                    "regular"
+                };
+                all.push((id.clone(), s.id.clone(), category));
+            }
+        }
+        all
+    }
+
     /// Registers a guest; returns the id.
     pub async fn guest(&self, gender: &str, citizenship: &str, birth_year: i32) -> String {
         let n = uuid::Uuid::new_v4().simple().to_string();
