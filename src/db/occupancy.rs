@@ -201,19 +201,28 @@ fn finish(now: Position, rows: Vec<ChangeRow>) -> (Position, Vec<Change>, Option
     (now, changes, highest)
 }
 
-/// Deletes the log up to `seq`: rows every instance has read long ago.
+/// Rows deleted by one statement of [`forget_up_to`]: each is a
+/// transaction of its own, so the writers never wait long for the turn.
+pub const FORGET_AT_ONCE: i64 = 10_000;
+
+/// Deletes at most [`FORGET_AT_ONCE`] rows of the log up to `seq` (rows
+/// every instance has read long ago), the oldest first; returns how many.
 pub fn forget_up_to(conn: &mut DbConnection, seq: i64) -> QueryResult<usize> {
     match conn {
-        DbConnection::Sqlite(c) => {
-            diesel::sql_query("DELETE FROM occupancy_changes WHERE seq <= ?")
-                .bind::<BigInt, _>(seq)
-                .execute(c)
-        }
-        DbConnection::Postgres(c) => {
-            diesel::sql_query("DELETE FROM occupancy_changes WHERE seq <= $1")
-                .bind::<BigInt, _>(seq)
-                .execute(c)
-        }
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "DELETE FROM occupancy_changes WHERE seq IN \
+             (SELECT seq FROM occupancy_changes WHERE seq <= ? ORDER BY seq LIMIT ?)",
+        )
+        .bind::<BigInt, _>(seq)
+        .bind::<BigInt, _>(FORGET_AT_ONCE)
+        .execute(c),
+        DbConnection::Postgres(c) => diesel::sql_query(
+            "DELETE FROM occupancy_changes WHERE seq IN \
+             (SELECT seq FROM occupancy_changes WHERE seq <= $1 ORDER BY seq LIMIT $2)",
+        )
+        .bind::<BigInt, _>(seq)
+        .bind::<BigInt, _>(FORGET_AT_ONCE)
+        .execute(c),
     }
 }
 

@@ -563,10 +563,16 @@ pub fn catch_up(
     Ok(o.forgettable(highest, Instant::now()))
 }
 
-/// Deletes the log rows read long ago, in a transaction of its own.
+/// Deletes the log rows read long ago, a bounded number per transaction
+/// (at the targets' rates ten minutes are millions of rows, and one
+/// `DELETE` of them would hold the writers' turn for seconds).
 pub fn forget(conn: &mut DbConnection, up_to: i64) -> Result<(), AppError> {
-    db::write_tx(conn, |c| log::forget_up_to(c, up_to))?;
-    Ok(())
+    loop {
+        let deleted = db::write_tx(conn, |c| log::forget_up_to(c, up_to))?;
+        if i64::try_from(deleted).unwrap_or(i64::MAX) < log::FORGET_AT_ONCE {
+            return Ok(());
+        }
+    }
 }
 
 pub fn lock(o: &std::sync::Mutex<Occupancy>) -> std::sync::MutexGuard<'_, Occupancy> {

@@ -594,3 +594,37 @@ backend_tests! {
         check_index(&mut conn, &occupancy, &places, &written, &now).unwrap();
     }
 }
+
+backend_tests! {
+    async fn the_occupancy_log_is_deleted_in_bounded_steps_to_the_end(b: Backend) {
+        let w = crate::world::world(b).await;
+        let mut conn = w.app.conn();
+        // More rows than one step deletes: two and a half steps' worth.
+        let rows = 2 * nattplats::db::occupancy::FORGET_AT_ONCE + 5_000;
+        let fill = match b {
+            Backend::Sqlite => format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) \
+                 INSERT INTO occupancy_changes (night, place_id) SELECT NULL, NULL FROM n"
+            ),
+            Backend::Postgres => format!(
+                "INSERT INTO occupancy_changes (night, place_id) SELECT NULL, NULL FROM generate_series(1, {rows})"
+            ),
+        };
+        diesel::sql_query(fill).execute(&mut *conn).unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let one = |conn: &mut DbConnection, sql: &str| -> i64 {
+            diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
+        };
+        let last = one(&mut conn, "SELECT CAST(MAX(seq) AS BIGINT) AS n FROM occupancy_changes");
+        nattplats::service::occupancy::forget(&mut conn, last - 7).unwrap();
+        assert_eq!(
+            one(&mut conn, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM occupancy_changes"),
+            7,
+            "every row up to the one named is gone, the newer ones are kept"
+        );
+    }
+}
