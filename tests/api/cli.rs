@@ -298,14 +298,7 @@ backend_tests! {
         // the triggers are back.
         let report = nattplats::db::invariants::check(&mut conn).unwrap();
         assert!(report.holds(), "{report:?}");
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let one = |conn: &mut nattplats::db::DbConnection, sql: &str| -> i64 {
-            diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
-        };
+        let one = crate::helpers::number;
         let booked = one(&mut conn, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM bookings");
         assert_eq!(one(&mut conn, "SELECT CAST(SUM(booked) AS BIGINT) AS n FROM report_nights"), booked);
         let begun = one(&mut conn, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM stays WHERE status <> 'voided'");

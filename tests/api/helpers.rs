@@ -425,3 +425,14 @@ fn database_urls_on_the_same_server() {
     );
     assert_eq!(database_url_on("postgres://h", "x"), "postgres://h/x");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Number {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The one number `sql` selects, as `n` (cast to BIGINT on both backends).
+pub fn number(conn: &mut nattplats::db::DbConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Number>(conn).unwrap().n
+}

@@ -577,14 +577,7 @@ backend_tests! {
         check_index(&mut conn, &occupancy, &places, &written, &now).unwrap();
         let written = write(&mut conn, &places, &guests, &[stay(1, 1, 0)]);
         check_index(&mut conn, &occupancy, &places, &written, &now).unwrap();
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let one = |conn: &mut DbConnection, sql: &str| -> i64 {
-            diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
-        };
+        let one = crate::helpers::number;
         let read = one(&mut conn, "SELECT CAST(MAX(seq) AS BIGINT) AS n FROM occupancy_changes");
         nattplats::service::occupancy::forget(&mut conn, read).unwrap();
         assert_eq!(one(&mut conn, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM occupancy_changes"), 0);
@@ -611,14 +604,7 @@ backend_tests! {
             ),
         };
         diesel::sql_query(fill).execute(&mut *conn).unwrap();
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let one = |conn: &mut DbConnection, sql: &str| -> i64 {
-            diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
-        };
+        let one = crate::helpers::number;
         let last = one(&mut conn, "SELECT CAST(MAX(seq) AS BIGINT) AS n FROM occupancy_changes");
         nattplats::service::occupancy::forget(&mut conn, last - 7).unwrap();
         assert_eq!(
