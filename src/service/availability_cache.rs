@@ -105,7 +105,7 @@ impl AvailabilityCache {
         let arrived = Instant::now();
         let (pool, partnership, changes) = (&ctx.pool, &ctx.partnership, &ctx.changes);
         let now = now_for(partnership, instant)?;
-        let (night, tonight, lapsed) = svc::resolve_night(partnership, question.night, instant)?;
+        let (night, tonight, lapsed) = svc::resolve_night(&now, question.night);
         let key = Key {
             night: night.date(),
             tonight: tonight.date(),

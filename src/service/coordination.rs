@@ -129,14 +129,12 @@ pub struct AvailabilityQuestion {
 /// The night asked about, tonight, and whether tonight's unconfirmed
 /// reservations have lapsed (after the cutoff): what an answer depends on
 /// besides the data.
-pub fn resolve_night(
-    p: &Partnership,
-    night: Option<Night>,
-    instant: DateTime<Utc>,
-) -> Result<(Night, Night, bool), AppError> {
-    let now = now_for(p, instant)?;
-    let night = night.unwrap_or(now.night);
-    Ok((night, now.night, now.instant >= now.cutoff))
+pub fn resolve_night(now: &Now, night: Option<Night>) -> (Night, Night, bool) {
+    (
+        night.unwrap_or(now.night),
+        now.night,
+        now.instant >= now.cutoff,
+    )
 }
 
 pub fn availability(
