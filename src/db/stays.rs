@@ -297,9 +297,12 @@ pub fn locked_guest(
     }
 }
 
-/// [`lock_shelter`] for an act that must also know the shelter is there:
-/// whether it is, in one statement (the lock's own read) on PostgreSQL.
-pub fn lock_existing_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<bool> {
+/// The intake's share of [`lock_shelter`], and whether the shelter is
+/// there, in one statement (the lock's own read) on PostgreSQL. Intakes at
+/// one shelter hold it together (`FOR SHARE`) and keep out of each other's
+/// way by the place each locks ([`first_unclaimed_free_place`]); the acts
+/// that take [`lock_shelter`] wait for them all, and they for it.
+pub fn share_existing_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<bool> {
     use super::schema::shelters;
     if !crate::domain::is_id(shelter_id) {
         return Ok(false);
@@ -309,20 +312,20 @@ pub fn lock_existing_shelter(conn: &mut DbConnection, shelter_id: &str) -> Query
         .select(shelters::id);
     let found: Vec<String> = match conn {
         DbConnection::Sqlite(c) => query.load(c)?,
-        DbConnection::Postgres(c) => query.for_no_key_update().load(c)?,
+        DbConnection::Postgres(c) => query.for_share().load(c)?,
     };
     Ok(!found.is_empty())
 }
 
 /// Makes the acts that decide what is free at one shelter take turns on
-/// PostgreSQL (SQLite has one writer anyway): intakes, moves, placements,
-/// taking a place out of service, opening and closing overflow places.
+/// PostgreSQL (SQLite has one writer anyway): moves, placements, taking a
+/// place out of service, opening and closing overflow places, the lottery,
+/// and intakes as a group (they take it shared, [`share_existing_shelter`]).
 /// Each takes it before it reads what is free there and holds it to its
 /// commit, so a check and the write it allows are never split by another
-/// act's write at that shelter. Intakes then also choose among the places
-/// the one before left free, instead of many desks choosing the same place.
-/// `FOR NO KEY UPDATE`, so rows that merely refer to the shelter are not
-/// held up. Taken after the guest's lock, never before.
+/// act's write at that shelter. `FOR NO KEY UPDATE`, so rows that merely
+/// refer to the shelter are not held up. Taken after the guest's lock,
+/// never before.
 pub fn lock_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<()> {
     use super::schema::shelters;
     match conn {
@@ -428,23 +431,19 @@ pub fn release_idle(
     Ok(ended)
 }
 
-/// The one query of [`free_places`] and [`first_free_place`], boxed.
+/// The one query of [`free_places`], [`first_free_place`] and
+/// [`first_unclaimed_free_place`]: the places in service on every night
+/// from `first` to `last` and held by nobody, by shelter and label.
 /// Tokens after the clock end the bookings' subquery: none for the whole
 /// list, `.offset(0)` to keep PostgreSQL from turning it into an anti-join
 /// over every booking of those nights (an `OFFSET` fences it: each place
 /// is then probed through the (place, night) index, and a first free
 /// place costs the places before it, not their product with the
 /// bookings).
-macro_rules! free_places_query {
-    ($shelter_id:expr, $categories:expr, $first:expr, $last:expr, $now:expr $(, $($probe:tt)+)?) => {{
-        let (shelter_id, categories, first, last, now): (
-            Option<&str>,
-            &[&str],
-            NaiveDate,
-            NaiveDate,
-            &Now,
-        ) = ($shelter_id, $categories, $first, $last, $now);
-        let mut query = places::table
+macro_rules! free_places_of {
+    ($first:expr, $last:expr, $now:expr $(, $($probe:tt)+)?) => {{
+        let (first, last, now): (NaiveDate, NaiveDate, &Now) = ($first, $last, $now);
+        places::table
             .filter(not(exists(
                 place_outages::table
                     .filter(place_outages::place_id.eq(places::id))
@@ -465,7 +464,14 @@ macro_rules! free_places_query {
                 places::category,
                 places::shelter_id,
             ))
-            .into_boxed();
+    }};
+}
+
+/// [`free_places_of!`] boxed, narrowed to a shelter and to categories.
+macro_rules! free_places_query {
+    ($shelter_id:expr, $categories:expr, $first:expr, $last:expr, $now:expr $(, $($probe:tt)+)?) => {{
+        let (shelter_id, categories): (Option<&str>, &[&str]) = ($shelter_id, $categories);
+        let mut query = free_places_of!($first, $last, $now $(, $($probe)+)?).into_boxed();
         if let Some(s) = shelter_id {
             query = query.filter(places::shelter_id.eq(s.to_owned()));
         }
@@ -512,6 +518,54 @@ pub fn first_free_place(
         query = query.filter(places::id.eq(p.to_owned()));
     }
     query.limit(1).first(conn).optional()
+}
+
+/// [`first_free_place`] for an intake, among the places no other act is
+/// taking: on PostgreSQL the place is locked as it is read (`FOR NO KEY
+/// UPDATE SKIP LOCKED`), so desks at one shelter each take a different
+/// place at once instead of taking turns on the shelter; a place another
+/// act has locked is passed over. On SQLite (one writer) it is
+/// [`first_free_place`]. `None` may still leave a free place that another
+/// act is taking: [`first_free_place`] then names it, and
+/// [`claim_place`] waits for that act.
+pub fn first_unclaimed_free_place(
+    conn: &mut DbConnection,
+    shelter_id: &str,
+    category: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: &Now,
+) -> QueryResult<Option<FreePlaceRow>> {
+    match conn {
+        DbConnection::Postgres(c) => free_places_of!(first, last, now, .offset(0))
+            .filter(places::shelter_id.eq(shelter_id))
+            .filter(places::category.eq(category))
+            .limit(1)
+            .for_no_key_update()
+            .skip_locked()
+            .first(c)
+            .optional(),
+        DbConnection::Sqlite(_) => {
+            first_free_place(conn, shelter_id, category, None, first, last, now)
+        }
+    }
+}
+
+/// Locks one place until the commit, waiting for an act that holds it
+/// (PostgreSQL; SQLite has one writer): taken before the place is read as
+/// free, by an intake that named it or that waits for another desk's act
+/// on it. `FOR NO KEY UPDATE`, so bookings that merely refer to the place
+/// are not held up. Taken after the shelter's lock, never before.
+pub fn claim_place(conn: &mut DbConnection, place_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgres(c) => places::table
+            .filter(places::id.eq(place_id))
+            .select(places::id)
+            .for_no_key_update()
+            .load::<String>(c)
+            .map(drop),
+    }
 }
 
 pub fn set_status(

@@ -257,8 +257,9 @@ fn grant_once(
     // shelter's, which other desks at the shelter wait for.
     let history = latest_for(conn, &guest.id, now)?;
     let guest_bans = bans(conn, &guest.id, first)?;
-    // Always after the guest's lock: one order, no deadlock.
-    if !db_stays::lock_existing_shelter(conn, &req.shelter_id)? {
+    // Always after the guest's lock: one order, no deadlock. Shared with
+    // the other intakes there; each then locks the place it takes.
+    if !db_stays::share_existing_shelter(conn, &req.shelter_id)? {
         return Err(AppError::not_found("shelter").into());
     }
     let rules = &rules_for(p, first)?;
@@ -333,14 +334,12 @@ fn grant_once(
             banned = Some(r);
             continue;
         }
-        // The named place when it is free, else the first free by label.
-        let chosen = db_stays::first_free_place(
+        let chosen = claim_free_place(
             conn,
             &req.shelter_id,
-            category.as_str(),
+            *category,
             named_place.as_ref().map(|pl| pl.id.as_str()),
-            first.date(),
-            period.last_night().date(),
+            &period,
             now,
         )?;
         let Some(place) = chosen else {
@@ -376,6 +375,53 @@ fn grant_once(
         alternatives: alternatives(conn, first, now, &req.shelter_id)?,
     }
     .into())
+}
+
+/// How many places an intake waits for, each locked by another desk's act
+/// that may yet fail, before it begins again ([`Step::Retry`]).
+const CLAIMS: usize = 32;
+
+/// The place an intake takes, locked to its commit: the named place when it
+/// is free, else the first free by label that no other desk is taking. A
+/// free place that another desk's act holds locked is waited for rather
+/// than passed over into a refusal: that act may fail and leave it free.
+/// Each wait ends that act, so the place is then taken for good or free.
+fn claim_free_place(
+    conn: &mut DbConnection,
+    shelter_id: &str,
+    category: PlaceCategory,
+    named: Option<&str>,
+    period: &Period,
+    now: &Now,
+) -> Result<Option<db_stays::FreePlaceRow>, Step> {
+    let (first, last) = (period.first_night.date(), period.last_night().date());
+    let category = category.as_str();
+    if let Some(place) = named {
+        db_stays::claim_place(conn, place)?;
+        return Ok(db_stays::first_free_place(
+            conn,
+            shelter_id,
+            category,
+            Some(place),
+            first,
+            last,
+            now,
+        )?);
+    }
+    for _ in 0..CLAIMS {
+        let unclaimed =
+            db_stays::first_unclaimed_free_place(conn, shelter_id, category, first, last, now)?;
+        if unclaimed.is_some() {
+            return Ok(unclaimed);
+        }
+        let Some(taken_elsewhere) =
+            db_stays::first_free_place(conn, shelter_id, category, None, first, last, now)?
+        else {
+            return Ok(None);
+        };
+        db_stays::claim_place(conn, &taken_elsewhere.id)?;
+    }
+    Err(Step::Retry)
 }
 
 /// Writes a granted stay on a place chosen free for all its nights.

@@ -294,3 +294,145 @@ backend_tests! {
         assert!(nattplats::db::invariants::check(&mut w.app.conn()).unwrap().holds());
     }
 }
+
+backend_tests! {
+    async fn desks_at_one_shelter_fill_it_at_once_without_a_false_refusal(b: Backend) {
+        // Eight desks at once for four places, round after round: on
+        // PostgreSQL each intake locks the place it takes and passes over
+        // the places other desks are taking, so four are granted on four
+        // different places and the other four are refused only because
+        // the shelter is full.
+        let labels: Vec<String> = (1..=4).map(|i| format!("R{i}")).collect();
+        let places: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "regular")).collect();
+        let w = world_with(b, &places, &[]).await;
+        for i in 0..ROUNDS {
+            let (_, evening) = round_night(i * 7);
+            w.app.set_clock(&evening).await;
+            let mut guests = Vec::new();
+            for _ in 0..8 {
+                guests.push(w.man().await);
+            }
+            let requests = guests.iter().map(|g| w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})));
+            let mut taken = HashSet::new();
+            for res in join_all(requests).await {
+                if res.status() == StatusCode::CREATED {
+                    let stay: serde_json::Value = res.json().await.unwrap();
+                    taken.insert(stay["nights"][0]["place_id"].as_str().unwrap().to_owned());
+                } else {
+                    assert_problem(res, 409, "no-free-place").await;
+                }
+            }
+            assert_eq!(taken.len(), 4, "round {i}: each place taken once");
+        }
+        assert_eq!(assert_no_double_booking(&mut w.app.conn()), ROUNDS as usize * 4 * 5);
+    }
+}
+
+/// Another desk's intake at shelter A, half done: the shelter shared and
+/// `place` locked, as `service::stays` takes them, not yet committed.
+fn intake_in_flight(w: &World, place: &str) -> nattplats::db::PooledConn {
+    let mut other = w.app.conn();
+    for sql in [
+        "BEGIN".to_owned(),
+        format!("SELECT id FROM shelters WHERE id = '{}' FOR SHARE", w.a.id),
+        format!("SELECT id FROM places WHERE id = '{place}' FOR NO KEY UPDATE"),
+    ] {
+        diesel::sql_query(sql).execute(&mut *other).unwrap();
+    }
+    other
+}
+
+/// Waits until a statement of the test's database waits for a lock: the
+/// intake sent has reached the place that `intake_in_flight` holds.
+async fn until_one_waits_for_a_lock(w: &World) {
+    let mut watch = w.app.conn();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let waiting = crate::helpers::number(
+            &mut watch,
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        if waiting > 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no statement waited for the place"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intake_takes_the_next_place_while_another_desk_takes_the_first() {
+    if !postgres_enabled() {
+        return;
+    }
+    let w = world_with(
+        Backend::Postgres,
+        &[("R1", "regular"), ("R2", "regular")],
+        &[],
+    )
+    .await;
+    let g = w.man().await;
+    let other = intake_in_flight(&w, &w.a.place("R1"));
+    // Desks at one shelter no longer take turns on it: this one is
+    // answered while the other's act is still open.
+    let res = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
+    )
+    .await
+    .expect("the intake waited for another desk's act at the shelter");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let stay: serde_json::Value = res.json().await.unwrap();
+    for night in stay["nights"].as_array().unwrap() {
+        assert_eq!(night["label"], "R2", "{stay}");
+    }
+    drop(other);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intake_waits_for_a_desk_taking_the_last_place_instead_of_refusing() {
+    if !postgres_enabled() {
+        return;
+    }
+    let w = world_with(Backend::Postgres, &[("R1", "regular")], &[]).await;
+    let r1 = w.a.place("R1");
+    // The other desk's act fails (rolled back): the place was free after
+    // all, and the waiting intake takes it.
+    let g = w.man().await;
+    let mut other = intake_in_flight(&w, &r1);
+    let (res, ()) = futures_util::join!(
+        w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
+        async {
+            until_one_waits_for_a_lock(&w).await;
+            diesel::sql_query("ROLLBACK").execute(&mut *other).unwrap();
+        }
+    );
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let stay: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(stay["nights"][0]["label"], "R1");
+    // The other desk's act takes the place (here: out of service for
+    // good) and commits: the waiting intake is refused, the shelter full.
+    let w = world_with(Backend::Postgres, &[("R1", "regular")], &[]).await;
+    let r1 = w.a.place("R1");
+    let g = w.man().await;
+    let mut other = intake_in_flight(&w, &r1);
+    let (res, ()) = futures_util::join!(
+        w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
+        async {
+            until_one_waits_for_a_lock(&w).await;
+            diesel::sql_query(format!(
+                "INSERT INTO place_outages (id, place_id, first_night, last_night, reason, created_at) \
+                 VALUES ('{}', '{r1}', '2000-01-01', '2100-12-31', 'broken', now())",
+                uuid::Uuid::new_v4()
+            ))
+            .execute(&mut *other)
+            .unwrap();
+            diesel::sql_query("COMMIT").execute(&mut *other).unwrap();
+        }
+    );
+    assert_problem(res, 409, "no-free-place").await;
+}
