@@ -328,13 +328,17 @@ backend_tests! {
     }
 }
 
-/// Another desk's intake at shelter A, half done: the shelter shared and
-/// `place` locked, as `service::stays` takes them, not yet committed.
+/// Another desk's intake at shelter A, half done: the shelter's turn
+/// shared and `place` locked, as `db::stays::share_existing_shelter` and
+/// `first_unclaimed_free_place` take them, not yet committed.
 fn intake_in_flight(w: &World, place: &str) -> nattplats::db::PooledConn {
     let mut other = w.app.conn();
     for sql in [
         "BEGIN".to_owned(),
-        format!("SELECT id FROM shelters WHERE id = '{}' FOR SHARE", w.a.id),
+        format!(
+            "SELECT pg_advisory_xact_lock_shared(1, hashtext('{}'))",
+            w.a.id
+        ),
         format!("SELECT id FROM places WHERE id = '{place}' FOR NO KEY UPDATE"),
     ] {
         diesel::sql_query(sql).execute(&mut *other).unwrap();
@@ -345,6 +349,11 @@ fn intake_in_flight(w: &World, place: &str) -> nattplats::db::PooledConn {
 /// Waits until a statement of the test's database waits for a lock: the
 /// intake sent has reached the place that `intake_in_flight` holds.
 async fn until_one_waits_for_a_lock(w: &World) {
+    until_waiting_for_locks(w, 1).await;
+}
+
+/// Waits until `n` statements of the test's database wait for locks.
+async fn until_waiting_for_locks(w: &World, n: i64) {
     let mut watch = w.app.conn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
@@ -353,12 +362,12 @@ async fn until_one_waits_for_a_lock(w: &World) {
             "SELECT count(*) AS n FROM pg_stat_activity \
              WHERE datname = current_database() AND wait_event_type = 'Lock'",
         );
-        if waiting > 0 {
+        if waiting >= n {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no statement waited for the place"
+            "fewer than {n} statements waited for a lock"
         );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
@@ -435,4 +444,55 @@ async fn an_intake_waits_for_a_desk_taking_the_last_place_instead_of_refusing() 
         }
     );
     assert_problem(res, 409, "no-free-place").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
+    if !postgres_enabled() {
+        return;
+    }
+    // While a desk's intake is in flight at the shelter, a coordinator
+    // takes R2 out of service: that waits for the intake. An intake sent
+    // after it waits behind it too, instead of slipping in (intakes share
+    // the shelter among themselves): otherwise a busy door at 18:00 would
+    // keep the coordinator, or socialjouren's placement, waiting for as
+    // long as desks overlap.
+    // Two intakes in flight, so the shelter is shared by more than one.
+    let w = world_with(
+        Backend::Postgres,
+        &[("R1", "regular"), ("R2", "regular"), ("R3", "regular")],
+        &[],
+    )
+    .await;
+    w.app.set_clock("2019-12-01T18:00:00+01:00").await;
+    let g = w.man().await;
+    let mut first = intake_in_flight(&w, &w.a.place("R1"));
+    let mut second = intake_in_flight(&w, &w.a.place("R2"));
+    let path = format!(
+        "/api/v1/shelters/{}/places/{}/out-of-service",
+        w.a.id,
+        w.a.place("R3")
+    );
+    let body =
+        json!({"first_night": "2019-12-01", "last_night": "2019-12-05", "reason": "bedbugs"});
+    let (out, taken) = futures_util::join!(w.app.post(&path, Some(&w.coordinator), &body), async {
+        until_waiting_for_locks(&w, 1).await;
+        let (res, ()) = futures_util::join!(
+            w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
+            async {
+                until_waiting_for_locks(&w, 2).await;
+                diesel::sql_query("ROLLBACK").execute(&mut *first).unwrap();
+                diesel::sql_query("ROLLBACK").execute(&mut *second).unwrap();
+            }
+        );
+        res
+    });
+    assert_eq!(
+        out.status(),
+        StatusCode::CREATED,
+        "R3 taken out of service first"
+    );
+    assert_eq!(taken.status(), StatusCode::CREATED);
+    let stay: serde_json::Value = taken.json().await.unwrap();
+    assert_eq!(stay["nights"][0]["label"], "R1", "{stay}");
 }
