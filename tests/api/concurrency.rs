@@ -496,3 +496,38 @@ async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
     let stay: serde_json::Value = taken.json().await.unwrap();
     assert_eq!(stay["nights"][0]["label"], "R1", "{stay}");
 }
+
+backend_tests! {
+    async fn availability_read_while_desks_book_agrees_with_the_database_every_time(b: Backend) {
+        // Availability comes from an index in memory patched from a log of
+        // changes; a debug build compares every reading with the SQL
+        // definition in the same snapshot and answers 500 on a difference.
+        // Readings at the same moment as eight intakes, round after round,
+        // and one after they all committed, which must count them all.
+        let labels: Vec<String> = (1..=12).map(|i| format!("R{i:02}")).collect();
+        let places: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "regular")).collect();
+        let w = world_with(b, &places, &[]).await;
+        for i in 0..ROUNDS {
+            let (night, evening) = round_night(i * 7);
+            w.app.set_clock(&evening).await;
+            let mut guests = Vec::new();
+            for _ in 0..8 {
+                guests.push(w.man().await);
+            }
+            let intakes = join_all(guests.iter().map(|g| w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id}))));
+            let paths: Vec<String> = (0..4)
+                .map(|k| format!("/api/v1/availability?night={night}{}", if k % 2 == 0 { "" } else { "&places=false" }))
+                .collect();
+            let reads = join_all(paths.iter().map(|p| w.app.get(p, Some(&w.coordinator))));
+            let (granted, read) = futures_util::join!(intakes, reads);
+            for res in read {
+                let status = res.status();
+                assert_eq!(status, StatusCode::OK, "round {i}: {}", res.text().await.unwrap());
+            }
+            assert!(granted.iter().all(|r| r.status() == StatusCode::CREATED), "round {i}");
+            let view = crate::coordination::availability(&w.app, &w.coordinator, Some(&night)).await;
+            assert_eq!(crate::coordination::shelter(&view, &w.a.id)["free"]["regular"], 12 - 8, "round {i}");
+        }
+        assert_eq!(assert_no_double_booking(&mut w.app.conn()), ROUNDS as usize * 8 * 5);
+    }
+}
