@@ -40,17 +40,39 @@ pub fn assert_no_double_booking(conn: &mut DbConnection) -> usize {
     held.len()
 }
 
+/// A world whose shelter A has `n` regular places, R01, R02, ….
+async fn shelter_of(b: Backend, n: usize) -> World {
+    let labels: Vec<String> = (1..=n).map(|i| format!("R{i:02}")).collect();
+    let places: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "regular")).collect();
+    world_with(b, &places, &[]).await
+}
+
+/// `n` new guests.
+async fn new_guests(w: &World, n: usize) -> Vec<String> {
+    let mut guests = Vec::new();
+    for _ in 0..n {
+        guests.push(w.man().await);
+    }
+    guests
+}
+
+/// An intake at shelter A for each guest, all sent at once.
+fn intakes_at_once<'a>(
+    w: &'a World,
+    guests: &'a [String],
+) -> impl std::future::Future<Output = Vec<reqwest::Response>> + 'a {
+    join_all(
+        guests
+            .iter()
+            .map(|g| w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id}))),
+    )
+}
+
 backend_tests! {
     async fn sixty_four_desks_race_for_the_last_ten_places(b: Backend) {
-        let labels: Vec<String> = (1..=10).map(|i| format!("R{i:02}")).collect();
-        let places: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "regular")).collect();
-        let w = world_with(b, &places, &[]).await;
-        let mut guests = Vec::new();
-        for _ in 0..64 {
-            guests.push(w.man().await);
-        }
-        let requests = guests.iter().map(|g| w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})));
-        let responses = join_all(requests).await;
+        let w = shelter_of(b, 10).await;
+        let guests = new_guests(&w, 64).await;
+        let responses = intakes_at_once(&w, &guests).await;
         let mut granted = 0;
         for res in responses {
             match res.status() {
@@ -302,19 +324,12 @@ backend_tests! {
         // the places other desks are taking, so four are granted on four
         // different places and the other four are refused only because
         // the shelter is full.
-        let labels: Vec<String> = (1..=4).map(|i| format!("R{i}")).collect();
-        let places: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "regular")).collect();
-        let w = world_with(b, &places, &[]).await;
+        let w = shelter_of(b, 4).await;
         for i in 0..ROUNDS {
-            let (_, evening) = round_night(i * 7);
-            w.app.set_clock(&evening).await;
-            let mut guests = Vec::new();
-            for _ in 0..8 {
-                guests.push(w.man().await);
-            }
-            let requests = guests.iter().map(|g| w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})));
+            w.app.set_clock(&round_night(i * 7).1).await;
+            let guests = new_guests(&w, 8).await;
             let mut taken = HashSet::new();
-            for res in join_all(requests).await {
+            for res in intakes_at_once(&w, &guests).await {
                 if res.status() == StatusCode::CREATED {
                     let stay: serde_json::Value = res.json().await.unwrap();
                     taken.insert(stay["nights"][0]["place_id"].as_str().unwrap().to_owned());
@@ -402,47 +417,53 @@ async fn an_intake_takes_the_next_place_while_another_desk_takes_the_first() {
     drop(other);
 }
 
+/// An intake at a shelter of one place, R1, that another desk's intake
+/// has locked: once the intake waits for it, `end` ends the other act
+/// (given its connection and R1's id). Returns the intake's answer.
+async fn intake_behind_another_desk(
+    end: impl FnOnce(&mut nattplats::db::PooledConn, &str),
+) -> reqwest::Response {
+    let w = world_with(Backend::Postgres, &[("R1", "regular")], &[]).await;
+    let r1 = w.a.place("R1");
+    let g = w.man().await;
+    let mut other = intake_in_flight(&w, &r1);
+    let (res, ()) = futures_util::join!(
+        w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
+        async {
+            until_one_waits_for_a_lock(&w).await;
+            end(&mut other, &r1);
+        }
+    );
+    res
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_intake_waits_for_a_desk_taking_the_last_place_instead_of_refusing() {
     if !postgres_enabled() {
         return;
     }
-    let w = world_with(Backend::Postgres, &[("R1", "regular")], &[]).await;
-    let r1 = w.a.place("R1");
     // The other desk's act fails (rolled back): the place was free after
     // all, and the waiting intake takes it.
-    let g = w.man().await;
-    let mut other = intake_in_flight(&w, &r1);
-    let (res, ()) = futures_util::join!(
-        w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
-        async {
-            until_one_waits_for_a_lock(&w).await;
-            diesel::sql_query("ROLLBACK").execute(&mut *other).unwrap();
-        }
-    );
+    let res = intake_behind_another_desk(|other, _| {
+        diesel::sql_query("ROLLBACK").execute(&mut **other).unwrap();
+    })
+    .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let stay: serde_json::Value = res.json().await.unwrap();
     assert_eq!(stay["nights"][0]["label"], "R1");
     // The other desk's act takes the place (here: out of service for
     // good) and commits: the waiting intake is refused, the shelter full.
-    let w = world_with(Backend::Postgres, &[("R1", "regular")], &[]).await;
-    let r1 = w.a.place("R1");
-    let g = w.man().await;
-    let mut other = intake_in_flight(&w, &r1);
-    let (res, ()) = futures_util::join!(
-        w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
-        async {
-            until_one_waits_for_a_lock(&w).await;
-            diesel::sql_query(format!(
-                "INSERT INTO place_outages (id, place_id, first_night, last_night, reason, created_at) \
-                 VALUES ('{}', '{r1}', '2000-01-01', '2100-12-31', 'broken', now())",
-                uuid::Uuid::new_v4()
-            ))
-            .execute(&mut *other)
-            .unwrap();
-            diesel::sql_query("COMMIT").execute(&mut *other).unwrap();
-        }
-    );
+    let res = intake_behind_another_desk(|other, r1| {
+        diesel::sql_query(format!(
+            "INSERT INTO place_outages (id, place_id, first_night, last_night, reason, created_at) \
+             VALUES ('{}', '{r1}', '2000-01-01', '2100-12-31', 'broken', now())",
+            uuid::Uuid::new_v4()
+        ))
+        .execute(&mut **other)
+        .unwrap();
+        diesel::sql_query("COMMIT").execute(&mut **other).unwrap();
+    })
+    .await;
     assert_problem(res, 409, "no-free-place").await;
 }
 
@@ -451,13 +472,12 @@ async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
     if !postgres_enabled() {
         return;
     }
-    // While a desk's intake is in flight at the shelter, a coordinator
-    // takes R2 out of service: that waits for the intake. An intake sent
-    // after it waits behind it too, instead of slipping in (intakes share
-    // the shelter among themselves): otherwise a busy door at 18:00 would
-    // keep the coordinator, or socialjouren's placement, waiting for as
-    // long as desks overlap.
-    // Two intakes in flight, so the shelter is shared by more than one.
+    // While two desks' intakes are in flight at the shelter (on R1 and
+    // R2), a coordinator takes R3 out of service: that waits for them. An
+    // intake sent after it waits behind it too, instead of slipping in
+    // (intakes share the shelter among themselves): otherwise a busy door
+    // at 18:00 would keep the coordinator, or socialjouren's placement,
+    // waiting for as long as desks overlap.
     let w = world_with(
         Backend::Postgres,
         &[("R1", "regular"), ("R2", "regular"), ("R3", "regular")],
@@ -504,17 +524,12 @@ backend_tests! {
         // definition in the same snapshot and answers 500 on a difference.
         // Readings at the same moment as eight intakes, round after round,
         // and one after they all committed, which must count them all.
-        let labels: Vec<String> = (1..=12).map(|i| format!("R{i:02}")).collect();
-        let places: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "regular")).collect();
-        let w = world_with(b, &places, &[]).await;
+        let w = shelter_of(b, 12).await;
         for i in 0..ROUNDS {
             let (night, evening) = round_night(i * 7);
             w.app.set_clock(&evening).await;
-            let mut guests = Vec::new();
-            for _ in 0..8 {
-                guests.push(w.man().await);
-            }
-            let intakes = join_all(guests.iter().map(|g| w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id}))));
+            let guests = new_guests(&w, 8).await;
+            let intakes = intakes_at_once(&w, &guests);
             let paths: Vec<String> = (0..4)
                 .map(|k| format!("/api/v1/availability?night={night}{}", if k % 2 == 0 { "" } else { "&places=false" }))
                 .collect();
