@@ -13,8 +13,10 @@
 //! - SQLite: one writer, on a file of its own beside the service's (the
 //!   service's database is not touched), with the service's pragmas.
 //! - PostgreSQL: as many clients as desks, in a schema of its own
-//!   (`nattplats_lean`, dropped first); a client that chose a place another
-//!   took meanwhile meets the key and does its intake again.
+//!   (`nattplats_lean`, dropped first); each locks the place it takes as
+//!   it reads it and passes over places other clients have locked, as the
+//!   service's intake does; one that still chose a place another took
+//!   meanwhile meets the key and does its intake again.
 //!
 //! The world is the service's: its regular places (shelters and labels),
 //! its number of guests and of booked nights, copied as integers.
@@ -115,9 +117,17 @@ impl Sql {
             guest: "SELECT id AS n FROM lean_guest WHERE id = ?",
             bans: "SELECT COUNT(*) AS n FROM lean_ban WHERE guest = ? AND first_night <= ? AND last_night >= ?",
             latest: "SELECT first_night + nights + quarantine AS n FROM lean_stay WHERE guest = ? ORDER BY first_night DESC LIMIT 1",
-            free_place: "SELECT p.id AS n FROM lean_place p WHERE p.shelter = ? AND p.category = 0 AND NOT EXISTS \
+            // On PostgreSQL the place is locked as it is read, passing
+            // over places other clients are taking, as the service does.
+            free_place: if postgres {
+                "SELECT p.id AS n FROM lean_place p WHERE p.shelter = ? AND p.category = 0 AND NOT EXISTS \
                  (SELECT 1 FROM lean_booking b WHERE b.place = p.id AND b.night BETWEEN ? AND ?) \
-                 ORDER BY p.label LIMIT 1",
+                 ORDER BY p.label LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
+            } else {
+                "SELECT p.id AS n FROM lean_place p WHERE p.shelter = ? AND p.category = 0 AND NOT EXISTS \
+                 (SELECT 1 FROM lean_booking b WHERE b.place = p.id AND b.night BETWEEN ? AND ?) \
+                 ORDER BY p.label LIMIT 1"
+            },
             head: if postgres {
                 "SELECT seq AS n, hash FROM lean_audit_head WHERE chain = ? FOR UPDATE"
             } else {
