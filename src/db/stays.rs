@@ -302,14 +302,6 @@ pub fn locked_guest(
 /// turns they need not).
 const SHELTER_TURN: i32 = 1;
 
-/// A shelter's id, as PostgreSQL hands it back.
-#[derive(QueryableByName)]
-struct ShelterIdRow {
-    #[diesel(sql_type = Text)]
-    #[allow(dead_code)]
-    id: String,
-}
-
 /// The intake's share of [`lock_shelter`], and whether the shelter is
 /// there, in one statement on PostgreSQL. Intakes at one shelter hold it
 /// together and keep out of each other's way by the place each locks
@@ -327,8 +319,9 @@ pub fn share_existing_shelter(conn: &mut DbConnection, shelter_id: &str) -> Quer
             .first::<String>(c)
             .optional()
             .map(|found| found.is_some()),
-        // The lock is taken for the shelter's row only: the function runs
-        // for the rows the index scan returns.
+        // The lock is taken for the shelter's row only (the function runs
+        // for the rows the index scan returns); the rows read say whether
+        // it is there.
         DbConnection::Postgres(c) => prepared(
             "SELECT s.id FROM shelters s \
              CROSS JOIN LATERAL pg_advisory_xact_lock_shared(?, hashtext(s.id)) \
@@ -336,9 +329,8 @@ pub fn share_existing_shelter(conn: &mut DbConnection, shelter_id: &str) -> Quer
         )
         .bind::<diesel::sql_types::Integer, _>(SHELTER_TURN)
         .bind::<Text, _>(shelter_id)
-        .get_result::<ShelterIdRow>(c)
-        .optional()
-        .map(|found| found.is_some()),
+        .execute(c)
+        .map(|rows| rows > 0),
     }
 }
 
@@ -356,13 +348,11 @@ pub fn share_existing_shelter(conn: &mut DbConnection, shelter_id: &str) -> Quer
 pub fn lock_shelter(conn: &mut DbConnection, shelter_id: &str) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(_) => Ok(()),
-        DbConnection::Postgres(c) => {
-            prepared("SELECT pg_advisory_xact_lock(?, hashtext(?))::text AS id")
-                .bind::<diesel::sql_types::Integer, _>(SHELTER_TURN)
-                .bind::<Text, _>(shelter_id)
-                .get_result::<ShelterIdRow>(c)
-                .map(drop)
-        }
+        DbConnection::Postgres(c) => prepared("SELECT pg_advisory_xact_lock(?, hashtext(?))")
+            .bind::<diesel::sql_types::Integer, _>(SHELTER_TURN)
+            .bind::<Text, _>(shelter_id)
+            .execute(c)
+            .map(drop),
     }
 }
 
@@ -547,14 +537,23 @@ pub fn first_free_place(
     query.limit(1).first(conn).optional()
 }
 
+/// What an intake finds at a shelter: see [`first_unclaimed_free_place`].
+pub enum Candidate {
+    /// Free, and now locked for this act to its commit.
+    Free(FreePlaceRow),
+    /// Free in what is committed, but another act holds it locked and may
+    /// take it: [`claim_place`] waits for that act.
+    TakenElsewhere(PlaceId),
+    /// No place is free.
+    None,
+}
+
 /// [`first_free_place`] for an intake, among the places no other act is
 /// taking: on PostgreSQL the place is locked as it is read (`FOR NO KEY
 /// UPDATE SKIP LOCKED`), so desks at one shelter each take a different
 /// place at once instead of taking turns on the shelter; a place another
-/// act has locked is passed over. On SQLite (one writer) it is
-/// [`first_free_place`]. `None` may still leave a free place that another
-/// act is taking: [`first_free_place`] then names it, and
-/// [`claim_place`] waits for that act.
+/// act has locked is passed over, and named only when no other is free.
+/// On SQLite (one writer) it is [`first_free_place`], read once.
 pub fn first_unclaimed_free_place(
     conn: &mut DbConnection,
     shelter_id: &str,
@@ -562,8 +561,8 @@ pub fn first_unclaimed_free_place(
     first: NaiveDate,
     last: NaiveDate,
     now: &Now,
-) -> QueryResult<Option<FreePlaceRow>> {
-    match conn {
+) -> QueryResult<Candidate> {
+    let unclaimed = match conn {
         DbConnection::Postgres(c) => free_places_of!(first, last, now, .offset(0))
             .filter(places::shelter_id.eq(shelter_id))
             .filter(places::category.eq(category))
@@ -571,11 +570,25 @@ pub fn first_unclaimed_free_place(
             .for_no_key_update()
             .skip_locked()
             .first(c)
-            .optional(),
+            .optional()?,
         DbConnection::Sqlite(_) => {
-            first_free_place(conn, shelter_id, category, None, first, last, now)
+            return Ok(
+                match first_free_place(conn, shelter_id, category, None, first, last, now)? {
+                    Some(place) => Candidate::Free(place),
+                    None => Candidate::None,
+                },
+            );
         }
+    };
+    if let Some(place) = unclaimed {
+        return Ok(Candidate::Free(place));
     }
+    Ok(
+        match first_free_place(conn, shelter_id, category, None, first, last, now)? {
+            Some(place) => Candidate::TakenElsewhere(place.id),
+            None => Candidate::None,
+        },
+    )
 }
 
 /// Locks one place until the commit, waiting for an act that holds it

@@ -409,17 +409,11 @@ fn claim_free_place(
         )?);
     }
     for _ in 0..CLAIMS {
-        let unclaimed =
-            db_stays::first_unclaimed_free_place(conn, shelter_id, category, first, last, now)?;
-        if unclaimed.is_some() {
-            return Ok(unclaimed);
+        match db_stays::first_unclaimed_free_place(conn, shelter_id, category, first, last, now)? {
+            db_stays::Candidate::Free(place) => return Ok(Some(place)),
+            db_stays::Candidate::None => return Ok(None),
+            db_stays::Candidate::TakenElsewhere(place) => db_stays::claim_place(conn, &place)?,
         }
-        let Some(taken_elsewhere) =
-            db_stays::first_free_place(conn, shelter_id, category, None, first, last, now)?
-        else {
-            return Ok(None);
-        };
-        db_stays::claim_place(conn, &taken_elsewhere.id)?;
     }
     Err(Step::Retry)
 }

@@ -393,14 +393,9 @@ async fn an_intake_takes_the_next_place_while_another_desk_takes_the_first() {
     if !postgres_enabled() {
         return;
     }
-    let w = world_with(
-        Backend::Postgres,
-        &[("R1", "regular"), ("R2", "regular")],
-        &[],
-    )
-    .await;
+    let w = shelter_of(Backend::Postgres, 2).await;
     let g = w.man().await;
-    let other = intake_in_flight(&w, &w.a.place("R1"));
+    let other = intake_in_flight(&w, &w.a.place("R01"));
     // Desks at one shelter no longer take turns on it: this one is
     // answered while the other's act is still open.
     let res = tokio::time::timeout(
@@ -412,7 +407,7 @@ async fn an_intake_takes_the_next_place_while_another_desk_takes_the_first() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let stay: serde_json::Value = res.json().await.unwrap();
     for night in stay["nights"].as_array().unwrap() {
-        assert_eq!(night["label"], "R2", "{stay}");
+        assert_eq!(night["label"], "R02", "{stay}");
     }
     drop(other);
 }
@@ -472,26 +467,21 @@ async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
     if !postgres_enabled() {
         return;
     }
-    // While two desks' intakes are in flight at the shelter (on R1 and
-    // R2), a coordinator takes R3 out of service: that waits for them. An
+    // While two desks' intakes are in flight at the shelter (on R01 and
+    // R02), a coordinator takes R03 out of service: that waits for them. An
     // intake sent after it waits behind it too, instead of slipping in
     // (intakes share the shelter among themselves): otherwise a busy door
     // at 18:00 would keep the coordinator, or socialjouren's placement,
     // waiting for as long as desks overlap.
-    let w = world_with(
-        Backend::Postgres,
-        &[("R1", "regular"), ("R2", "regular"), ("R3", "regular")],
-        &[],
-    )
-    .await;
+    let w = shelter_of(Backend::Postgres, 3).await;
     w.app.set_clock("2019-12-01T18:00:00+01:00").await;
     let g = w.man().await;
-    let mut first = intake_in_flight(&w, &w.a.place("R1"));
-    let mut second = intake_in_flight(&w, &w.a.place("R2"));
+    let mut first = intake_in_flight(&w, &w.a.place("R01"));
+    let mut second = intake_in_flight(&w, &w.a.place("R02"));
     let path = format!(
         "/api/v1/shelters/{}/places/{}/out-of-service",
         w.a.id,
-        w.a.place("R3")
+        w.a.place("R03")
     );
     let body =
         json!({"first_night": "2019-12-01", "last_night": "2019-12-05", "reason": "bedbugs"});
@@ -510,11 +500,11 @@ async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
     assert_eq!(
         out.status(),
         StatusCode::CREATED,
-        "R3 taken out of service first"
+        "R03 taken out of service first"
     );
     assert_eq!(taken.status(), StatusCode::CREATED);
     let stay: serde_json::Value = taken.json().await.unwrap();
-    assert_eq!(stay["nights"][0]["label"], "R1", "{stay}");
+    assert_eq!(stay["nights"][0]["label"], "R01", "{stay}");
 }
 
 backend_tests! {
