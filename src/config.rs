@@ -336,6 +336,11 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub reports: ReportSettings,
     pub web: WebSettings,
+    /// Whether this process folds the summaries' log into the summaries
+    /// (`db::summaries::Folder`). Always, in the service: the summaries
+    /// are exact either way, only the log grows. The tests switch it off
+    /// to read what the log holds, and fold when they choose.
+    pub fold_summaries: bool,
 }
 
 /// The pages (issue 16).
@@ -431,6 +436,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
             web: WebSettings::default(),
+            fold_summaries: true,
             reports: ReportSettings {
                 suppress_below: 5,
                 pseudonym_secret: JwtSecretSource::Value(SecretString::from(
@@ -604,6 +610,7 @@ impl Settings {
             log_format: raw.log_format,
             max_body_bytes: raw.max_body_bytes,
             db_pool_size: raw.db_pool_size,
+            fold_summaries: true,
         })
     }
 }

@@ -167,6 +167,11 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<web::Data<AppState>> {
     };
     Ok(web::Data::new(AppState {
         checkpointer: db::Checkpointer::start(&settings.database),
+        folder: if settings.fold_summaries {
+            db::summaries::Folder::start(pool.clone())
+        } else {
+            None
+        },
         web: settings.web,
         reports,
         availability: AvailabilityCache::default(),

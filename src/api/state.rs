@@ -40,6 +40,9 @@ pub struct AppState {
     /// SQLite's checkpoints, off the writers' path (none on PostgreSQL);
     /// it stops with the state.
     pub checkpointer: Option<crate::db::Checkpointer>,
+    /// Folds the summaries' log into the summaries, off the acts' path;
+    /// it stops with the state.
+    pub folder: Option<crate::db::summaries::Folder>,
 }
 
 impl AppState {

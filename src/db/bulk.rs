@@ -133,14 +133,14 @@ pub fn seed(
         diesel::sql_query(sql).execute(conn)?;
     }
     if result.is_ok() {
-        progress("counting held places");
+        progress("counting places");
         if let Err(e) = counts::rebuild(conn) {
             result = Err(e.into());
         }
     }
     if result.is_ok() {
-        progress("filling the report summaries");
-        if let Err(e) = super::reports::rebuild_summaries(conn) {
+        progress("filling the held counts and the report summaries");
+        if let Err(e) = super::summaries::rebuild(conn) {
             result = Err(e.into());
         }
     }

@@ -1,8 +1,9 @@
 //! Free places counted without listing them: what a screen asks most of
 //! the night, in a handful of small reads whatever the size of the system.
 //!
-//! `place_counts` and `held_counts` are kept by triggers (migration 000008)
-//! in the transaction of every write to places and bookings. What they do
+//! `place_counts` is kept by triggers (migration 000008) in the
+//! transaction of every write to places; `held_counts` is folded from the
+//! bookings' log, with what is still in the log added (`db::summaries`). What they do
 //! not know is read directly, and is small: places out of service tonight,
 //! overflow places opened tonight, and tonight's reservations made after
 //! the no-show cutoff (which do not lapse). The list query
@@ -16,7 +17,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::coldnights;
-use super::schema::{bookings, held_counts, place_counts, place_outages, places};
+use super::schema::{bookings, place_counts, place_outages, places};
 use super::stays::{HoldClock, holding, released_by_no_shows};
 use crate::rules::checkin::Now;
 use crate::rules::kinds::PlaceCategory;
@@ -127,23 +128,13 @@ pub fn free_counts(
     }
 
     // Held regular and women's places, from the kept counts ...
-    let mut held = held_counts::table
-        .filter(held_counts::night.eq(night))
-        .filter(held_counts::category.eq_any(STANDING))
-        .select((
-            held_counts::shelter_id,
-            held_counts::category,
-            held_counts::held,
-            held_counts::unconfirmed,
-        ))
-        .into_boxed();
-    if let Some(s) = shelter {
-        held = held.filter(held_counts::shelter_id.eq(s.to_owned()));
-    }
-    for (s, c, n, unconfirmed) in held.load::<(String, String, i32, i32)>(conn)? {
+    for ((_, s, c), held) in super::summaries::held(conn, Some(night), shelter)? {
+        if !STANDING.contains(&c.as_str()) {
+            continue;
+        }
         // After tonight's cutoff, unconfirmed reservations no longer hold.
-        let lapsed = if lapsed { unconfirmed } else { 0 };
-        *free.entry((s, c)).or_default() -= i64::from(n - lapsed);
+        let lapsed = if lapsed { held.unconfirmed } else { 0 };
+        *free.entry((s, c)).or_default() -= held.held - lapsed;
     }
     // ... but a reservation made after the cutoff still holds ...
     if lapsed {
@@ -191,20 +182,15 @@ pub fn free_counts(
     Ok(free)
 }
 
-/// Counts every place and held booking anew, and makes every occupancy
-/// index read it all again: after a bulk load written with the triggers
-/// switched off.
+/// Counts every place anew, and makes every occupancy index read it all
+/// again: after a bulk load written with the triggers switched off (the
+/// held counts are rebuilt with the other summaries,
+/// `db::summaries::rebuild`).
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     for statement in [
         "DELETE FROM place_counts",
-        "DELETE FROM held_counts",
         "INSERT INTO place_counts (shelter_id, category, places) \
          SELECT shelter_id, category, COUNT(*) FROM places GROUP BY shelter_id, category",
-        "INSERT INTO held_counts (night, shelter_id, category, held, unconfirmed) \
-         SELECT b.night, b.shelter_id, p.category, COUNT(*), \
-                SUM(CASE WHEN b.kind = 'stay' AND b.checked_in_at IS NULL THEN 1 ELSE 0 END) \
-         FROM bookings b JOIN places p ON p.id = b.place_id \
-         WHERE b.held GROUP BY b.night, b.shelter_id, p.category",
     ] {
         diesel::sql_query(statement).execute(conn)?;
     }

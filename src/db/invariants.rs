@@ -2,7 +2,7 @@
 //! run, a crash or a restore: nobody holds two places on a night, no place
 //! holds two guests, every stay that stands holds exactly its L nights,
 //! no stay begins inside the karenstid of the one before, and the counts
-//! kept for the screens are what the rows say.
+//! kept for the screens and the reports are what the rows say.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bookings, held_counts, place_counts, places, stays};
+use super::schema::{bookings, place_counts, places, stays};
 
 /// What a check found; empty lists mean the invariants hold.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -144,18 +144,10 @@ fn counts_off(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     .into_iter()
     .map(|c| (c.night, c.shelter_id, c.category, c.held, c.unconfirmed))
     .collect();
-    let kept: Vec<Held> = held_counts::table
-        .filter(held_counts::held.gt(0))
-        .select((
-            held_counts::night,
-            held_counts::shelter_id,
-            held_counts::category,
-            held_counts::held,
-            held_counts::unconfirmed,
-        ))
-        .load::<(NaiveDate, String, String, i32, i32)>(conn)?
+    let kept: Vec<Held> = super::summaries::held(conn, None, None)?
         .into_iter()
-        .map(|(n, s, c, h, u)| (n, s, c, i64::from(h), i64::from(u)))
+        .filter(|(_, h)| h.held != 0 || h.unconfirmed != 0)
+        .map(|((n, s, c), h)| (n, s, c, h.held, h.unconfirmed))
         .collect();
     let mut off = differences(counted, kept, |(n, s, c, h, u)| {
         (format!("{n} {s} {c}"), (*h, *u))
@@ -178,17 +170,100 @@ fn counts_off(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     off.extend(differences(places_counted, places_kept, |(s, c, n)| {
         (format!("places {s} {c}"), (*n, 0))
     }));
+    off.extend(reports_off(conn)?);
     off.truncate(EXAMPLES);
     Ok(off)
 }
 
+/// The report summaries as they stand (folded, and still in the log)
+/// against a count of the bookings and stays.
+fn reports_off(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Night {
+        #[diesel(sql_type = diesel::sql_types::Date)]
+        night: NaiveDate,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        shelter_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        category: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        booked: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        occupied: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        released: i64,
+    }
+    type Row = (String, [i64; 3]);
+    let counted: Vec<Row> = diesel::sql_query(
+        "SELECT b.night, b.shelter_id, p.category, b.kind, COUNT(*) AS booked, \
+                CAST(SUM(CASE WHEN NOT b.released AND (b.kind <> 'stay' OR b.checked_in_at IS NOT NULL) \
+                         THEN 1 ELSE 0 END) AS BIGINT) AS occupied, \
+                CAST(SUM(CASE WHEN b.released THEN 1 ELSE 0 END) AS BIGINT) AS released \
+         FROM bookings b JOIN places p ON p.id = b.place_id \
+         GROUP BY b.night, b.shelter_id, p.category, b.kind",
+    )
+    .load::<Night>(conn)?
+    .into_iter()
+    .map(|n| {
+        (
+            format!("nights {} {} {} {}", n.night, n.shelter_id, n.category, n.kind),
+            [n.booked, n.occupied, n.released],
+        )
+    })
+    .collect();
+    let (first, last) = (
+        NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
+    );
+    let kept: Vec<Row> = super::summaries::nights(conn, first, last, None)?
+        .into_iter()
+        .filter(|(_, c)| *c != super::summaries::Counts::default())
+        .map(|((n, s, c, k), v)| {
+            (
+                format!("nights {n} {s} {c} {k}"),
+                [v.booked, v.occupied, v.released],
+            )
+        })
+        .collect();
+    let mut off = differences(counted, kept, |(k, v)| (k.clone(), *v));
+    #[derive(QueryableByName)]
+    struct Outcome {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        shelter_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        outcome: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        stays: i64,
+    }
+    let counted: Vec<(String, i64)> = diesel::sql_query(
+        "SELECT shelter_id, 'begun' AS outcome, COUNT(*) AS stays FROM stays \
+         WHERE status <> 'voided' GROUP BY shelter_id \
+         UNION ALL \
+         SELECT shelter_id, CASE WHEN end_reason = 'no-shows' THEN 'no_shows' ELSE 'ended_early' END, \
+                COUNT(*) FROM stays WHERE status = 'ended' GROUP BY 1, 2",
+    )
+    .load::<Outcome>(conn)?
+    .into_iter()
+    .map(|o| (format!("stays {} {}", o.shelter_id, o.outcome), o.stays))
+    .collect();
+    let kept: Vec<(String, i64)> = super::summaries::stays(conn, first, last)?
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|((s, o), n)| (format!("stays {s} {o}"), n))
+        .collect();
+    off.extend(differences(counted, kept, |(k, v)| (k.clone(), *v)));
+    Ok(off)
+}
+
 /// What differs between a count and the kept figures, keyed by `key`.
-fn differences<T>(
+fn differences<T, V: PartialEq + std::fmt::Debug>(
     counted: Vec<T>,
     kept: Vec<T>,
-    key: impl Fn(&T) -> (String, (i64, i64)),
+    key: impl Fn(&T) -> (String, V),
 ) -> Vec<String> {
-    let kept: HashMap<String, (i64, i64)> = kept.iter().map(&key).collect();
+    let kept: HashMap<String, V> = kept.iter().map(&key).collect();
     let mut seen = std::collections::HashSet::new();
     let mut off = Vec::new();
     for row in &counted {

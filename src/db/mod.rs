@@ -21,6 +21,7 @@ pub mod prepared;
 pub mod schema;
 pub mod seed;
 pub mod stays;
+pub mod summaries;
 pub mod users;
 pub mod writer;
 // the pages (issue 16)

@@ -1,20 +1,20 @@
-//! What the reports read: the summaries of migration 000009 (kept by
-//! triggers in the writing transaction), and the small tables as they are.
+//! What the reports read: the summaries of migration 000009 as they stand
+//! (folded, with what is still in the log added: `db::summaries`), and the
+//! small tables as they are.
 //!
 //! Nothing here reads `bookings` row by row over a whole period except the
 //! bed-night export and the edges of a period that is not made of whole
 //! months: a half-year on the large system is thousands of summary rows.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, sum};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 
 use super::DbConnection;
 use super::schema::{
     bookings, cold_night_openings, cold_nights, complaints, incidents, organizations,
-    place_outages, places, referrals, report_nights, report_stays, shelters, stays,
-    survey_responses, turnaways,
+    place_outages, places, referrals, shelters, stays, survey_responses, turnaways,
 };
 
 /// A shelter and its organisation.
@@ -97,67 +97,25 @@ pub fn openings(
 }
 
 /// Bookings of a night, shelter, category and kind, as summed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub booked: i64,
-    pub occupied: i64,
-    pub released: i64,
-}
+pub use super::summaries::Counts;
 
 /// Night, shelter (or "" for all), category, kind and the counts.
 pub type NightCount = (NaiveDate, String, String, String, Counts);
 
-/// Night, category, kind and the three sums, as summed by SQL.
-type SummedRow = (
-    NaiveDate,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
-
 /// Shelter, kind, category, status and how many.
 pub type ComplaintCount = (String, String, String, String, i64);
 
-/// The summary per night, shelter, category and kind (one shelter, or all).
+/// The summary per night, shelter, category and kind (one shelter, or
+/// all), folded or still in the log (`db::summaries`).
 pub fn night_counts(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
     shelter: Option<&str>,
 ) -> QueryResult<Vec<NightCount>> {
-    let mut q = report_nights::table
-        .filter(report_nights::night.between(from, to))
-        .select((
-            report_nights::night,
-            report_nights::shelter_id,
-            report_nights::category,
-            report_nights::kind,
-            report_nights::booked,
-            report_nights::occupied,
-            report_nights::released,
-        ))
-        .into_boxed();
-    if let Some(s) = shelter {
-        q = q.filter(report_nights::shelter_id.eq(s.to_owned()));
-    }
-    let rows: Vec<(NaiveDate, String, String, String, i32, i32, i32)> = q.load(conn)?;
-    Ok(rows
+    Ok(super::summaries::nights(conn, from, to, shelter)?
         .into_iter()
-        .map(|(n, s, c, k, b, o, r)| {
-            (
-                n,
-                s,
-                c,
-                k,
-                Counts {
-                    booked: b.into(),
-                    occupied: o.into(),
-                    released: r.into(),
-                },
-            )
-        })
+        .map(|((n, s, c, k), counts)| (n, s, c, k, counts))
         .collect())
 }
 
@@ -167,36 +125,17 @@ pub fn night_totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, String, String, Counts)>> {
-    let rows: Vec<SummedRow> = report_nights::table
-        .filter(report_nights::night.between(from, to))
-        .group_by((
-            report_nights::night,
-            report_nights::category,
-            report_nights::kind,
-        ))
-        .select((
-            report_nights::night,
-            report_nights::category,
-            report_nights::kind,
-            sum(report_nights::booked),
-            sum(report_nights::occupied),
-            sum(report_nights::released),
-        ))
-        .load(conn)?;
-    Ok(rows
+    let mut totals: std::collections::BTreeMap<(NaiveDate, String, String), Counts> =
+        std::collections::BTreeMap::new();
+    for ((n, _, c, k), counts) in super::summaries::nights(conn, from, to, None)? {
+        let t = totals.entry((n, c, k)).or_default();
+        t.booked += counts.booked;
+        t.occupied += counts.occupied;
+        t.released += counts.released;
+    }
+    Ok(totals
         .into_iter()
-        .map(|(n, c, k, b, o, r)| {
-            (
-                n,
-                c,
-                k,
-                Counts {
-                    booked: b.unwrap_or(0),
-                    occupied: o.unwrap_or(0),
-                    released: r.unwrap_or(0),
-                },
-            )
-        })
+        .map(|((n, c, k), counts)| (n, c, k, counts))
         .collect())
 }
 
@@ -290,24 +229,15 @@ pub fn unclaimed(
 }
 
 /// Stays begun in the range per shelter and outcome (`begun`,
-/// `ended_early`, `no_shows`).
+/// `ended_early`, `no_shows`), folded or still in the log.
 pub fn stay_outcomes(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(String, String, i64)>> {
-    let rows: Vec<(String, String, Option<i64>)> = report_stays::table
-        .filter(report_stays::first_night.between(from, to))
-        .group_by((report_stays::shelter_id, report_stays::outcome))
-        .select((
-            report_stays::shelter_id,
-            report_stays::outcome,
-            sum(report_stays::stays),
-        ))
-        .load(conn)?;
-    Ok(rows
+    Ok(super::summaries::stays(conn, from, to)?
         .into_iter()
-        .map(|(s, o, n)| (s, o, n.unwrap_or(0)))
+        .map(|((s, o), n)| (s, o, n))
         .collect())
 }
 
@@ -417,39 +347,6 @@ pub fn survey_answers(
         .load(conn)
 }
 
-// ------------------------------------------------------ the summaries
-
-/// Where migration 000009 starts filling the summaries.
-const FILL_MARKER: &str = "-- Fill the summaries from what is there.";
-
-/// Fills the summaries again from the bookings, stays and guests, in one
-/// transaction: after a bulk load that went around the triggers
-/// (`session_replication_role = replica` on PostgreSQL), or to check
-/// them. The statements are the migration's own.
-pub fn rebuild_summaries(conn: &mut DbConnection) -> QueryResult<()> {
-    use diesel::connection::SimpleConnection;
-    let migration = match conn {
-        DbConnection::Sqlite(_) => {
-            include_str!("../../migrations/sqlite/2026-11-22-000009_reports/up.sql")
-        }
-        DbConnection::Postgres(_) => {
-            include_str!("../../migrations/postgres/2026-11-22-000009_reports/up.sql")
-        }
-    };
-    let fill = migration
-        .split_once(FILL_MARKER)
-        .map(|(_, fill)| fill)
-        .ok_or_else(|| {
-            diesel::result::Error::QueryBuilderError("migration 000009 has no fill".into())
-        })?;
-    super::write_tx(conn, |c| {
-        c.batch_execute(
-            "DELETE FROM report_nights; DELETE FROM report_guest_spans; DELETE FROM report_stays;",
-        )?;
-        c.batch_execute(fill)
-    })
-}
-
 // ------------------------------------------------------ unique guests
 
 /// Guests with a bed night in the period, grouped by organisation ('' is
@@ -553,6 +450,27 @@ pub fn pieces(from: NaiveDate, to: NaiveDate) -> Vec<Piece> {
     merged
 }
 
+/// The summary span a piece is (`None`: nights read from the bookings).
+fn span_name(p: &Piece) -> Option<&'static str> {
+    match p {
+        Piece::Year(_) => Some("year"),
+        Piece::Half(_) => Some("half"),
+        Piece::Month(_) => Some("month"),
+        Piece::Nights(..) => None,
+    }
+}
+
+/// The first and last night of a summary span.
+fn span_nights(p: &Piece) -> Option<(NaiveDate, NaiveDate)> {
+    let (starts, months) = match p {
+        Piece::Year(d) => (*d, 12),
+        Piece::Half(d) => (*d, 6),
+        Piece::Month(d) => (*d, 1),
+        Piece::Nights(..) => return None,
+    };
+    Some((starts, add_months(starts, months)?.pred_opt()?))
+}
+
 /// The dates of a query written as text, each a bound parameter: `?` on
 /// SQLite, `$n` on PostgreSQL. A date never goes into SQL as text (a year
 /// 0 or before written out was an error of PostgreSQL's, a 500).
@@ -585,14 +503,21 @@ pub fn guest_groups(
         sqlite,
         dates: Vec::new(),
     };
+    // The spans' nights not folded yet are read from the log.
+    let mut behind = false;
+    for p in &pieces {
+        if let Some((a, b)) = span_nights(p) {
+            behind |= super::summaries::spans_behind(conn, a, b)?;
+        }
+    }
     let sql = if let [one] = pieces.as_slice()
-        && !matches!(one, Piece::Nights(..))
+        && !behind
+        && let Some(span) = span_name(one)
     {
-        // One summary span: each row is one guest at one organisation.
-        let (span, starts) = match one {
-            Piece::Year(d) => ("year", *d),
-            Piece::Half(d) => ("half", *d),
-            Piece::Month(d) | Piece::Nights(d, _) => ("month", *d),
+        // One summary span, all folded: each row is one guest at one
+        // organisation.
+        let starts = match one {
+            Piece::Year(d) | Piece::Half(d) | Piece::Month(d) | Piece::Nights(d, _) => *d,
         };
         format!(
             "SELECT organization_id, gender, citizenship, born, CAST(COUNT(*) AS BIGINT) AS guests, \
@@ -610,20 +535,20 @@ pub fn guest_groups(
         };
         let mut parts = Vec::new();
         for p in &pieces {
-            match p {
-                Piece::Year(d) | Piece::Half(d) | Piece::Month(d) => {
-                    let span = match p {
-                        Piece::Year(_) => "year",
-                        Piece::Half(_) => "half",
-                        _ => "month",
-                    };
+            match (p, span_name(p), span_nights(p)) {
+                (Piece::Year(d) | Piece::Half(d) | Piece::Month(d), Some(span), Some((a, b))) => {
                     parts.push(format!(
                         "SELECT organization_id AS org, guest_id, gender, citizenship, born, bed_nights AS n \
-                         FROM report_guest_spans WHERE span = '{span}' AND starts = {} AND bed_nights > 0",
+                         FROM report_guest_spans WHERE span = '{span}' AND starts = {} AND bed_nights <> 0",
                         params.date(*d)
                     ));
+                    if behind {
+                        parts.push(super::summaries::logged_spans_sql(born, || {
+                            (params.date(a), params.date(b))
+                        }));
+                    }
                 }
-                Piece::Nights(a, b) => {
+                (Piece::Nights(a, b), ..) => {
                     for everyone in [false, true] {
                         let org = if everyone { "''" } else { "s.organization_id" };
                         let (a, b) = (params.date(*a), params.date(*b));
@@ -635,13 +560,15 @@ pub fn guest_groups(
                         ));
                     }
                 }
+                _ => {}
             }
         }
         format!(
             "SELECT org AS organization_id, gender, citizenship, born, COUNT(*) AS guests, \
              CAST(SUM(n) AS BIGINT) AS bed_nights FROM (\
                SELECT org, guest_id, MIN(gender) AS gender, MIN(citizenship) AS citizenship, \
-                      MIN(born) AS born, CAST(SUM(n) AS BIGINT) AS n FROM ({}) u GROUP BY org, guest_id\
+                      MIN(born) AS born, CAST(SUM(n) AS BIGINT) AS n FROM ({}) u GROUP BY org, guest_id \
+               HAVING SUM(n) > 0\
              ) per_guest GROUP BY org, gender, citizenship, born",
             parts.join(" UNION ALL ")
         )

@@ -484,3 +484,34 @@ diesel::table! {
         stays -> Integer,
     }
 }
+
+// ---- the summaries' log (issue 18, migration 000020) ----
+
+diesel::table! {
+    /// Each booking that came (+1) or went (-1), with its shares of the
+    /// summaries, until `db::summaries::fold` adds it into them.
+    booking_changes (seq) {
+        seq -> BigInt,
+        night -> Date,
+        shelter_id -> Text,
+        category -> Text,
+        kind -> Text,
+        guest_id -> Text,
+        booked -> Integer,
+        occupied -> Integer,
+        released -> Integer,
+        held -> Integer,
+        unconfirmed -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Each stay that came or went, per outcome, until folded.
+    stay_changes (seq) {
+        seq -> BigInt,
+        first_night -> Date,
+        shelter_id -> Text,
+        outcome -> Text,
+        stays -> Integer,
+    }
+}

@@ -177,11 +177,22 @@ backend_tests! {
         let report = nattplats::db::invariants::check(&mut conn).unwrap();
         assert_eq!(report.stays_of_wrong_length.len(), 1, "{report:?}");
         assert!(report.counts_off.is_empty(), "the triggers kept the counts: {report:?}");
-        // A kept count that no longer matches its rows.
-        diesel::sql_query("UPDATE held_counts SET held = held + 1").execute(&mut *conn).unwrap();
-        let report = nattplats::db::invariants::check(&mut conn).unwrap();
-        assert!(!report.counts_off.is_empty(), "{report:?}");
-        assert!(!report.holds());
+        // A kept count, or a report summary, that no longer matches its
+        // rows: in the tables once the log is folded into them.
+        assert!(nattplats::db::summaries::fold(&mut conn).unwrap() > 0);
+        for (damage, repair) in [
+            ("UPDATE held_counts SET held = held + 1", "UPDATE held_counts SET held = held - 1"),
+            ("UPDATE report_nights SET occupied = occupied + 1", "UPDATE report_nights SET occupied = occupied - 1"),
+            ("UPDATE report_stays SET stays = stays + 1", "UPDATE report_stays SET stays = stays - 1"),
+        ] {
+            assert!(diesel::sql_query(damage).execute(&mut *conn).unwrap() > 0, "{damage}");
+            let report = nattplats::db::invariants::check(&mut conn).unwrap();
+            assert!(!report.counts_off.is_empty(), "{damage}: {report:?}");
+            assert!(!report.holds());
+            diesel::sql_query(repair).execute(&mut *conn).unwrap();
+            let report = nattplats::db::invariants::check(&mut conn).unwrap();
+            assert!(report.counts_off.is_empty(), "{repair}: {report:?}");
+        }
     }
 }
 
@@ -505,6 +516,53 @@ async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
     assert_eq!(taken.status(), StatusCode::CREATED);
     let stay: serde_json::Value = taken.json().await.unwrap();
     assert_eq!(stay["nights"][0]["label"], "R01", "{stay}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intake_does_not_wait_for_the_summaries_another_desks_act_writes() {
+    if !postgres_enabled() {
+        return;
+    }
+    // Another desk checks a guest in at shelter A and its act is not yet
+    // committed. Its change is in the summaries' log (a row appended), not
+    // in the summary rows of the night, shelter and category, which every
+    // intake there writes too: held until commit, those made each desk at
+    // a shelter wait for the one before.
+    let w = shelter_of(Backend::Postgres, 2).await;
+    w.app.set_clock("2019-12-01T18:00:00+01:00").await;
+    let first = w.man().await;
+    let res = w
+        .request_stay(
+            &w.coordinator,
+            json!({"guest_id": first, "shelter_id": w.a.id}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let mut other = w.app.conn();
+    for sql in [
+        "BEGIN".to_owned(),
+        format!(
+            "UPDATE bookings SET checked_in_at = now() \
+             WHERE guest_id = '{first}' AND night = '2019-12-01'"
+        ),
+    ] {
+        diesel::sql_query(sql).execute(&mut *other).unwrap();
+    }
+    let second = w.man().await;
+    let res = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        w.request_stay(
+            &w.coordinator,
+            json!({"guest_id": second, "shelter_id": w.a.id}),
+        ),
+    )
+    .await
+    .expect("the intake waited for another desk's summary rows");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    diesel::sql_query("COMMIT").execute(&mut *other).unwrap();
+    let report = nattplats::db::invariants::check(&mut other).unwrap();
+    assert!(report.holds(), "{report:?}");
+    assert_eq!(report.held_nights, 10);
 }
 
 backend_tests! {

@@ -1515,14 +1515,109 @@ backend_tests! {
         let m = build_month(b).await;
         let before = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
         let mut conn = m.app.conn();
+        assert!(nattplats::db::summaries::fold(&mut conn).unwrap() > 0);
         {
             use diesel::prelude::*;
             diesel::sql_query("DELETE FROM report_guest_spans").execute(&mut *conn).unwrap();
         }
         let emptied = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
         assert_ne!(figures_of(&emptied), figures_of(&before), "the report reads the summaries");
-        nattplats::db::reports::rebuild_summaries(&mut conn).unwrap();
+        nattplats::db::summaries::rebuild(&mut conn).unwrap();
         let after = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
         assert_same(&figures_of(&after), &figures_of(&before), "rebuilt");
+    }
+
+    async fn the_reports_are_the_same_before_and_after_the_log_is_folded(b: Backend) {
+        use nattplats::db::{invariants, summaries};
+        // A whole month, a half-year of it and its middle: one summary
+        // span, spans and nights, nights alone.
+        const PERIODS: [&str; 3] = [
+            "from=2019-12-01&to=2019-12-31",
+            "preset=half-year",
+            "from=2019-12-03&to=2019-12-17",
+        ];
+        let m = build_month(b).await;
+        let reports = || async {
+            let mut figures = Vec::new();
+            for q in PERIODS {
+                figures.push(figures_of(&m.report_with(&m.coordinator, q).await));
+            }
+            figures
+        };
+        let mut conn = m.app.conn();
+        let logged = number(
+            &mut conn,
+            "SELECT (SELECT COUNT(*) FROM booking_changes) + (SELECT COUNT(*) FROM stay_changes) AS n",
+        );
+        assert!(logged > 0, "the month's acts are in the log, none folded");
+        let unfolded = reports().await;
+        assert_eq!(invariants::check(&mut conn).unwrap().counts_off, Vec::<String>::new());
+
+        assert_eq!(summaries::fold(&mut conn).unwrap(), u64::try_from(logged).unwrap());
+        assert_eq!(
+            number(
+                &mut conn,
+                "SELECT (SELECT COUNT(*) FROM booking_changes) + (SELECT COUNT(*) FROM stay_changes) AS n",
+            ),
+            0
+        );
+        let folded = reports().await;
+        for ((q, got), want) in PERIODS.iter().zip(&folded).zip(&unfolded) {
+            assert_same(got, want, &format!("{q}, folded"));
+        }
+        assert_eq!(invariants::check(&mut conn).unwrap().counts_off, Vec::<String>::new());
+        assert_eq!(summaries::fold(&mut conn).unwrap(), 0, "nothing left to fold");
+
+        // Half folded: a check-in taken back and a stay's end undone after
+        // the fold are in the log, the rest in the tables.
+        for sql in [
+            "UPDATE bookings SET checked_in_at = NULL WHERE id = \
+             (SELECT MIN(id) FROM bookings WHERE checked_in_at IS NOT NULL AND night >= '2019-12-05')",
+            "UPDATE stays SET status = 'active', end_reason = NULL, ended_at = NULL WHERE id = \
+             (SELECT MIN(id) FROM stays WHERE status = 'ended')",
+        ] {
+            assert_eq!(diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut *conn).unwrap(), 1);
+        }
+        assert!(number(&mut conn, "SELECT COUNT(*) AS n FROM booking_changes") > 0);
+        assert!(number(&mut conn, "SELECT COUNT(*) AS n FROM stay_changes") > 0);
+        let half = reports().await;
+        assert_ne!(half, folded, "taking a check-in back moves the figures");
+        assert_eq!(invariants::check(&mut conn).unwrap().counts_off, Vec::<String>::new());
+        assert!(summaries::fold(&mut conn).unwrap() > 0);
+        for ((q, got), want) in PERIODS.iter().zip(&reports().await).zip(&half) {
+            assert_same(got, want, &format!("{q}, folded again"));
+        }
+        assert_eq!(invariants::check(&mut conn).unwrap().counts_off, Vec::<String>::new());
+    }
+
+    async fn an_instance_that_folds_empties_the_log_and_the_reports_stay_the_same(b: Backend) {
+        let m = build_month(b).await;
+        let before = figures_of(&m.report_with(&m.coordinator, "preset=half-year").await);
+        let mut conn = m.app.conn();
+        assert!(number(&mut conn, "SELECT COUNT(*) AS n FROM booking_changes") > 0);
+        // The service as it runs: its folder works while it lives.
+        let folding = m.app.instance_with(|s| s.fold_summaries = true);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while number(
+            &mut conn,
+            "SELECT (SELECT COUNT(*) FROM booking_changes) + (SELECT COUNT(*) FROM stay_changes) AS n",
+        ) > 0
+        {
+            assert!(std::time::Instant::now() < deadline, "the folder left the log as it was");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        m.set_clock_at(&folding).await;
+        let res = m
+            .app
+            .client
+            .get(format!("{folding}/api/v1/reports/follow-up?preset=half-year"))
+            .bearer_auth(&m.coordinator)
+            .send()
+            .await
+            .unwrap();
+        let (status, after) = json_of(res).await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        assert_same(&figures_of(&after), &before, "folded by the running service");
+        assert!(nattplats::db::invariants::check(&mut conn).unwrap().holds());
     }
 }
