@@ -6,7 +6,7 @@
 #   scripts/crash-ci.sh [PG_SERVER_URL]   (default postgres://postgres@127.0.0.1:5432/postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p nattplats -p nattplats-load
+source scripts/ci-bins.sh
 PG=${1:-postgres://postgres@127.0.0.1:5432/postgres}
 WORK=$(mktemp -d)
 SERVER=
@@ -21,7 +21,7 @@ start() { # DATABASE_URL PORT LOG
   NATTPLATS_SEED=stockholm-2019 NATTPLATS_BOOTSTRAP_ADMIN=load:load-password-1 \
     NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS=10000 NATTPLATS_BIND=127.0.0.1:$2 \
     NATTPLATS_JWT_SECRET=crash-test-secret-0123456789abcdef0123456789 \
-    DATABASE_URL=$1 RUST_LOG=warn target/release/nattplats >>"$3" 2>&1 &
+    DATABASE_URL=$1 RUST_LOG=warn $BIN_DIR/nattplats >>"$3" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 100); do curl -sf "127.0.0.1:$2/ready" >/dev/null && return 0; sleep 0.1; done
   echo "the service did not come back" >&2
@@ -32,7 +32,7 @@ crash_on() { # NAME DATABASE_URL PORT
   local acks="$WORK/$1.acks" log="$WORK/$1.log"
   start "$2" "$3" "$log"
   for round in 1 2 3 4 5; do
-    target/release/nattplats-load --url "http://127.0.0.1:$3" --admin load:load-password-1 \
+    $BIN_DIR/nattplats-load --url "http://127.0.0.1:$3" --admin load:load-password-1 \
       --desks 4 --screens 1 --streams 0 --seconds 5 --acks "$acks" --tolerate-failures \
       >"$WORK/$1.load.$round" 2>&1 &
     local load=$!
@@ -45,9 +45,9 @@ crash_on() { # NAME DATABASE_URL PORT
     start "$2" "$3" "$log"
   done
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
-  target/release/nattplats-load --verify-acks "$acks" --database-url "$2"
+  $BIN_DIR/nattplats-load --verify-acks "$acks" --database-url "$2"
   # Every audit chain unbroken after the kills.
-  DATABASE_URL=$2 target/release/nattplats audit verify
+  DATABASE_URL=$2 $BIN_DIR/nattplats audit verify
 }
 
 crash_on sqlite "sqlite://$WORK/crash.db" 18191

@@ -37,7 +37,7 @@ fi
 echo "deploy-check: deploy/k8s/nattplats.yaml is valid for Kubernetes $KUBERNETES_VALIDATE_VERSION"
 
 if [[ -z "$BIN" ]]; then
-  cargo build --locked --quiet --bin nattplats
+  cargo build --locked --quiet --workspace --bins
   BIN="$ROOT/target/debug/nattplats"
 fi
 [[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"

@@ -6,7 +6,7 @@
 #   scripts/instances-ci.sh [PG_SERVER_URL]   (default postgres://postgres@127.0.0.1:5432/postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p nattplats -p nattplats-load
+source scripts/ci-bins.sh
 PG=${1:-postgres://postgres@127.0.0.1:5432/postgres}
 DB="${PG%/*}/nattplats_instances_ci"
 WORK=$(mktemp -d)
@@ -18,17 +18,17 @@ cleanup() {
 }
 trap cleanup EXIT
 psql "$PG" -qc "DROP DATABASE IF EXISTS nattplats_instances_ci WITH (FORCE)" -c "CREATE DATABASE nattplats_instances_ci"
-DATABASE_URL=$DB target/release/nattplats seed stockholm-2019
+DATABASE_URL=$DB $BIN_DIR/nattplats seed stockholm-2019
 URLS=()
 for port in 18201 18202 18203; do
   NATTPLATS_BOOTSTRAP_ADMIN=load:load-password-1 NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS=10000 \
     NATTPLATS_BIND=127.0.0.1:$port NATTPLATS_JWT_SECRET=instances-test-secret-0123456789abcdef012345 \
-    DATABASE_URL=$DB RUST_LOG=warn target/release/nattplats >"$WORK/$port.log" 2>&1 &
+    DATABASE_URL=$DB RUST_LOG=warn $BIN_DIR/nattplats >"$WORK/$port.log" 2>&1 &
   PIDS+=($!)
   URLS+=(--url "http://127.0.0.1:$port")
   for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
 done
-target/release/nattplats-load "${URLS[@]}" --admin load:load-password-1 --desks 6 --screens 3 \
+$BIN_DIR/nattplats-load "${URLS[@]}" --admin load:load-password-1 --desks 6 --screens 3 \
   --streams 3 --seconds 8 --database-url "$DB"
 TOKEN=$(curl -s 127.0.0.1:18201/api/v1/auth/token -H 'content-type: application/json' \
   -d '{"username":"load","password":"load-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
@@ -44,5 +44,5 @@ for night in "$NIGHT" "$TOMORROW"; do
   echo "night $night: the three instances give the same availability"
 done
 # Three instances wrote to the audit chains at once: every chain unbroken.
-DATABASE_URL=$DB target/release/nattplats audit verify
+DATABASE_URL=$DB $BIN_DIR/nattplats audit verify
 echo "three instances on one database: invariants hold, answers agree, the audit trail verifies"

@@ -5,7 +5,7 @@
 #   scripts/load-ci.sh [PG_SERVER_URL]   (default postgres://postgres@127.0.0.1:5432/postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p nattplats -p nattplats-load
+source scripts/ci-bins.sh
 PG=${1:-postgres://postgres@127.0.0.1:5432/postgres}
 WORK=$(mktemp -d)
 PIDS=()
@@ -20,11 +20,11 @@ run_on() { # NAME DATABASE_URL PORT
   NATTPLATS_SEED=stockholm-2019 NATTPLATS_BOOTSTRAP_ADMIN=load:load-password-1 \
     NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS=10000 NATTPLATS_BIND=127.0.0.1:$3 \
     DATABASE_URL=$2 NATTPLATS_LOG_FORMAT=json RUST_LOG=warn \
-    target/release/nattplats >"$WORK/$1.log" 2>&1 &
+    $BIN_DIR/nattplats >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 50); do curl -sf "127.0.0.1:$3/ready" >/dev/null && break; sleep 0.2; done
   echo "== load on $1"
-  target/release/nattplats-load --url "http://127.0.0.1:$3" --admin load:load-password-1 \
+  $BIN_DIR/nattplats-load --url "http://127.0.0.1:$3" --admin load:load-password-1 \
     --desks 6 --screens 3 --streams 2 --seconds 8 --database-url "$2" --lean-ceiling --json "$WORK/$1.json"
 }
 

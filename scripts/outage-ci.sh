@@ -6,7 +6,7 @@
 # every act it acknowledged in the database and the invariants holding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p nattplats -p nattplats-load
+source scripts/ci-bins.sh
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
@@ -30,13 +30,13 @@ URL="postgres://postgres@127.0.0.1:$PORT/postgres"
 
 NATTPLATS_SEED=stockholm-2019 NATTPLATS_BOOTSTRAP_ADMIN=load:load-password-1 \
   NATTPLATS_LOGIN_ATTEMPTS_PER_ADDRESS=10000 NATTPLATS_BIND=127.0.0.1:18211 \
-  DATABASE_URL=$URL RUST_LOG=warn target/release/nattplats >"$WORK/service.log" 2>&1 &
+  DATABASE_URL=$URL RUST_LOG=warn $BIN_DIR/nattplats >"$WORK/service.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf 127.0.0.1:18211/ready >/dev/null && break; sleep 0.1; done
 TOKEN=$(curl -s 127.0.0.1:18211/api/v1/auth/token -H 'content-type: application/json' \
   -d '{"username":"load","password":"load-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
-target/release/nattplats-load --url http://127.0.0.1:18211 --admin load:load-password-1 \
+$BIN_DIR/nattplats-load --url http://127.0.0.1:18211 --admin load:load-password-1 \
   --desks 4 --screens 1 --streams 1 --seconds 16 --acks "$WORK/acks" --tolerate-failures \
   >"$WORK/load.out" 2>&1 &
 LOAD=$!
@@ -65,5 +65,5 @@ curl -sf "127.0.0.1:18211/api/v1/availability?places=false" -H "authorization: B
 echo "the service recovered by itself after $((i / 5)) s"
 wait "$LOAD" || true
 grep -E "^(register guest|intake|check-in)" "$WORK/load.out" || true
-target/release/nattplats-load --verify-acks "$WORK/acks" --database-url "$URL"
+$BIN_DIR/nattplats-load --verify-acks "$WORK/acks" --database-url "$URL"
 echo "outage test passed"

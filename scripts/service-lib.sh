@@ -7,7 +7,7 @@
 # Sets BIN to an absolute path, building the debug binary when none is named.
 service_bin() {
   if [[ -z "$BIN" ]]; then
-    cargo build --locked --quiet --bin nattplats
+    cargo build --locked --quiet --workspace --bins
     BIN="$ROOT/target/debug/nattplats"
   fi
   [[ "$BIN" = /* ]] || BIN="$ROOT/$BIN"
