@@ -158,8 +158,45 @@ impl ManageConnection for DbManager {
 /// (its own stays as a backstop at [`AUTOCHECKPOINT_PAGES`]). It stops
 /// when dropped. PostgreSQL checkpoints itself.
 pub struct Checkpointer {
+    /// Held for its `Drop`, which stops the thread.
+    _thread: Background,
+}
+
+/// A thread of its own that runs until dropped: given the flag that says
+/// when to stop, it parks between rounds, and is woken to stop at once.
+pub struct Background {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts `body` on a thread named `name`; `None` if no thread could
+    /// be started.
+    pub fn spawn(
+        name: &str,
+        body: impl FnOnce(&std::sync::atomic::AtomicBool) + Send + 'static,
+    ) -> Option<Self> {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || body(&stopped))
+            .ok()?;
+        Some(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
 }
 
 /// The log's length at which a writer checkpoints itself: far more than
@@ -180,26 +217,10 @@ impl Checkpointer {
         if path.is_empty() || path == ":memory:" {
             return None;
         }
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopped = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoint_while(&path, &stopped))
-            .ok()?;
-        Some(Self {
-            stop,
-            thread: Some(thread),
+        Background::spawn("sqlite-checkpoint", move |stop| {
+            checkpoint_while(&path, stop)
         })
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.thread().unpark();
-            let _ = t.join();
-        }
+        .map(|b| Self { _thread: b })
     }
 }
 

@@ -442,32 +442,14 @@ const FOLD_EVERY: Duration = Duration::from_secs(1);
 /// second). It stops when dropped. A fold that fails is tried again; the
 /// summaries are exact meanwhile, only the log longer.
 pub struct Folder {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Held for its `Drop`, which stops the thread.
+    _thread: super::Background,
 }
 
 impl Folder {
     pub fn start(pool: DbPool) -> Option<Self> {
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopped = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("summaries-fold".into())
-            .spawn(move || fold_while(&pool, &stopped))
-            .ok()?;
-        Some(Self {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Folder {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.thread().unpark();
-            let _ = t.join();
-        }
+        super::Background::spawn("summaries-fold", move |stop| fold_while(&pool, stop))
+            .map(|b| Self { _thread: b })
     }
 }
 
