@@ -11,7 +11,8 @@
 # OCCUPANCY (default 50) is the share of places the history holds tonight:
 # the rest are free, so intakes are granted for the whole run.
 # NATTPLATS_BIN runs another build of the service (a before) beside this
-# build's load tool.
+# build's load tool; that build seeds the world too, so its schema and
+# triggers are its own.
 # SCREENS (default 4) and STREAMS (default 2) set the socialjouren screens.
 # PG_SERVER_URL (default postgres://postgres@127.0.0.1:5432/postgres) names
 # the server; BENCH_KEEP=DIR keeps the worlds and results there, and a
@@ -43,7 +44,7 @@ run_on() { # BACKEND DATABASE_URL PORT
     echo "== $name: the world seeded before in $WORK ($world)" >&2
   else
     echo "== $name: seeding $SHELTERS shelters × $PLACES places, $GUESTS guests, $HISTORY nights of history" >&2
-    DATABASE_URL=$url target/release/nattplats seed large --shelters "$SHELTERS" \
+    DATABASE_URL=$url "$BIN" seed large --shelters "$SHELTERS" \
       --places-per-shelter "$PLACES" --guests "$GUESTS" --history-nights "$HISTORY" \
       --occupancy "$OCCUPANCY" >"$WORK/$name.seed.log" 2>&1
     echo "$world" >"$WORK/$name.seeded"
