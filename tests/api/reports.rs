@@ -981,6 +981,14 @@ impl Month {
 
 /// The figures of a report's JSON, in the same keys as [`Month::expected`];
 /// suppressed figures as -1 ("<5") and -2 ("x").
+/// Rows in the summaries' log, not yet folded into the summaries.
+fn logged(conn: &mut nattplats::db::DbConnection) -> i64 {
+    number(
+        conn,
+        "SELECT (SELECT COUNT(*) FROM booking_changes) + (SELECT COUNT(*) FROM stay_changes) AS n",
+    )
+}
+
 pub fn figures_of(report: &Value) -> Figures {
     let mut f = Figures::new();
     let val = |v: &Value| -> i64 {
@@ -1545,22 +1553,13 @@ backend_tests! {
             figures
         };
         let mut conn = m.app.conn();
-        let logged = number(
-            &mut conn,
-            "SELECT (SELECT COUNT(*) FROM booking_changes) + (SELECT COUNT(*) FROM stay_changes) AS n",
-        );
-        assert!(logged > 0, "the month's acts are in the log, none folded");
+        let pending = logged(&mut conn);
+        assert!(pending > 0, "the month's acts are in the log, none folded");
         let unfolded = reports().await;
         assert_eq!(invariants::check(&mut conn).unwrap().counts_off, Vec::<String>::new());
 
-        assert_eq!(summaries::fold(&mut conn).unwrap(), u64::try_from(logged).unwrap());
-        assert_eq!(
-            number(
-                &mut conn,
-                "SELECT (SELECT COUNT(*) FROM booking_changes) + (SELECT COUNT(*) FROM stay_changes) AS n",
-            ),
-            0
-        );
+        assert_eq!(summaries::fold(&mut conn).unwrap(), u64::try_from(pending).unwrap());
+        assert_eq!(logged(&mut conn), 0);
         let folded = reports().await;
         for ((q, got), want) in PERIODS.iter().zip(&folded).zip(&unfolded) {
             assert_same(got, want, &format!("{q}, folded"));
@@ -1598,11 +1597,7 @@ backend_tests! {
         // The service as it runs: its folder works while it lives.
         let folding = m.app.instance_with(|s| s.fold_summaries = true);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while number(
-            &mut conn,
-            "SELECT (SELECT COUNT(*) FROM booking_changes) + (SELECT COUNT(*) FROM stay_changes) AS n",
-        ) > 0
-        {
+        while logged(&mut conn) > 0 {
             assert!(std::time::Instant::now() < deadline, "the folder left the log as it was");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
