@@ -379,7 +379,7 @@ async fn until_one_waits_for_a_lock(w: &World) {
 }
 
 /// Waits until `n` statements of the test's database wait for locks.
-async fn until_waiting_for_locks(w: &World, n: i64) {
+pub(crate) async fn until_waiting_for_locks(w: &World, n: i64) {
     let mut watch = w.app.conn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {

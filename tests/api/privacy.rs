@@ -149,3 +149,54 @@ backend_tests! {
         assert_problem(res, 404, "not-found").await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasure_waits_for_a_fold_of_the_summaries_instead_of_racing_it() {
+    if !postgres_enabled() {
+        return;
+    }
+    // Pseudonymisation writes the guest's span rows of the report
+    // summaries (the birth date goes), and so does the fold of the
+    // summaries' log. Locking the same rows in opposite orders would be a
+    // deadlock, which PostgreSQL ends by undoing one of them: the guest's
+    // change takes the fold's turn, shared, before it touches them.
+    use diesel::RunQueryDsl;
+    let w = world(Backend::Postgres).await;
+    let g = guest_named(&w, "Ioana", "Marin", json!([])).await;
+    let stay = w
+        .stay(json!({"guest_id": g, "shelter_id": w.a.id, "category": "women"}))
+        .await;
+    let res = w
+        .app
+        .post(
+            &format!("/api/v1/stays/{}/check-ins", stay["id"].as_str().unwrap()),
+            Some(&w.coordinator),
+            &json!({}),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let mut fold = w.app.conn();
+    assert!(
+        nattplats::db::summaries::fold(&mut fold).unwrap() > 0,
+        "the guest's bed night is in the spans"
+    );
+    // A fold under way: its turn taken, not yet committed.
+    for sql in ["BEGIN", "SELECT pg_advisory_xact_lock(2, 0)"] {
+        diesel::sql_query(sql).execute(&mut *fold).unwrap();
+    }
+    let path = format!("/api/v1/guests/{g}");
+    let (res, ()) = futures_util::join!(
+        w.app
+            .client
+            .delete(w.app.url(&path))
+            .bearer_auth(&w.app.admin_token)
+            .send(),
+        async {
+            crate::concurrency::until_waiting_for_locks(&w, 1).await;
+            diesel::sql_query("COMMIT").execute(&mut *fold).unwrap();
+        }
+    );
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);
+    let report = nattplats::db::invariants::check(&mut fold).unwrap();
+    assert!(report.counts_off.is_empty(), "{report:?}");
+}

@@ -17,6 +17,16 @@ DROP FUNCTION booking_changes_new();
 DROP FUNCTION booking_shares(bookings, INTEGER);
 DROP TABLE stay_changes;
 DROP TABLE booking_changes;
+CREATE OR REPLACE FUNCTION report_guests_changed() RETURNS trigger AS $$
+BEGIN
+    UPDATE report_guest_spans SET
+        gender = NEW.gender,
+        citizenship = NEW.citizenship,
+        born = COALESCE(NEW.birth_date, make_date(NEW.birth_year, 12, 31))
+    WHERE guest_id = NEW.id;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 
 CREATE FUNCTION bookings_count() RETURNS trigger AS $$
 BEGIN

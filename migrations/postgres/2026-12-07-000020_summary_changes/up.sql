@@ -149,3 +149,20 @@ CREATE TRIGGER stay_changes_delete AFTER DELETE ON stays
 CREATE TRIGGER stay_changes_update AFTER UPDATE ON stays
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION stay_changes_both();
+
+-- A guest's changed gender, citizenship or birth date (pseudonymisation)
+-- is still written into that guest's span rows at once, and the fold
+-- writes span rows too: each takes the fold's advisory lock (2, 0) first,
+-- the fold alone (and it passes when it cannot) and the guest's change
+-- shared, so the two never lock a guest's span rows in opposite orders.
+CREATE OR REPLACE FUNCTION report_guests_changed() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(2, 0);
+    UPDATE report_guest_spans SET
+        gender = NEW.gender,
+        citizenship = NEW.citizenship,
+        born = COALESCE(NEW.birth_date, make_date(NEW.birth_year, 12, 31))
+    WHERE guest_id = NEW.id;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
