@@ -119,21 +119,14 @@ pub fn night_counts(
         .collect())
 }
 
-/// The summary per night, category and kind, over all shelters.
+/// The summary per night, category and kind, over all shelters (summed
+/// by SQL, not shelter by shelter here).
 pub fn night_totals(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, String, String, Counts)>> {
-    let mut totals: std::collections::BTreeMap<(NaiveDate, String, String), Counts> =
-        std::collections::BTreeMap::new();
-    for ((n, _, c, k), counts) in super::summaries::nights(conn, from, to, None)? {
-        let t = totals.entry((n, c, k)).or_default();
-        t.booked += counts.booked;
-        t.occupied += counts.occupied;
-        t.released += counts.released;
-    }
-    Ok(totals
+    Ok(super::summaries::night_totals(conn, from, to)?
         .into_iter()
         .map(|((n, c, k), counts)| (n, c, k, counts))
         .collect())

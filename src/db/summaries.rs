@@ -44,6 +44,15 @@ pub struct Counts {
     pub released: i64,
 }
 
+impl Counts {
+    /// Adds one row's sums (`None`: SQL summed no row).
+    fn add(&mut self, booked: Option<i64>, occupied: Option<i64>, released: Option<i64>) {
+        self.booked += total(booked);
+        self.occupied += total(occupied);
+        self.released += total(released);
+    }
+}
+
 /// Night, shelter, category, kind.
 pub type NightKey = (NaiveDate, String, String, String);
 
@@ -149,10 +158,9 @@ pub fn nights(
     let mut out: BTreeMap<NightKey, Counts> = BTreeMap::new();
     type Kept = (NaiveDate, String, String, String, i32, i32, i32);
     for (n, s, c, k, b, o, r) in kept.load::<Kept>(conn)? {
-        let e = out.entry((n, s, c, k)).or_default();
-        e.booked += i64::from(b);
-        e.occupied += i64::from(o);
-        e.released += i64::from(r);
+        out.entry((n, s, c, k))
+            .or_default()
+            .add(Some(b.into()), Some(o.into()), Some(r.into()));
     }
     type Logged = (
         NaiveDate,
@@ -164,10 +172,61 @@ pub fn nights(
         Option<i64>,
     );
     for (n, s, c, k, b, o, r) in logged.load::<Logged>(conn)? {
-        let e = out.entry((n, s, c, k)).or_default();
-        e.booked += total(b);
-        e.occupied += total(o);
-        e.released += total(r);
+        out.entry((n, s, c, k)).or_default().add(b, o, r);
+    }
+    Ok(out)
+}
+
+/// `report_nights` as it stands for the nights `from..=to`, summed over
+/// the shelters by SQL: (night, category, kind).
+pub fn night_totals(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<BTreeMap<(NaiveDate, String, String), Counts>> {
+    type Summed = (
+        NaiveDate,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let kept: Vec<Summed> = report_nights::table
+        .filter(report_nights::night.between(from, to))
+        .group_by((
+            report_nights::night,
+            report_nights::category,
+            report_nights::kind,
+        ))
+        .select((
+            report_nights::night,
+            report_nights::category,
+            report_nights::kind,
+            sum(report_nights::booked),
+            sum(report_nights::occupied),
+            sum(report_nights::released),
+        ))
+        .load(conn)?;
+    let logged: Vec<Summed> = booking_changes::table
+        .filter(booking_changes::night.between(from, to))
+        .group_by((
+            booking_changes::night,
+            booking_changes::category,
+            booking_changes::kind,
+        ))
+        .select((
+            booking_changes::night,
+            booking_changes::category,
+            booking_changes::kind,
+            sum(booking_changes::booked),
+            sum(booking_changes::occupied),
+            sum(booking_changes::released),
+        ))
+        .load(conn)?;
+    let mut out: BTreeMap<(NaiveDate, String, String), Counts> = BTreeMap::new();
+    for (n, c, k, b, o, r) in kept.into_iter().chain(logged) {
+        out.entry((n, c, k)).or_default().add(b, o, r);
     }
     Ok(out)
 }
