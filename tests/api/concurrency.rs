@@ -329,6 +329,56 @@ backend_tests! {
 }
 
 backend_tests! {
+    async fn folds_of_the_summaries_while_desks_book_and_check_in_lose_and_double_nothing(b: Backend) {
+        // The fold deletes the log rows it adds into the summaries while
+        // desks append to the log; on PostgreSQL a row committed during a
+        // fold must wait for the next one, neither lost nor added twice.
+        // Round after round: eight intakes and their check-ins sent at
+        // once while folds run back to back, then the summaries, as they
+        // stand and once all folded, against the rows.
+        let w = shelter_of(b, 8).await;
+        let mut folded = 0;
+        for i in 0..ROUNDS {
+            w.app.set_clock(&round_night(i * 7).1).await;
+            let guests = new_guests(&w, 8).await;
+            let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let folding = {
+                let (done, mut conn) = (done.clone(), w.app.conn());
+                tokio::task::spawn_blocking(move || {
+                    let mut folded = 0;
+                    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                        folded += nattplats::db::summaries::fold(&mut conn).unwrap();
+                    }
+                    folded
+                })
+            };
+            let stays = intakes_at_once(&w, &guests).await;
+            let mut check_ins = Vec::new();
+            for res in stays {
+                assert_eq!(res.status(), StatusCode::CREATED);
+                let stay: serde_json::Value = res.json().await.unwrap();
+                let path = format!("/api/v1/stays/{}/check-ins", stay["id"].as_str().unwrap());
+                let (app, coordinator) = (&w.app, &w.coordinator);
+                check_ins.push(async move { app.post(&path, Some(coordinator), &json!({})).await });
+            }
+            for res in join_all(check_ins).await {
+                assert!(res.status().is_success(), "round {i}: check-in {}", res.status());
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            folded += folding.await.unwrap();
+            let mut conn = w.app.conn();
+            let report = nattplats::db::invariants::check(&mut conn).unwrap();
+            assert!(report.counts_off.is_empty(), "round {i}, as they stand: {report:?}");
+            nattplats::db::summaries::fold(&mut conn).unwrap();
+            let report = nattplats::db::invariants::check(&mut conn).unwrap();
+            assert!(report.counts_off.is_empty(), "round {i}, folded: {report:?}");
+            assert_eq!(crate::helpers::number(&mut conn, "SELECT COUNT(*) AS n FROM booking_changes"), 0);
+        }
+        assert!(folded > 0, "the folds ran while the desks wrote");
+    }
+}
+
+backend_tests! {
     async fn desks_at_one_shelter_fill_it_at_once_without_a_false_refusal(b: Backend) {
         // Eight desks at once for four places, round after round: on
         // PostgreSQL each intake locks the place it takes and passes over
