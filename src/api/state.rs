@@ -53,6 +53,7 @@ impl AppState {
             clock: self.clock.clone(),
             partnership: self.partnership.clone(),
             changes: self.changes.clone(),
+            occupancy: self.availability.occupancy(),
         }
     }
 

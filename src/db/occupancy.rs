@@ -5,7 +5,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
 use super::DbConnection;
 use super::schema::{bookings, cold_night_openings, cold_nights, place_outages, places, shelters};
@@ -105,16 +105,6 @@ pub fn held_on(
 }
 
 #[derive(QueryableByName)]
-struct ChangeRow {
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-    #[diesel(sql_type = Nullable<Date>)]
-    night: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Text>)]
-    place_id: Option<String>,
-}
-
-#[derive(QueryableByName)]
 struct SnapshotRow {
     #[diesel(sql_type = Text)]
     snapshot: String,
@@ -149,56 +139,116 @@ pub fn position(conn: &mut DbConnection) -> QueryResult<Position> {
 /// when shelters, places, outages or cold nights did.
 pub type Change = Option<(NaiveDate, String)>;
 
-/// The changes committed after `since` and seen in this transaction's
-/// snapshot, with the position they bring the reader to, and the highest
-/// `seq` read (for the reader to delete later).
-pub fn changes_since(
-    conn: &mut DbConnection,
-    since: &Position,
-) -> QueryResult<(Position, Vec<Change>, Option<i64>)> {
-    // A position of the other backend: read everything again.
-    let everything = || (since.clone(), vec![None], None);
-    match since {
-        Position::Seq(after) => {
-            let DbConnection::Sqlite(c) = conn else {
-                return Ok(everything());
-            };
-            let rows: Vec<ChangeRow> = diesel::sql_query(
-                "SELECT seq, night, place_id FROM occupancy_changes WHERE seq > ? ORDER BY seq",
-            )
-            .bind::<BigInt, _>(*after)
-            .load(c)?;
-            let now = rows
-                .last()
-                .map_or_else(|| since.clone(), |r| Position::Seq(r.seq));
-            Ok(finish(now, rows))
-        }
-        Position::Snapshot(before) => {
-            if !matches!(conn, DbConnection::Postgres(_)) {
-                return Ok(everything());
-            }
-            // First: the snapshot of this transaction, in which the rows
-            // below are read.
-            let now = position(conn)?;
-            let DbConnection::Postgres(c) = conn else {
-                return Ok(everything());
-            };
-            let rows: Vec<ChangeRow> = diesel::sql_query(
-                "SELECT seq, night, place_id FROM occupancy_changes \
-                 WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) \
-                 AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)",
-            )
-            .bind::<Text, _>(before.as_str())
-            .load(c)?;
-            Ok(finish(now, rows))
-        }
-    }
+/// A change and a booking flagged held at its (night, place), from
+/// [`changes_with_held`].
+#[derive(QueryableByName)]
+struct ChangeHeldRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    snapshot: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    seq: Option<i64>,
+    #[diesel(sql_type = Nullable<Date>)]
+    night: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    place_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    kind: Option<BookingKind>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    checked_in_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    created_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Date>)]
+    no_show_end: Option<NaiveDate>,
 }
 
-fn finish(now: Position, rows: Vec<ChangeRow>) -> (Position, Vec<Change>, Option<i64>) {
-    let highest = rows.iter().map(|r| r.seq).max();
-    let changes = rows.into_iter().map(|r| r.night.zip(r.place_id)).collect();
-    (now, changes, highest)
+/// What changed since the index last read, with what holds there now.
+pub struct Changed {
+    /// Where the reading brings the index.
+    pub position: Position,
+    /// Each (night, place) changed once, `None` for the structure.
+    pub changes: Vec<Change>,
+    /// The highest `seq` read.
+    pub highest: Option<i64>,
+    /// The bookings flagged held at the changed (night, place) entries.
+    pub held: Vec<HeldRow>,
+}
+
+/// [`changes_since`] and [`held_on`] of every entry it names, in one
+/// statement (one round trip, and a snapshot of its own): what brings an
+/// index up to date with the nights it keeps.
+pub fn changes_with_held(conn: &mut DbConnection, since: &Position) -> QueryResult<Changed> {
+    let rows: Vec<ChangeHeldRow> = match (since, &mut *conn) {
+        (Position::Seq(after), DbConnection::Sqlite(c)) => super::prepared::prepared(
+            "WITH c AS (SELECT MAX(seq) AS seq, night, place_id FROM occupancy_changes \
+             WHERE seq > ? GROUP BY night, place_id) \
+             SELECT NULL AS snapshot, c.seq, c.night, c.place_id, b.kind, b.checked_in_at, \
+             b.created_at, b.no_show_end FROM c LEFT JOIN bookings b \
+             ON b.place_id = c.place_id AND b.night = c.night AND b.held",
+        )
+        .bind::<BigInt, _>(*after)
+        .load(c)?,
+        (Position::Snapshot(before), DbConnection::Postgres(c)) => super::prepared::prepared(
+            "WITH c AS (SELECT MAX(seq) AS seq, night, place_id FROM occupancy_changes \
+             WHERE xid >= pg_snapshot_xmin(CAST(? AS pg_snapshot)) \
+             AND NOT pg_visible_in_snapshot(xid, CAST(? AS pg_snapshot)) \
+             GROUP BY night, place_id) \
+             SELECT s.snapshot, c.seq, c.night, c.place_id, b.kind, b.checked_in_at, \
+             b.created_at, b.no_show_end \
+             FROM (SELECT pg_current_snapshot()::text AS snapshot) s \
+             LEFT JOIN c ON true LEFT JOIN bookings b \
+             ON b.place_id = c.place_id AND b.night = c.night AND b.held",
+        )
+        .bind::<Text, _>(before.as_str())
+        .bind::<Text, _>(before.as_str())
+        .load(c)?,
+        // A position of the other backend: read everything again.
+        _ => {
+            return Ok(Changed {
+                position: since.clone(),
+                changes: vec![None],
+                highest: None,
+                held: Vec::new(),
+            });
+        }
+    };
+    let position = match since {
+        Position::Seq(after) => {
+            Position::Seq(rows.iter().filter_map(|r| r.seq).fold(*after, i64::max))
+        }
+        Position::Snapshot(before) => Position::Snapshot(
+            rows.first()
+                .and_then(|r| r.snapshot.clone())
+                .unwrap_or_else(|| before.clone()),
+        ),
+    };
+    let highest = rows.iter().filter_map(|r| r.seq).max();
+    let mut changes = Vec::new();
+    let mut held = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in rows {
+        let Some(seq) = r.seq else { continue };
+        if seen.insert(seq) {
+            changes.push(r.night.zip(r.place_id.clone()));
+        }
+        if let (Some(night), Some(place_id), Some(kind), Some(created_at)) =
+            (r.night, r.place_id, r.kind, r.created_at)
+        {
+            held.push(HeldRow {
+                place_id,
+                night,
+                kind,
+                checked_in_at: r.checked_in_at,
+                created_at,
+                no_show_end: r.no_show_end,
+            });
+        }
+    }
+    Ok(Changed {
+        position,
+        changes,
+        highest,
+        held,
+    })
 }
 
 /// Rows deleted by one statement of [`forget_up_to`]: each is a

@@ -518,21 +518,36 @@ pub fn free_places(
     free_places_query!(shelter_id, categories, first, last, now).load(conn)
 }
 
-/// The first of [`free_places`] at a shelter by label, or `place` when it
-/// is free: what an intake and a move take, read without the others (an
-/// intake at a shelter of 2,000 free places read them all to take one).
+/// Which of a shelter's free places [`first_free_place`] looks for.
+#[derive(Debug, Clone, Copy)]
+pub enum Seek<'a> {
+    /// The first by label.
+    First,
+    /// The first by label from this label on: where the occupancy index
+    /// says the first free place is (`service::occupancy`), so the places
+    /// before it are not read.
+    From(&'a str),
+    /// This place (by id), when it is free.
+    Place(&'a str),
+}
+
+/// The first of [`free_places`] at a shelter by label (see [`Seek`]): what
+/// an intake and a move take, read without the others (an intake at a
+/// shelter of 2,000 free places read them all to take one).
 pub fn first_free_place(
     conn: &mut DbConnection,
     shelter_id: &str,
     category: &str,
-    place: Option<&str>,
+    seek: Seek<'_>,
     first: NaiveDate,
     last: NaiveDate,
     now: &Now,
 ) -> QueryResult<Option<FreePlaceRow>> {
     let mut query = free_places_query!(Some(shelter_id), &[category], first, last, now, .offset(0));
-    if let Some(p) = place {
-        query = query.filter(places::id.eq(p.to_owned()));
+    match seek {
+        Seek::First => {}
+        Seek::From(label) => query = query.filter(places::label.ge(label.to_owned())),
+        Seek::Place(id) => query = query.filter(places::id.eq(id.to_owned())),
     }
     query.limit(1).first(conn).optional()
 }
@@ -544,36 +559,46 @@ pub enum Candidate {
     /// Free in what is committed, but another act holds it locked and may
     /// take it: [`claim_place`] waits for that act.
     TakenElsewhere(PlaceId),
-    /// No place is free.
+    /// No place is free (from `from` on, when given).
     None,
 }
 
 /// [`first_free_place`] for an intake, among the places no other act is
-/// taking: on PostgreSQL the place is locked as it is read (`FOR NO KEY
-/// UPDATE SKIP LOCKED`), so desks at one shelter each take a different
-/// place at once instead of taking turns on the shelter; a place another
-/// act has locked is passed over, and named only when no other is free.
-/// On SQLite (one writer) it is [`first_free_place`], read once.
+/// taking, from the label `from` on when given: on PostgreSQL the place is
+/// locked as it is read (`FOR NO KEY UPDATE SKIP LOCKED`), so desks at one
+/// shelter each take a different place at once instead of taking turns on
+/// the shelter; a place another act has locked is passed over, and named
+/// only when no other is free. On SQLite (one writer) it is
+/// [`first_free_place`], read once.
+#[allow(clippy::too_many_arguments)]
 pub fn first_unclaimed_free_place(
     conn: &mut DbConnection,
     shelter_id: &str,
     category: &str,
+    from: Option<&str>,
     first: NaiveDate,
     last: NaiveDate,
     now: &Now,
 ) -> QueryResult<Candidate> {
+    let seek = from.map_or(Seek::First, Seek::From);
     let unclaimed = match conn {
-        DbConnection::Postgres(c) => free_places_of!(first, last, now, .offset(0))
-            .filter(places::shelter_id.eq(shelter_id))
-            .filter(places::category.eq(category))
-            .limit(1)
-            .for_no_key_update()
-            .skip_locked()
-            .first(c)
-            .optional()?,
+        DbConnection::Postgres(c) => {
+            let query = free_places_of!(first, last, now, .offset(0))
+                .filter(places::shelter_id.eq(shelter_id))
+                .filter(places::category.eq(category))
+                .limit(1)
+                .for_no_key_update()
+                .skip_locked();
+            match from {
+                // Two statements, each prepared once, rather than one
+                // boxed (prepared at every call).
+                Some(label) => query.filter(places::label.ge(label)).first(c).optional()?,
+                None => query.first(c).optional()?,
+            }
+        }
         DbConnection::Sqlite(_) => {
             return Ok(
-                match first_free_place(conn, shelter_id, category, None, first, last, now)? {
+                match first_free_place(conn, shelter_id, category, seek, first, last, now)? {
                     Some(place) => Candidate::Free(place),
                     None => Candidate::None,
                 },
@@ -584,7 +609,7 @@ pub fn first_unclaimed_free_place(
         return Ok(Candidate::Free(place));
     }
     Ok(
-        match first_free_place(conn, shelter_id, category, None, first, last, now)? {
+        match first_free_place(conn, shelter_id, category, seek, first, last, now)? {
             Some(place) => Candidate::TakenElsewhere(place.id),
             None => Candidate::None,
         },

@@ -39,7 +39,7 @@ use crate::service::beds::now_for;
 #[cfg(debug_assertions)]
 use crate::service::coordination::AvailabilityView;
 use crate::service::coordination::{self as svc, AvailabilityQuestion};
-use crate::service::occupancy::{self, Occupancy};
+use crate::service::occupancy::{self, Shared};
 
 /// More different questions than this at once (nights, shelters) and the
 /// kept answers start over.
@@ -69,7 +69,7 @@ enum Stamp {
 pub struct AvailabilityCache {
     /// Per question: the stamp of the index it was computed from, the JSON.
     entries: Mutex<HashMap<Key, (Stamp, Bytes)>>,
-    occupancy: Arc<Mutex<Occupancy>>,
+    occupancy: Arc<Shared>,
     /// The stamp of the index's last reading, and when that reading began.
     read: Mutex<Option<(Stamp, Instant)>>,
     reading: tokio::sync::Mutex<()>,
@@ -94,6 +94,12 @@ fn snapshot(conn: &mut DbConnection) -> Result<Option<String>, AppError> {
 }
 
 impl AvailabilityCache {
+    /// The occupancy index these answers come from, for the intakes to
+    /// start their search for a free place where it says.
+    pub fn occupancy(&self) -> Arc<Shared> {
+        Arc::clone(&self.occupancy)
+    }
+
     /// The JSON of `GET /availability` for this question, now, for the API
     /// to send as it is.
     pub async fn answer(
@@ -124,7 +130,7 @@ impl AvailabilityCache {
         }
         // The index as of this very stamp: nothing committed since it read.
         if self.read_as_of(&current) {
-            occupancy::lock(&self.occupancy).still_true();
+            self.occupancy.lock().still_true();
             if let Some(body) = self.answer_from_index(&key, &current, night, &now)? {
                 return Ok(body);
             }
@@ -151,17 +157,22 @@ impl AvailabilityCache {
             instant,
         );
         let stamp = crate::service::blocking(pool, move |conn| {
+            // The turn before the snapshot: a reading that landed before
+            // it read in an older snapshot, so the index is read up to
+            // exactly this one, as the comparison below needs.
+            let turn = o.turn();
             let (stamp, forget) = db::read_tx(conn, |c| {
                 // First, so the stamp is the snapshot the index is read in.
                 let stamp = match snapshot(c)? {
                     Some(s) => Stamp::Snapshot(s),
                     None => Stamp::Requests(before.0, before.1),
                 };
-                let forget = occupancy::catch_up(c, &o, date, started)?;
+                let forget = turn.catch_up(c, &[date], started)?;
                 #[cfg(debug_assertions)]
-                agrees_with_sql(c, &o, &check)?;
+                agrees_with_sql(c, &turn, &check)?;
                 Ok::<_, AppError>((stamp, forget))
             })?;
+            drop(turn);
             if let Some(seq) = forget
                 && let Err(e) = occupancy::forget(conn, seq)
             {
@@ -216,7 +227,7 @@ impl AvailabilityCache {
         now: &Now,
     ) -> Result<Option<Bytes>, AppError> {
         let view = {
-            let mut o = occupancy::lock(&self.occupancy);
+            let mut o = self.occupancy.lock();
             if !o.holds_night(night.date()) {
                 return Ok(None);
             }
@@ -243,7 +254,7 @@ impl AvailabilityCache {
 #[cfg(debug_assertions)]
 fn agrees_with_sql(
     c: &mut DbConnection,
-    o: &Mutex<Occupancy>,
+    o: &occupancy::Turn<'_>,
     (p, question, instant): &(
         Arc<crate::db::partnerships::Partnership>,
         AvailabilityQuestion,
@@ -255,8 +266,9 @@ fn agrees_with_sql(
         return Ok(());
     };
     let sql = svc::availability_in(c, p, question, *instant);
-    let index =
-        occupancy::lock(o).view(night, &now, question.shelter_id.as_deref(), question.places);
+    let index = o
+        .lock()
+        .view(night, &now, question.shelter_id.as_deref(), question.places);
     let json = |v: AvailabilityView| serde_json::to_value(v).ok();
     let (sql, index) = match (sql, index) {
         (Ok(a), Some(Ok(b))) => (json(a), json(b)),

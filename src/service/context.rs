@@ -22,6 +22,8 @@ pub struct Context {
     pub partnership: Arc<Partnership>,
     /// Availability's changes: the cache's stamps, the screens' news.
     pub changes: Arc<Changes>,
+    /// The instance's occupancy index (`service::occupancy`).
+    pub occupancy: Arc<crate::service::occupancy::Shared>,
 }
 
 impl Context {

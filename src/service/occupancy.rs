@@ -37,6 +37,7 @@ use crate::rules::Night;
 use crate::rules::checkin::{self, Hold, Now};
 use crate::rules::coldnight;
 use crate::rules::kinds::PlaceCategory;
+use crate::rules::stay::Period;
 use crate::service::beds::FreeCounts;
 use crate::service::coordination::{AvailabilityView, FreePlaceView, ShelterAvailability};
 
@@ -255,6 +256,16 @@ impl Index {
         self.nights.insert(night, n);
     }
 
+    /// Marks `nights` as just asked about.
+    fn mark_used(&mut self, nights: &[NaiveDate]) {
+        for night in nights {
+            self.uses += 1;
+            if let Some(n) = self.nights.get_mut(night) {
+                n.used = self.uses;
+            }
+        }
+    }
+
     pub fn nights(&self) -> Vec<NaiveDate> {
         self.nights.keys().copied().collect()
     }
@@ -295,6 +306,32 @@ impl Index {
                 .iter()
                 .any(|(f, l)| *f <= night && night <= *l)
             && !holds.iter().any(|h| checkin::holds(h, now))
+    }
+
+    /// The label of the first place of `category` at `shelter_id`, by
+    /// label, free on every night of `nights` at `now`: what
+    /// `db::stays::first_free_place` finds, without reading the places
+    /// before it. `None` when the index lacks one of the nights or the
+    /// shelter; `Some(None)` when no such place is free.
+    pub fn first_free(
+        &self,
+        shelter_id: &str,
+        category: &str,
+        nights: &[NaiveDate],
+        now: &Now,
+    ) -> Option<Option<String>> {
+        let &(from, to) = self.shelter_places.get(shelter_id)?;
+        let nights: Vec<(NaiveDate, &NightHolds, HashSet<usize>)> = nights
+            .iter()
+            .map(|&n| Some((n, self.nights.get(&n)?, self.opened(n))))
+            .collect::<Option<_>>()?;
+        let first = (from..to).find(|&i| {
+            self.places[i].category == category
+                && nights
+                    .iter()
+                    .all(|(n, held, open)| self.free_at(i, *n, open, &held.holds[i], now))
+        });
+        Some(first.map(|i| self.places[i].label.clone()))
     }
 
     fn evaluate(&self, night: NaiveDate, holds: &[Vec<Hold>], now: &Now) -> Evaluated {
@@ -398,60 +435,73 @@ impl Index {
 enum Reading {
     /// Everything, read anew.
     Whole { index: Box<Index> },
-    /// The entries the log named, per night, and a night not kept yet.
+    /// The entries the log named, per night, and the nights not kept yet.
     Patch {
         position: Position,
         touched: Vec<(NaiveDate, Vec<String>, Vec<HeldRow>)>,
-        new_night: Option<(NaiveDate, Vec<HeldRow>)>,
+        /// Nights not kept yet, read whole.
+        new_nights: Vec<(NaiveDate, Vec<HeldRow>)>,
     },
 }
 
 /// Reads, in the caller's transaction, what brings `current` (the index
 /// as it stands, `None` before the first reading) up to date, with
-/// `night` in it.
+/// `wanted` in it.
 fn read(
     c: &mut DbConnection,
-    current: Option<(Position, Vec<NaiveDate>, bool)>,
-    night: NaiveDate,
+    current: Option<(Position, Vec<NaiveDate>)>,
+    wanted: &[NaiveDate],
 ) -> Result<(Reading, Option<i64>), AppError> {
     let whole = |c: &mut DbConnection| -> Result<Reading, AppError> {
         let position = log::position(c)?;
         let mut index = Index::build(log::structure(c)?, position);
-        let rows = log::held_on(c, night, None)?;
-        index.load_night(night, &rows);
+        for &night in wanted {
+            let rows = log::held_on(c, night, None)?;
+            index.load_night(night, &rows);
+        }
         Ok(Reading::Whole {
             index: Box::new(index),
         })
     };
-    let Some((position, nights, has_night)) = current else {
+    let Some((position, nights)) = current else {
         return Ok((whole(c)?, None));
     };
-    let (position, changes, highest) = log::changes_since(c, &position)?;
+    // The log and what holds at each entry it names, in one statement.
+    let log::Changed {
+        position,
+        changes,
+        highest,
+        held,
+    } = log::changes_with_held(c, &position)?;
     if changes.iter().any(Option::is_none) {
         return Ok((whole(c)?, highest));
     }
-    let mut per_night: BTreeMap<NaiveDate, HashSet<String>> = BTreeMap::new();
+    let mut per_night: BTreeMap<NaiveDate, (Vec<String>, Vec<HeldRow>)> = BTreeMap::new();
     for (n, place) in changes.into_iter().flatten() {
         if nights.contains(&n) {
-            per_night.entry(n).or_default().insert(place);
+            per_night.entry(n).or_default().0.push(place);
         }
     }
-    let mut touched = Vec::with_capacity(per_night.len());
-    for (n, places) in per_night {
-        let places: Vec<String> = places.into_iter().collect();
-        let rows = log::held_on(c, n, Some(&places))?;
-        touched.push((n, places, rows));
+    for row in held {
+        if let Some((_, rows)) = per_night.get_mut(&row.night) {
+            rows.push(row);
+        }
     }
-    let new_night = if has_night {
-        None
-    } else {
-        Some((night, log::held_on(c, night, None)?))
-    };
+    let touched = per_night
+        .into_iter()
+        .map(|(n, (places, rows))| (n, places, rows))
+        .collect();
+    let mut new_nights = Vec::new();
+    for &night in wanted {
+        if !nights.contains(&night) {
+            new_nights.push((night, log::held_on(c, night, None)?));
+        }
+    }
     Ok((
         Reading::Patch {
             position,
             touched,
-            new_night,
+            new_nights,
         },
         highest,
     ))
@@ -491,22 +541,43 @@ impl Occupancy {
         self.index.as_mut()?.view(night, now, shelter, list)
     }
 
-    /// What to read: where the index stands, or `None` to read it whole.
-    fn current(&self, night: NaiveDate) -> Option<(Position, Vec<NaiveDate>, bool)> {
+    /// [`Index::first_free`], if the index has read the log recently.
+    pub fn first_free(
+        &self,
+        shelter_id: &str,
+        category: &str,
+        nights: &[NaiveDate],
+        now: &Now,
+    ) -> Option<Option<String>> {
         let ix = self.index.as_ref()?;
         if ix.read_at.elapsed() >= REBUILD_AFTER {
             return None;
         }
-        Some((ix.position.clone(), ix.nights(), ix.has_night(night)))
+        ix.first_free(shelter_id, category, nights, now)
     }
 
-    fn apply(&mut self, reading: Reading, read_at: Instant) {
+    /// What to read: where the index stands and the nights it keeps, or
+    /// `None` to read it whole.
+    fn current(&self) -> Option<(Position, Vec<NaiveDate>)> {
+        let ix = self.index.as_ref()?;
+        if ix.read_at.elapsed() >= REBUILD_AFTER {
+            return None;
+        }
+        Some((ix.position.clone(), ix.nights()))
+    }
+
+    fn apply(&mut self, reading: Reading, wanted: &[NaiveDate], read_at: Instant) {
+        if let Some(ix) = self.index.as_mut() {
+            // Kept before the new nights come in, so none of them is
+            // the one put out to make room.
+            ix.mark_used(wanted);
+        }
         match reading {
             Reading::Whole { index } => self.index = Some(*index),
             Reading::Patch {
                 position,
                 touched,
-                new_night,
+                new_nights,
             } => {
                 let Some(ix) = self.index.as_mut() else {
                     return;
@@ -514,7 +585,7 @@ impl Occupancy {
                 for (n, places, rows) in &touched {
                     ix.patch(*n, places, rows);
                 }
-                if let Some((n, rows)) = new_night {
+                for (n, rows) in new_nights {
                     ix.load_night(n, &rows);
                 }
                 ix.position = position;
@@ -548,19 +619,177 @@ impl Occupancy {
     }
 }
 
-/// Brings `occupancy` up to date with `night` in it, reading in the
-/// caller's read transaction. `started` is when the reading began.
-pub fn catch_up(
+/// The index of an instance, shared by its availability answers and its
+/// intakes, with the turn to read into it: one reading at a time, so a
+/// reading begun earlier never lands over a later one.
+#[derive(Debug, Default)]
+pub struct Shared {
+    occupancy: std::sync::Mutex<Occupancy>,
+    turn: std::sync::Mutex<()>,
+}
+
+impl Shared {
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Occupancy> {
+        lock(&self.occupancy)
+    }
+
+    /// The turn to read into the index, held until dropped: what is
+    /// compared with the database in the reading's snapshot must be
+    /// compared before another reading lands.
+    pub fn turn(&self) -> Turn<'_> {
+        Turn {
+            shared: self,
+            _turn: lock(&self.turn),
+        }
+    }
+
+    /// [`Turn::catch_up`] in a turn of its own.
+    pub fn catch_up(
+        &self,
+        c: &mut DbConnection,
+        nights: &[NaiveDate],
+        started: Instant,
+    ) -> Result<Option<i64>, AppError> {
+        self.turn().catch_up(c, nights, started)
+    }
+}
+
+/// See [`Shared::turn`].
+pub struct Turn<'a> {
+    shared: &'a Shared,
+    _turn: std::sync::MutexGuard<'a, ()>,
+}
+
+impl Turn<'_> {
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Occupancy> {
+        self.shared.lock()
+    }
+
+    /// Brings the index up to date with `nights` in it, reading in the
+    /// caller's read transaction. `started` is when the reading began.
+    /// Returns up to which `seq` the log may be deleted now.
+    pub fn catch_up(
+        &self,
+        c: &mut DbConnection,
+        nights: &[NaiveDate],
+        started: Instant,
+    ) -> Result<Option<i64>, AppError> {
+        let current = self.lock().current();
+        let (reading, highest) = read(c, current, nights)?;
+        let mut o = self.lock();
+        o.apply(reading, nights, started);
+        Ok(o.forgettable(highest, Instant::now()))
+    }
+
+    /// [`Turn::catch_up`] unless a reading that began at or after
+    /// `arrived` already holds `nights`: fresh enough for an intake's
+    /// hint, which only says where its query starts. `None` when it did
+    /// not read.
+    fn catch_up_since(
+        &self,
+        c: &mut DbConnection,
+        nights: &[NaiveDate],
+        arrived: Instant,
+    ) -> Result<Option<Option<i64>>, AppError> {
+        {
+            let o = self.lock();
+            if let Some(ix) = o.index.as_ref()
+                && ix.read_at >= arrived
+                && nights.iter().all(|n| ix.has_night(*n))
+            {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.catch_up(c, nights, Instant::now())?))
+    }
+}
+
+/// Brings the index up to date for the nights of an intake's possible
+/// stays (`periods`, at `shelter_id`), in a read of its own on `conn`
+/// before the act begins, so that it holds only what others committed.
+/// A failed reading leaves the intake without a hint, and a log that
+/// cannot be trimmed is trimmed later: neither fails the act.
+///
+/// In debug builds (every test run) a reading is held to the SQL
+/// definition in its own snapshot: the index's first free place of each
+/// period is `db::stays::first_free_place`'s, or the act fails.
+pub fn read_for_intake(
+    conn: &mut DbConnection,
+    shared: &Shared,
+    shelter_id: &str,
+    periods: &[(PlaceCategory, Period)],
+    now: &Now,
+) -> Result<(), AppError> {
+    let arrived = Instant::now();
+    let mut nights: Vec<NaiveDate> = periods
+        .iter()
+        .flat_map(|(_, p)| p.nights())
+        .map(Night::date)
+        .collect();
+    nights.sort_unstable();
+    nights.dedup();
+    // The turn before the snapshot (see `availability_cache`): the index
+    // is then read up to exactly this snapshot, as the comparison needs.
+    let turn = shared.turn();
+    let read = db::read_tx(conn, |c| {
+        let forget = turn.catch_up_since(c, &nights, arrived)?;
+        #[cfg(debug_assertions)]
+        if forget.is_some() {
+            first_free_agrees_with_sql(c, &turn, shelter_id, periods, now)?;
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = (shelter_id, now);
+        Ok::<_, AppError>(forget.flatten())
+    });
+    drop(turn);
+    match read {
+        Ok(Some(seq)) => {
+            if let Err(e) = forget(conn, seq) {
+                tracing::warn!(error = %e, "could not trim the occupancy log");
+            }
+        }
+        Ok(None) => {}
+        #[cfg(debug_assertions)]
+        Err(e @ AppError::Internal(_)) => return Err(e),
+        Err(e) => tracing::warn!(error = %e, "could not read the occupancy index for an intake"),
+    }
+    Ok(())
+}
+
+/// See [`read_for_intake`].
+#[cfg(debug_assertions)]
+fn first_free_agrees_with_sql(
     c: &mut DbConnection,
-    occupancy: &std::sync::Mutex<Occupancy>,
-    night: NaiveDate,
-    started: Instant,
-) -> Result<Option<i64>, AppError> {
-    let current = lock(occupancy).current(night);
-    let (reading, highest) = read(c, current, night)?;
-    let mut o = lock(occupancy);
-    o.apply(reading, started);
-    Ok(o.forgettable(highest, Instant::now()))
+    turn: &Turn<'_>,
+    shelter_id: &str,
+    periods: &[(PlaceCategory, Period)],
+    now: &Now,
+) -> Result<(), AppError> {
+    for (category, period) in periods {
+        let nights: Vec<NaiveDate> = period.nights().into_iter().map(Night::date).collect();
+        let Some(index) = turn
+            .lock()
+            .first_free(shelter_id, category.as_str(), &nights, now)
+        else {
+            continue;
+        };
+        let sql = crate::db::stays::first_free_place(
+            c,
+            shelter_id,
+            category.as_str(),
+            crate::db::stays::Seek::First,
+            period.first_night.date(),
+            period.last_night().date(),
+            now,
+        )?
+        .map(|p| p.label);
+        if index != sql {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the occupancy index and SQL disagree on the first free place: {index:?} against {sql:?}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Deletes the log rows read long ago, a bounded number per transaction
@@ -575,7 +804,7 @@ pub fn forget(conn: &mut DbConnection, up_to: i64) -> Result<(), AppError> {
     }
 }
 
-pub fn lock(o: &std::sync::Mutex<Occupancy>) -> std::sync::MutexGuard<'_, Occupancy> {
+fn lock<T>(o: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     o.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -608,16 +837,16 @@ mod tests {
     fn an_index_not_read_for_two_minutes_is_read_whole() {
         let mut o = Occupancy::default();
         let night = NaiveDate::from_ymd_opt(2019, 12, 1).unwrap_or_default();
-        assert!(o.current(night).is_none(), "nothing read yet");
+        assert!(o.current().is_none(), "nothing read yet");
         let mut ix = Index::build(StructureRows::default(), Position::Seq(3));
         ix.load_night(night, &[]);
         o.index = Some(ix);
-        assert_eq!(o.current(night).map(|c| c.0), Some(Position::Seq(3)));
+        assert_eq!(o.current().map(|c| c.0), Some(Position::Seq(3)));
         assert!(o.holds_night(night));
         let long_ago = Instant::now().checked_sub(REBUILD_AFTER);
         if let (Some(ix), Some(t)) = (o.index.as_mut(), long_ago) {
             ix.read_at = t;
-            assert!(o.current(night).is_none());
+            assert!(o.current().is_none());
             assert!(!o.holds_night(night));
             o.still_true();
             assert!(

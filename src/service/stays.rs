@@ -35,6 +35,7 @@ use crate::service::beds::{
     has_ended, latest_for, night, no_show_end_of, period_of, record_refusal, rules_for, settle,
 };
 use crate::service::idempotency::{self, Answer, Claim, Keyed};
+use crate::service::occupancy::{self, Shared};
 
 // ---------------------------------------------------------------- views
 
@@ -191,6 +192,15 @@ pub fn take_stay(
     actor.scope.require(&req.shelter_id)?;
     let now = ctx.rules_now()?;
     let mut conn = ctx.connection()?;
+    if req.place_id.is_none() {
+        // The nights of either stay the guest may get, in the index the
+        // act starts its search for a free place from.
+        let first = req.first_night.unwrap_or(now.night);
+        let rules = rules_for(&ctx.partnership, first)?;
+        let periods = [PlaceCategory::Regular, PlaceCategory::Women]
+            .map(|c| (c, Period::granted(first, c, &rules)));
+        occupancy::read_for_intake(&mut conn, &ctx.occupancy, &req.shelter_id, &periods, &now)?;
+    }
     retrying(&mut conn, |conn| {
         let mut tx = Tx::begin(conn)?;
         let ticket = match idempotency::claim(&mut tx, keyed)? {
@@ -199,7 +209,14 @@ pub fn take_stay(
         };
         // Load, ask the rules, then write: a refusal comes before any
         // write (`decided`), so it needs no savepoint to undo.
-        let granted = grant_once(&mut tx, &ctx.partnership, req, actor.user_id(), &now);
+        let granted = grant_once(
+            &mut tx,
+            &ctx.occupancy,
+            &ctx.partnership,
+            req,
+            actor.user_id(),
+            &now,
+        );
         match granted {
             Ok(stay) => {
                 audit::append(
@@ -245,6 +262,7 @@ pub fn take_stay(
 
 fn grant_once(
     conn: &mut DbConnection,
+    occupancy: &Shared,
     p: &Partnership,
     req: &IntakeRequest,
     user_id: &str,
@@ -336,6 +354,7 @@ fn grant_once(
         }
         let chosen = claim_free_place(
             conn,
+            occupancy,
             &req.shelter_id,
             *category,
             named_place.as_ref().map(|pl| pl.id.as_str()),
@@ -388,6 +407,7 @@ const CLAIMS: usize = 32;
 /// Each wait ends that act, so the place is then taken for good or free.
 fn claim_free_place(
     conn: &mut DbConnection,
+    occupancy: &Shared,
     shelter_id: &str,
     category: PlaceCategory,
     named: Option<&str>,
@@ -402,17 +422,61 @@ fn claim_free_place(
             conn,
             shelter_id,
             category,
-            Some(place),
+            db_stays::Seek::Place(place),
             first,
             last,
             now,
         )?);
     }
-    for _ in 0..CLAIMS {
-        match db_stays::first_unclaimed_free_place(conn, shelter_id, category, first, last, now)? {
+    // Where the occupancy index says the first free place is: the query
+    // starts there instead of reading every place before it.
+    let nights: Vec<_> = period.nights().into_iter().map(Night::date).collect();
+    let hint = occupancy
+        .lock()
+        .first_free(shelter_id, category, &nights, now)
+        .flatten();
+    // Both steps use the act's connection, one after the other.
+    let conn = std::cell::RefCell::new(conn);
+    claim_from(
+        hint,
+        |from| {
+            Ok(db_stays::first_unclaimed_free_place(
+                &mut conn.borrow_mut(),
+                shelter_id,
+                category,
+                from,
+                first,
+                last,
+                now,
+            )?)
+        },
+        |place| Ok(db_stays::claim_place(&mut conn.borrow_mut(), place)?),
+    )
+}
+
+/// The search of [`claim_free_place`]: `find` looks from a label on (or
+/// from the first), `claim` waits for another act's place. The hint is
+/// only a hint: the index read before this act began, so a place freed
+/// since may lie before it (then a later one is taken) and one taken
+/// since is passed over by the query; when nothing is free from there
+/// on, the search looks again from the first place, and only that
+/// answer can refuse.
+fn claim_from(
+    hint: Option<String>,
+    mut find: impl FnMut(Option<&str>) -> Result<db_stays::Candidate, Step>,
+    mut claim: impl FnMut(&str) -> Result<(), Step>,
+) -> Result<Option<db_stays::FreePlaceRow>, Step> {
+    let mut from = hint;
+    let mut claims = 0;
+    while claims < CLAIMS {
+        match find(from.as_deref())? {
             db_stays::Candidate::Free(place) => return Ok(Some(place)),
+            db_stays::Candidate::None if from.is_some() => from = None,
             db_stays::Candidate::None => return Ok(None),
-            db_stays::Candidate::TakenElsewhere(place) => db_stays::claim_place(conn, &place)?,
+            db_stays::Candidate::TakenElsewhere(place) => {
+                claim(place.as_str())?;
+                claims += 1;
+            }
         }
     }
     Err(Step::Retry)
@@ -1000,7 +1064,7 @@ fn move_once(
         c,
         &target.shelter_id,
         category.as_str(),
-        Some(target.id.as_str()),
+        db_stays::Seek::Place(target.id.as_str()),
         from.date(),
         to.date(),
         now,
@@ -1205,5 +1269,114 @@ fn ban_view(row: BanRow, incident_ids: Vec<String>) -> BanView {
         reason: row.reason,
         incident_ids,
         created_at: row.created_at.and_utc(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use db_stays::Candidate;
+
+    fn place(label: &str) -> db_stays::FreePlaceRow {
+        db_stays::FreePlaceRow {
+            id: PlaceId::stored(format!("id-{label}")),
+            label: label.to_owned(),
+            category: "regular".to_owned(),
+            shelter_id: ShelterId::stored("s".to_owned()),
+        }
+    }
+
+    fn found(r: Result<Option<db_stays::FreePlaceRow>, Step>) -> Option<String> {
+        match r {
+            Ok(p) => p.map(|p| p.label),
+            Err(_) => Some("an error".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_stale_hint_with_nothing_free_after_it_looks_again_from_the_first_place() {
+        // R01 was freed after the index read; R03 on are all taken.
+        let mut asked = Vec::new();
+        let r = claim_from(
+            Some("R03".to_owned()),
+            |from| {
+                asked.push(from.map(str::to_owned));
+                Ok(match from {
+                    Some(_) => Candidate::None,
+                    None => Candidate::Free(place("R01")),
+                })
+            },
+            |_| Ok(()),
+        );
+        assert_eq!(found(r), Some("R01".to_owned()));
+        assert_eq!(asked, vec![Some("R03".to_owned()), None]);
+    }
+
+    #[test]
+    fn nothing_free_from_the_hint_nor_from_the_first_is_no_place() {
+        let mut asked = 0;
+        let r = claim_from(
+            Some("R03".to_owned()),
+            |_| {
+                asked += 1;
+                Ok(Candidate::None)
+            },
+            |_| Ok(()),
+        );
+        assert_eq!(found(r), None);
+        assert_eq!(asked, 2, "once from the hint, once from the first");
+    }
+
+    #[test]
+    fn a_hint_that_finds_a_place_takes_it_without_looking_again() {
+        let mut asked = Vec::new();
+        let r = claim_from(
+            Some("R03".to_owned()),
+            |from| {
+                asked.push(from.map(str::to_owned));
+                Ok(Candidate::Free(place("R04")))
+            },
+            |_| Ok(()),
+        );
+        assert_eq!(found(r), Some("R04".to_owned()));
+        assert_eq!(asked, vec![Some("R03".to_owned())]);
+    }
+
+    #[test]
+    fn a_place_another_act_holds_is_waited_for_then_looked_at_again() {
+        let mut claimed = Vec::new();
+        let mut round = 0;
+        let r = claim_from(
+            None,
+            |_| {
+                round += 1;
+                Ok(if round == 1 {
+                    Candidate::TakenElsewhere(PlaceId::stored("id-R01".to_owned()))
+                } else {
+                    Candidate::Free(place("R01"))
+                })
+            },
+            |p| {
+                claimed.push(p.to_owned());
+                Ok(())
+            },
+        );
+        assert_eq!(found(r), Some("R01".to_owned()));
+        assert_eq!(claimed, vec!["id-R01".to_owned()]);
+    }
+
+    #[test]
+    fn after_as_many_waits_as_claims_allows_the_act_begins_again() {
+        let mut claims = 0;
+        let r = claim_from(
+            Some("R02".to_owned()),
+            |_| Ok(Candidate::TakenElsewhere(PlaceId::stored("id".to_owned()))),
+            |_| {
+                claims += 1;
+                Ok(())
+            },
+        );
+        assert!(matches!(r, Err(Step::Retry)));
+        assert_eq!(claims, CLAIMS);
     }
 }

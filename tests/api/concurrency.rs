@@ -328,6 +328,15 @@ backend_tests! {
     }
 }
 
+/// Sets its flag when dropped.
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 backend_tests! {
     async fn folds_of_the_summaries_while_desks_book_and_check_in_lose_and_double_nothing(b: Backend) {
         // The fold deletes the log rows it adds into the summaries while
@@ -342,6 +351,9 @@ backend_tests! {
             w.app.set_clock(&round_night(i * 7).1).await;
             let guests = new_guests(&w, 8).await;
             let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            // Stops the folds however this round ends, so a failed
+            // assertion is reported instead of waiting on them forever.
+            let _stop = StopOnDrop(done.clone());
             let folding = {
                 let (done, mut conn) = (done.clone(), w.app.conn());
                 tokio::task::spawn_blocking(move || {

@@ -11,6 +11,7 @@ use nattplats::db::stays::{BookingRow, StayRow};
 use nattplats::db::{self, DbConnection};
 use nattplats::rules::Night;
 use nattplats::rules::checkin::{self, Now};
+use nattplats::service::occupancy::Shared;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -239,8 +240,15 @@ fn check(
                     now,
                 )
                 .unwrap();
+                use nattplats::db::stays::Seek;
                 let first_free = nattplats::db::stays::first_free_place(
-                    conn, shelter, category, None, first, last, now,
+                    conn,
+                    shelter,
+                    category,
+                    Seek::First,
+                    first,
+                    last,
+                    now,
                 )
                 .unwrap();
                 prop_assert_eq!(
@@ -250,13 +258,35 @@ fn check(
                     first,
                     last
                 );
+                // From a label on (where the occupancy index says the
+                // first free place is): the first of the list from there.
+                for from in ["R1", "R2", "R3", "W1", "W2"] {
+                    let found = nattplats::db::stays::first_free_place(
+                        conn,
+                        shelter,
+                        category,
+                        Seek::From(from),
+                        first,
+                        last,
+                        now,
+                    )
+                    .unwrap();
+                    prop_assert_eq!(
+                        found.as_ref(),
+                        list.iter().find(|p| p.label.as_str() >= from),
+                        "first free place from {} {}..{}",
+                        from,
+                        first,
+                        last
+                    );
+                }
             }
             for (id, shelter, category) in &places.all {
                 let named = nattplats::db::stays::first_free_place(
                     conn,
                     shelter,
                     category,
-                    Some(id),
+                    nattplats::db::stays::Seek::Place(id),
                     first,
                     last,
                     now,
@@ -410,16 +440,18 @@ backend_tests! {
 /// the places it finds free are those no booking holds by the rule.
 fn check_index(
     conn: &mut DbConnection,
-    occupancy: &std::sync::Mutex<nattplats::service::occupancy::Occupancy>,
+    occupancy: &Shared,
     places: &Places,
     written: &[BookingRow],
     now: &Now,
 ) -> Result<(), TestCaseError> {
     let ours: BTreeSet<&String> = places.all.iter().map(|(id, _, _)| id).collect();
     for q in 0..12 {
-        nattplats::service::occupancy::catch_up(conn, occupancy, day(q), std::time::Instant::now())
+        occupancy
+            .catch_up(conn, &[day(q)], std::time::Instant::now())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let view = nattplats::service::occupancy::lock(occupancy)
+        let view = occupancy
+            .lock()
             .view(Night::new(day(q)), now, None, true)
             .expect("the night was just read")
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -454,6 +486,56 @@ fn check_index(
             prop_assert_eq!(listed, counted, "counts of {} on {}", &s.shelter_id, day(q));
         }
     }
+    first_free_agrees(conn, occupancy, places, written, now)
+}
+
+/// The index's first free place of a stay's nights (where an intake's
+/// query starts) is the first by label of those the rule leaves free on
+/// every night, at each shelter, category and first night.
+fn first_free_agrees(
+    conn: &mut DbConnection,
+    occupancy: &Shared,
+    places: &Places,
+    written: &[BookingRow],
+    now: &Now,
+) -> Result<(), TestCaseError> {
+    let ids: Vec<String> = places.all.iter().map(|(id, _, _)| id.clone()).collect();
+    let labels = nattplats::db::places::labels(conn, &ids)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let shelters: BTreeSet<&String> = places.all.iter().map(|(_, s, _)| s).collect();
+    for shelter in shelters {
+        for category in ["regular", "women"] {
+            for (start, length) in [(0, 5), (3, 7), (7, 5), (11, 1)] {
+                let nights: Vec<NaiveDate> = (start..start + length)
+                    .map(day)
+                    .filter(|d| *d <= day(11))
+                    .collect();
+                let index = occupancy.lock().first_free(shelter, category, &nights, now);
+                let pure = places
+                    .all
+                    .iter()
+                    .filter(|(id, s, c)| {
+                        s == shelter
+                            && c == category
+                            && !written.iter().any(|b| {
+                                &b.place_id == id && nights.contains(&b.night) && b.holds(now)
+                            })
+                    })
+                    .filter_map(|(id, _, _)| labels.get(id).cloned())
+                    .min();
+                prop_assert_eq!(
+                    index,
+                    Some(pure),
+                    "first free {} place of {} from {} for {} nights at {:?}",
+                    category,
+                    shelter,
+                    day(start),
+                    length,
+                    now
+                );
+            }
+        }
+    }
     Ok(())
 }
 
@@ -463,7 +545,7 @@ backend_tests! {
         let conn = std::cell::RefCell::new(w.app.conn());
         // One index for every case: after the first, each history reaches
         // it through the log (the one before deleted, this one written).
-        let occupancy = std::sync::Mutex::new(nattplats::service::occupancy::Occupancy::default());
+        let occupancy = Shared::default();
         let strategy = (prop::collection::vec(random_stay(guests.len(), places.all.len()), 0..10), 0i64..12, 0i64..18);
         let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
         runner
@@ -473,9 +555,10 @@ backend_tests! {
                 // Every night answered at this instant first, so the index
                 // patches its kept answers with the history below.
                 for q in 0..12 {
-                    nattplats::service::occupancy::catch_up(&mut conn, &occupancy, day(q), std::time::Instant::now())
+                    occupancy
+                        .catch_up(&mut conn, &[day(q)], std::time::Instant::now())
                         .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    let _ = nattplats::service::occupancy::lock(&occupancy).view(Night::new(day(q)), &now, None, false);
+                    let _ = occupancy.lock().view(Night::new(day(q)), &now, None, false);
                 }
                 let written = write(&mut conn, &places, &guests, &history);
                 check_index(&mut conn, &occupancy, &places, &written, &now)
@@ -520,16 +603,13 @@ async fn the_occupancy_index_reads_a_transaction_that_commits_late() {
     let mut conn = w.app.conn();
     write(&mut conn, &places, &guests, &[stay(0, 0), stay(1, 1)]);
     let now = now_at(0, 0);
-    let occupancy = std::sync::Mutex::new(nattplats::service::occupancy::Occupancy::default());
+    let occupancy = Shared::default();
     let free = |conn: &mut DbConnection| -> BTreeSet<String> {
-        nattplats::service::occupancy::catch_up(
-            conn,
-            &occupancy,
-            day(0),
-            std::time::Instant::now(),
-        )
-        .unwrap();
-        let view = nattplats::service::occupancy::lock(&occupancy)
+        occupancy
+            .catch_up(conn, &[day(0)], std::time::Instant::now())
+            .unwrap();
+        let view = occupancy
+            .lock()
             .view(Night::new(day(0)), &now, None, true)
             .unwrap()
             .unwrap();
@@ -579,7 +659,7 @@ backend_tests! {
         };
         let mut conn = w.app.conn();
         let now = now_at(0, 0);
-        let occupancy = std::sync::Mutex::new(nattplats::service::occupancy::Occupancy::default());
+        let occupancy = Shared::default();
         let written = write(&mut conn, &places, &guests, &[stay(0, 0, 0)]);
         check_index(&mut conn, &occupancy, &places, &written, &now).unwrap();
         let written = write(&mut conn, &places, &guests, &[stay(1, 1, 0)]);

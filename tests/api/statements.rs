@@ -234,9 +234,30 @@ backend_tests! {
 /// bound only holds what has been won (58 on PostgreSQL before the
 /// savepoints, the caller's second read, the intake's separate locks and
 /// the check-in's second read of the stay's nights went) until that is
-/// reached.
+/// reached. The intake's reading of the occupancy index before its act
+/// added three (its own read transaction and one statement); the
+/// comparison a debug build makes in that reading's snapshot is left out
+/// ([`debug_comparison`]).
 const DESK_LOOP_STATEMENTS: [(Backend, usize); 2] =
-    [(Backend::Sqlite, 49), (Backend::Postgres, 46)];
+    [(Backend::Sqlite, 52), (Backend::Postgres, 49)];
+
+/// The statements only a debug build runs in a desk loop: the first free
+/// places the intake's reading of the occupancy index compares with SQL
+/// in its snapshot (`service::occupancy::read_for_intake`), between the
+/// reading's statement and its commit.
+fn debug_comparison(run: &[String]) -> Vec<bool> {
+    let mut inside = false;
+    run.iter()
+        .map(|sql| {
+            if sql.contains("FROM occupancy_changes") {
+                inside = true;
+            } else if sql.starts_with("COMMIT") {
+                inside = false;
+            }
+            inside && sql.starts_with("SELECT") && !sql.contains("FROM occupancy_changes")
+        })
+        .collect()
+}
 
 /// Whether a statement is the loop's own: not the pool's check, not the
 /// rule sets read again, not a checkpoint.
@@ -264,6 +285,8 @@ backend_tests! {
             let res = w.app.post(&format!("/api/v1/stays/{id}/check-ins"), Some(desk), &json!({})).await;
             assert_eq!(res.status(), StatusCode::CREATED);
             let run: Vec<String> = report.lock().unwrap().run[from..].iter().filter(|sql| in_loop(sql)).cloned().collect();
+            let debug = debug_comparison(&run);
+            let run: Vec<String> = run.into_iter().zip(debug).filter(|(_, d)| !d).map(|(sql, _)| sql).collect();
             per_loop.push(run);
         }
         let last = per_loop.last().unwrap();
