@@ -21,6 +21,12 @@
 //!   An instance that has not read for [`REBUILD_AFTER`] reads everything
 //!   again, since the log is trimmed after [`FORGET_AFTER`].
 //!
+//! - Who reads it: availability (`availability_cache`), and each intake
+//!   before its act, for where its search for a free place starts
+//!   ([`read_for_intake`], [`Index::first_free`]). One reading at a time
+//!   ([`Shared::turn`], taken before the reading's snapshot), so the
+//!   index never holds a reading older than one it already had.
+//!
 //! The SQL definition (`service::coordination::availability`) stays: the
 //! tests hold every answer of the index to it.
 
@@ -183,6 +189,12 @@ impl Index {
             read_at: Instant::now(),
             uses: 0,
         }
+    }
+
+    /// Whether the index has read the log within [`REBUILD_AFTER`]: the
+    /// log rows it would need after that may be gone.
+    fn recent(&self) -> bool {
+        self.read_at.elapsed() < REBUILD_AFTER
     }
 
     pub fn has_night(&self, night: NaiveDate) -> bool {
@@ -520,7 +532,7 @@ impl Occupancy {
     pub fn holds_night(&self, night: NaiveDate) -> bool {
         self.index
             .as_ref()
-            .is_some_and(|ix| ix.has_night(night) && ix.read_at.elapsed() < REBUILD_AFTER)
+            .is_some_and(|ix| ix.has_night(night) && ix.recent())
     }
 
     /// Nothing has been committed since the index last read (its stamp
@@ -549,20 +561,14 @@ impl Occupancy {
         nights: &[NaiveDate],
         now: &Now,
     ) -> Option<Option<String>> {
-        let ix = self.index.as_ref()?;
-        if ix.read_at.elapsed() >= REBUILD_AFTER {
-            return None;
-        }
+        let ix = self.index.as_ref().filter(|ix| ix.recent())?;
         ix.first_free(shelter_id, category, nights, now)
     }
 
     /// What to read: where the index stands and the nights it keeps, or
     /// `None` to read it whole.
     fn current(&self) -> Option<(Position, Vec<NaiveDate>)> {
-        let ix = self.index.as_ref()?;
-        if ix.read_at.elapsed() >= REBUILD_AFTER {
-            return None;
-        }
+        let ix = self.index.as_ref().filter(|ix| ix.recent())?;
         Some((ix.position.clone(), ix.nights()))
     }
 
