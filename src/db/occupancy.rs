@@ -173,9 +173,15 @@ pub struct Changed {
     pub held: Vec<HeldRow>,
 }
 
-/// [`changes_since`] and [`held_on`] of every entry it names, in one
-/// statement (one round trip, and a snapshot of its own): what brings an
-/// index up to date with the nights it keeps.
+/// What changed since `since` and [`held_on`] of every entry it names, in
+/// one statement (one round trip, and a snapshot of its own): what brings
+/// an index up to date with the nights it keeps.
+///
+/// The statement is prepared once, so PostgreSQL may plan it once for any
+/// snapshot; the bookings are read per entry through their (place, night)
+/// index, fenced by `OFFSET 0`, because a plan made once may otherwise
+/// join the entries to every held booking (it did, under load, when the
+/// log was new and its statistics said it was empty).
 pub fn changes_with_held(conn: &mut DbConnection, since: &Position) -> QueryResult<Changed> {
     let rows: Vec<ChangeHeldRow> = match (since, &mut *conn) {
         (Position::Seq(after), DbConnection::Sqlite(c)) => super::prepared::prepared(
@@ -195,8 +201,9 @@ pub fn changes_with_held(conn: &mut DbConnection, since: &Position) -> QueryResu
              SELECT s.snapshot, c.seq, c.night, c.place_id, b.kind, b.checked_in_at, \
              b.created_at, b.no_show_end \
              FROM (SELECT pg_current_snapshot()::text AS snapshot) s \
-             LEFT JOIN c ON true LEFT JOIN bookings b \
-             ON b.place_id = c.place_id AND b.night = c.night AND b.held",
+             LEFT JOIN c ON true LEFT JOIN LATERAL (SELECT kind, checked_in_at, created_at, \
+             no_show_end FROM bookings WHERE place_id = c.place_id AND night = c.night AND held \
+             OFFSET 0) b ON true",
         )
         .bind::<Text, _>(before.as_str())
         .bind::<Text, _>(before.as_str())

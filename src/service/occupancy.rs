@@ -649,6 +649,19 @@ impl Shared {
         }
     }
 
+    /// The turn if no one holds it.
+    fn try_turn(&self) -> Option<Turn<'_>> {
+        let guard = match self.turn.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(Turn {
+            shared: self,
+            _turn: guard,
+        })
+    }
+
     /// [`Turn::catch_up`] in a turn of its own.
     pub fn catch_up(
         &self,
@@ -687,34 +700,24 @@ impl Turn<'_> {
         Ok(o.forgettable(highest, Instant::now()))
     }
 
-    /// [`Turn::catch_up`] unless a reading that began at or after
-    /// `arrived` already holds `nights`: fresh enough for an intake's
-    /// hint, which only says where its query starts. `None` when it did
-    /// not read.
-    fn catch_up_since(
-        &self,
-        c: &mut DbConnection,
-        nights: &[NaiveDate],
-        arrived: Instant,
-    ) -> Result<Option<Option<i64>>, AppError> {
-        {
-            let o = self.lock();
-            if let Some(ix) = o.index.as_ref()
-                && ix.read_at >= arrived
-                && nights.iter().all(|n| ix.has_night(*n))
-            {
-                return Ok(None);
-            }
-        }
-        Ok(Some(self.catch_up(c, nights, Instant::now())?))
+    /// Whether a reading that began at or after `arrived` holds `nights`:
+    /// fresh enough for an intake's hint, which only says where its query
+    /// starts.
+    fn read_since(&self, arrived: Instant, nights: &[NaiveDate]) -> bool {
+        let o = self.lock();
+        o.index
+            .as_ref()
+            .is_some_and(|ix| ix.read_at >= arrived && nights.iter().all(|n| ix.has_night(*n)))
     }
 }
 
 /// Brings the index up to date for the nights of an intake's possible
 /// stays (`periods`, at `shelter_id`), in a read of its own on `conn`
 /// before the act begins, so that it holds only what others committed.
-/// A failed reading leaves the intake without a hint, and a log that
-/// cannot be trimmed is trimmed later: neither fails the act.
+/// Only when no other reading is under way: the hint need not be the
+/// latest, and desks do not queue for the turn. A failed reading leaves
+/// the intake without a hint, and a log that cannot be trimmed is trimmed
+/// later: neither fails the act.
 ///
 /// In debug builds (every test run) a reading is held to the SQL
 /// definition in its own snapshot: the index's first free place of each
@@ -734,18 +737,24 @@ pub fn read_for_intake(
         .collect();
     nights.sort_unstable();
     nights.dedup();
-    // The turn before the snapshot (see `availability_cache`): the index
-    // is then read up to exactly this snapshot, as the comparison needs.
-    let turn = shared.turn();
+    // Another reading under way: the index as it stands is hint enough,
+    // and no desk waits for another's reading.
+    let Some(turn) = shared.try_turn() else {
+        return Ok(());
+    };
+    if turn.read_since(arrived, &nights) {
+        return Ok(());
+    }
+    // The turn is taken before the snapshot (see `availability_cache`):
+    // the index is then read up to exactly this snapshot, as the
+    // comparison needs.
     let read = db::read_tx(conn, |c| {
-        let forget = turn.catch_up_since(c, &nights, arrived)?;
+        let forget = turn.catch_up(c, &nights, Instant::now())?;
         #[cfg(debug_assertions)]
-        if forget.is_some() {
-            first_free_agrees_with_sql(c, &turn, shelter_id, periods, now)?;
-        }
+        first_free_agrees_with_sql(c, &turn, shelter_id, periods, now)?;
         #[cfg(not(debug_assertions))]
         let _ = (shelter_id, now);
-        Ok::<_, AppError>(forget.flatten())
+        Ok::<_, AppError>(forget)
     });
     drop(turn);
     match read {
