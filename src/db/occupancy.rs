@@ -80,13 +80,11 @@ pub struct HeldRow {
     pub no_show_end: Option<NaiveDate>,
 }
 
-/// The bookings flagged as held on `night`, at `places` only when given.
-pub fn held_on(
-    conn: &mut DbConnection,
-    night: NaiveDate,
-    places: Option<&[String]>,
-) -> QueryResult<Vec<HeldRow>> {
-    let mut query = bookings::table
+/// The bookings flagged as held on `night`: a night the index reads
+/// whole (the entries of a night it keeps come with the log,
+/// [`changes_with_held`]).
+pub fn held_on(conn: &mut DbConnection, night: NaiveDate) -> QueryResult<Vec<HeldRow>> {
+    bookings::table
         .filter(bookings::night.eq(night))
         .filter(bookings::held)
         .select((
@@ -97,11 +95,7 @@ pub fn held_on(
             bookings::created_at,
             bookings::no_show_end,
         ))
-        .into_boxed();
-    if let Some(ids) = places {
-        query = query.filter(bookings::place_id.eq_any(ids.to_vec()));
-    }
-    query.load(conn)
+        .load(conn)
 }
 
 #[derive(QueryableByName)]

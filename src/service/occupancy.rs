@@ -468,7 +468,7 @@ fn read(
         let position = log::position(c)?;
         let mut index = Index::build(log::structure(c)?, position);
         for &night in wanted {
-            let rows = log::held_on(c, night, None)?;
+            let rows = log::held_on(c, night)?;
             index.load_night(night, &rows);
         }
         Ok(Reading::Whole {
@@ -506,7 +506,7 @@ fn read(
     let mut new_nights = Vec::new();
     for &night in wanted {
         if !nights.contains(&night) {
-            new_nights.push((night, log::held_on(c, night, None)?));
+            new_nights.push((night, log::held_on(c, night)?));
         }
     }
     Ok((
