@@ -57,8 +57,11 @@ test("sign in: shelter staff see tonight at their shelter, in Swedish and in Eng
   assert.equal(await check(page, "start-shelter-staff"), "sv");
 
   // The refresh button and its key (htmx, a partial answer).
+  // The waiter listens before the key is pressed: an answer that lands
+  // between the press and a later listener would never be seen.
+  const refreshed = page.waitForResponse((r) => r.url().includes("/tonight?shelter_id="));
   await page.keyboard.press("r");
-  await page.waitForResponse((r) => r.url().includes("/tonight?shelter_id="));
+  await refreshed;
   await page.locator(`tr[data-bed="${world.checked_in_bed}"]`).waitFor();
   assert.deepEqual(page.problems, []);
 
