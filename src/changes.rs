@@ -168,7 +168,7 @@ impl Changes {
         let pool = pool.clone();
         let sent = tokio::task::spawn_blocking(move || -> Result<(), String> {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
-            match &mut *conn {
+            match &mut **conn {
                 DbConnection::Postgres(c) => {
                     crate::db::prepared::prepared("SELECT pg_notify(?, ?)")
                         .bind::<diesel::sql_types::Text, _>(CHANNEL)

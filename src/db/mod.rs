@@ -53,12 +53,45 @@ pub enum DbConnection {
 pub type DbPool = Pool<DbManager>;
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
 
+/// A connection of the pool, with the moment it was last given back: the
+/// pool asks PostgreSQL whether a connection is still there only when it
+/// has lain idle ([`CHECK_AFTER_IDLE`]), not before every use.
+pub struct Pooled {
+    conn: DbConnection,
+    returned: std::time::Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// How long a PostgreSQL connection may lie idle in the pool and still be
+/// handed out without a `SELECT 1` first. A server restarted, a failover
+/// or a firewall's idle timeout leaves idle connections dead: those are
+/// found before use. A connection given back a moment ago was alive then;
+/// should it have died since, its act fails with `unavailable` (503,
+/// `Retry-After`) and the pool drops it (`has_broken`: diesel marks the
+/// connection's transaction state broken when libpq loses it).
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(2);
+
 /// Opens connections of the one backend `DATABASE_URL` names. (diesel's
 /// generic manager would try every backend in turn, and SQLite accepts any
 /// string as a file name.)
 #[derive(Debug, Clone)]
 pub struct DbManager {
     url: DatabaseUrl,
+    /// How long a PostgreSQL connection may lie idle and be handed out
+    /// unchecked ([`CHECK_AFTER_IDLE`]).
+    check_after_idle: Duration,
     /// On SQLite, the writing connection of the file ([`writer`]), made
     /// with the first connection and kept as long as the pool is.
     writer: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<writer::Writer>>>,
@@ -68,6 +101,7 @@ impl DbManager {
     pub fn new(url: DatabaseUrl) -> Self {
         Self {
             url,
+            check_after_idle: CHECK_AFTER_IDLE,
             writer: std::sync::Arc::default(),
         }
     }
@@ -109,10 +143,48 @@ fn open_writer(path: &str) -> Result<SqliteConnection, String> {
 }
 
 impl ManageConnection for DbManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        Ok(Pooled {
+            conn: self.open()?,
+            returned: std::time::Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        match &mut conn.conn {
+            // A file this process holds open: it cannot be dropped.
+            DbConnection::Sqlite(_) => Ok(()),
+            DbConnection::Postgres(_) if conn.returned.elapsed() < self.check_after_idle => {
+                Ok(())
+            }
+            c @ DbConnection::Postgres(_) => {
+                c.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+            }
+        }
+    }
+
+    /// Called as the pool takes a connection back: the moment is noted
+    /// for [`Self::is_valid`].
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.returned = std::time::Instant::now();
+        match &mut conn.conn {
+            DbConnection::Sqlite(_) => false,
+            DbConnection::Postgres(c) => {
+                // A connection left inside a transaction is not reusable,
+                // nor one whose server is gone (libpq's status unknown:
+                // diesel then marks the transaction state broken too).
+                AnsiTransactionManager::is_broken_transaction_manager(c)
+            }
+        }
+    }
+}
+
+impl DbManager {
+    /// A new connection of the backend `DATABASE_URL` names.
+    fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = open_sqlite(&path.to_string_lossy())?;
@@ -132,21 +204,6 @@ impl ManageConnection for DbManager {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose_secret())
                 .map(DbConnection::Postgres)
                 .map_err(r2d2::Error::ConnectionError),
-        }
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
-            DbConnection::Sqlite(_) => false,
-            DbConnection::Postgres(c) => {
-                // A connection left inside a transaction is not reusable.
-                AnsiTransactionManager::is_broken_transaction_manager(c)
-            }
         }
     }
 }
@@ -280,6 +337,12 @@ fn checkpoint_while(path: &str, stop: &std::sync::atomic::AtomicBool) {
 /// Builds the pool. It does not wait for the database: `/ready` and each
 /// request find out whether it is there.
 pub fn build_pool(url: &DatabaseUrl, size: u32) -> DbPool {
+    build_pool_checking_after(url, size, CHECK_AFTER_IDLE)
+}
+
+/// [`build_pool`], with the idle time after which a PostgreSQL connection
+/// is checked before use (the tests' knob).
+pub fn build_pool_checking_after(url: &DatabaseUrl, size: u32, idle: Duration) -> DbPool {
     let size = if url.is_sqlite() {
         size.clamp(1, 16)
     } else {
@@ -288,12 +351,15 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> DbPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
-        // A `SELECT 1` before each use finds a PostgreSQL connection the
-        // server or the network has dropped (the outage test); an SQLite
-        // connection is a file this process holds open and cannot drop.
-        .test_on_check_out(!url.is_sqlite())
+        // A `SELECT 1` before the use of a PostgreSQL connection that has
+        // lain idle finds one the server or the network has dropped
+        // (`DbManager::is_valid`; the outage test).
+        .test_on_check_out(true)
         .connection_timeout(Duration::from_secs(5))
-        .build_unchecked(DbManager::new(url.clone()))
+        .build_unchecked(DbManager {
+            check_after_idle: idle,
+            ..DbManager::new(url.clone())
+        })
 }
 
 /// Runs the pending migrations of the connection's backend.

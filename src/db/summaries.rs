@@ -523,7 +523,7 @@ fn fold_while(pool: &DbPool, stop: &std::sync::atomic::AtomicBool) {
         }
         let writes = super::committed_writes();
         let Ok(mut conn) = pool.get() else { continue };
-        let sqlite = matches!(*conn, DbConnection::Sqlite(_));
+        let sqlite = matches!(**conn, DbConnection::Sqlite(_));
         if sqlite && folded_at == Some(writes) {
             continue;
         }

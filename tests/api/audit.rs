@@ -17,7 +17,7 @@ fn user_id(app: &TestApp, username: &str) -> String {
     u::table
         .filter(u::username.eq(username))
         .select(u::id)
-        .first(&mut *app.conn())
+        .first(&mut **app.conn())
         .unwrap()
 }
 
@@ -47,7 +47,7 @@ fn verify(app: &TestApp) -> std::process::Output {
 
 fn sql(app: &TestApp, statement: &str) -> Result<usize, diesel::result::Error> {
     let mut conn = app.conn();
-    match &mut *conn {
+    match &mut **conn {
         nattplats::db::DbConnection::Sqlite(c) => diesel::sql_query(statement).execute(c),
         nattplats::db::DbConnection::Postgres(c) => diesel::sql_query(statement).execute(c),
     }
@@ -267,7 +267,7 @@ fn links_of_all(app: &TestApp) -> Vec<(i32, i64, i64)> {
     a::table
         .select((a::chain, a::link, a::seq))
         .order(a::seq)
-        .load(&mut *app.conn())
+        .load(&mut **app.conn())
         .unwrap()
 }
 
@@ -278,7 +278,7 @@ fn seqs_of(app: &TestApp, guest: &str) -> Vec<i64> {
         .filter(a::guest_id.eq(guest))
         .select(a::seq)
         .order(a::seq)
-        .load(&mut *app.conn())
+        .load(&mut **app.conn())
         .unwrap()
 }
 
@@ -289,7 +289,7 @@ fn entries_after(app: &TestApp, skip: usize) -> Vec<nattplats::audit::Entry> {
     let all: Vec<nattplats::audit::Entry> = a::table
         .select(nattplats::audit::Entry::as_select())
         .order(a::seq)
-        .load(&mut *app.conn())
+        .load(&mut **app.conn())
         .unwrap();
     all.into_iter().skip(skip).collect()
 }
@@ -300,7 +300,7 @@ fn seqs_of_all(app: &TestApp) -> Vec<i64> {
     a::table
         .select(a::seq)
         .order(a::seq)
-        .load(&mut *app.conn())
+        .load(&mut **app.conn())
         .unwrap()
 }
 
@@ -323,13 +323,13 @@ async fn an_act_passes_over_a_chain_held_by_another_transaction() {
     let preferred = chain_of(&who);
     let at = chrono::Utc::now().naive_utc();
     // Waiting instead of passing over would hang this thread: fail instead.
-    let DbConnection::Postgres(w) = &mut *writer else {
+    let DbConnection::Postgres(w) = &mut **writer else {
         panic!("a PostgreSQL connection")
     };
     diesel::sql_query("SET lock_timeout = '10s'")
         .execute(w)
         .unwrap();
-    let DbConnection::Postgres(h) = &mut *holder else {
+    let DbConnection::Postgres(h) = &mut **holder else {
         panic!("a PostgreSQL connection")
     };
     h.transaction(|h| {

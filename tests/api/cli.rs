@@ -215,7 +215,7 @@ backend_tests! {
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let mut conn = nattplats::db::build_pool(&db_url, 1).get().unwrap();
-        let guests: i64 = nattplats::db::schema::guests::table.count().get_result(&mut *conn).unwrap();
+        let guests: i64 = nattplats::db::schema::guests::table.count().get_result(&mut **conn).unwrap();
         assert_eq!(guests, 2500);
     }
 
@@ -246,7 +246,7 @@ backend_tests! {
             .filter(stays::created_by.eq("bulk"))
             .select((stays::id, stays::guest_id, stays::category, stays::first_night, stays::nights))
             .order((stays::guest_id, stays::first_night))
-            .load(&mut *conn)
+            .load(&mut **conn)
             .unwrap();
         assert!(all.len() > 100, "{} stays", all.len());
         let nights_of: std::collections::HashMap<String, Vec<chrono::NaiveDate>> = {
@@ -254,7 +254,7 @@ backend_tests! {
                 .filter(bookings::held.eq(true))
                 .select((bookings::stay_id, bookings::night))
                 .order(bookings::night)
-                .load(&mut *conn)
+                .load(&mut **conn)
                 .unwrap();
             let mut m = std::collections::HashMap::<String, Vec<chrono::NaiveDate>>::new();
             for (stay, night) in rows {
@@ -282,14 +282,14 @@ backend_tests! {
         let tomorrow = partnership.calendar.night_of(now).plus(1);
         let question = nattplats::service::coordination::AvailabilityQuestion { night: Some(tomorrow), shelter_id: None, places: false };
         let view = nattplats::service::coordination::availability(&mut conn, &partnership, &question, now).unwrap();
-        let regular: i64 = places::table.filter(places::category.eq("regular")).count().get_result(&mut *conn).unwrap();
+        let regular: i64 = places::table.filter(places::category.eq("regular")).count().get_result(&mut **conn).unwrap();
         let held: i64 = bookings::table
             .inner_join(places::table)
             .filter(places::category.eq("regular"))
             .filter(bookings::night.eq(tomorrow.date()))
             .filter(bookings::held.eq(true))
             .count()
-            .get_result(&mut *conn)
+            .get_result(&mut **conn)
             .unwrap();
         assert!(held > 0);
         assert_eq!(i64::from(view.free.regular), regular - held);
@@ -358,14 +358,14 @@ backend_tests! {
         let mut conn = nattplats::db::build_pool(&copied, 1).get().unwrap();
         use diesel::prelude::*;
         use nattplats::db::schema::guests;
-        let ids: Vec<String> = guests::table.select(guests::id).load(&mut *conn).unwrap();
+        let ids: Vec<String> = guests::table.select(guests::id).load(&mut **conn).unwrap();
         assert!(ids.contains(&before), "a guest registered before the backup is in it");
         #[derive(diesel::QueryableByName)]
         struct Check {
             #[diesel(sql_type = diesel::sql_types::Text)]
             integrity_check: String,
         }
-        let nattplats::db::DbConnection::Sqlite(c) = &mut *conn else { unreachable!() };
+        let nattplats::db::DbConnection::Sqlite(c) = &mut **conn else { unreachable!() };
         let check: Check = diesel::sql_query("PRAGMA integrity_check").get_result(c).unwrap();
         assert_eq!(check.integrity_check, "ok");
         assert!(nattplats::db::is_migrated(&mut conn).unwrap());

@@ -84,7 +84,7 @@ backend_tests! {
         }
         assert_eq!(granted, 10);
         let mut conn = w.app.conn();
-        let n: i64 = stays::table.filter(stays::status.eq("active")).count().get_result(&mut *conn).unwrap();
+        let n: i64 = stays::table.filter(stays::status.eq("active")).count().get_result(&mut **conn).unwrap();
         assert_eq!(n, 10);
         assert_eq!(assert_no_double_booking(&mut conn), 50);
     }
@@ -107,10 +107,10 @@ backend_tests! {
             }
             assert_eq!(granted, 1);
             let mut conn = w.app.conn();
-            let n: i64 = stays::table.filter(stays::guest_id.eq(&g)).count().get_result(&mut *conn).unwrap();
+            let n: i64 = stays::table.filter(stays::guest_id.eq(&g)).count().get_result(&mut **conn).unwrap();
             assert_eq!(n, 1);
             // Free the places for the next round.
-            let id: String = stays::table.filter(stays::guest_id.eq(&g)).select(stays::id).first(&mut *conn).unwrap();
+            let id: String = stays::table.filter(stays::guest_id.eq(&g)).select(stays::id).first(&mut **conn).unwrap();
             drop(conn);
             let res = w.act(&id, "void", json!({"reason": "test round over"})).await;
             assert_eq!(res.status(), StatusCode::OK);
@@ -128,7 +128,7 @@ backend_tests! {
             .filter(bookings::stay_id.eq(s["id"].as_str().unwrap()))
             .order(bookings::night.asc())
             .select(BookingRow::as_select())
-            .first(&mut *conn)
+            .first(&mut **conn)
             .unwrap();
         let other_guest = {
             drop(conn);
@@ -137,14 +137,14 @@ backend_tests! {
             g
         };
         let same_place = BookingRow { id: uuid::Uuid::new_v4().to_string(), guest_id: nattplats::ids::GuestId::stored(other_guest), stay_id: None, kind: nattplats::ids::BookingKind::Emergency, ..first.clone() };
-        let e = diesel::insert_into(bookings::table).values(&same_place).execute(&mut *conn).unwrap_err();
+        let e = diesel::insert_into(bookings::table).values(&same_place).execute(&mut **conn).unwrap_err();
         assert!(nattplats::db::is_unique_violation(&e), "{e}");
         let same_guest = BookingRow { id: uuid::Uuid::new_v4().to_string(), place_id: nattplats::ids::PlaceId::stored(w.a.place("R2")), stay_id: None, kind: nattplats::ids::BookingKind::Emergency, ..first.clone() };
-        let e = diesel::insert_into(bookings::table).values(&same_guest).execute(&mut *conn).unwrap_err();
+        let e = diesel::insert_into(bookings::table).values(&same_guest).execute(&mut **conn).unwrap_err();
         assert!(nattplats::db::is_unique_violation(&e), "{e}");
         // A row that no longer holds its place does not block.
         let released = BookingRow { held: false, released: true, ..same_place };
-        diesel::insert_into(bookings::table).values(&released).execute(&mut *conn).unwrap();
+        diesel::insert_into(bookings::table).values(&released).execute(&mut **conn).unwrap();
     }
 
     async fn the_invariant_check_finds_a_stay_inside_the_karenstid_and_a_short_one(b: Backend) {
@@ -159,7 +159,7 @@ backend_tests! {
         assert_eq!((report.stays, report.held_nights), (1, 5));
         // A second stay for the same guest the night after the first ends:
         // inside the two nights of karenstid.
-        let first: nattplats::db::stays::StayRow = stays::table.find(s["id"].as_str().unwrap()).select(nattplats::db::stays::StayRow::as_select()).first(&mut *conn).unwrap();
+        let first: nattplats::db::stays::StayRow = stays::table.find(s["id"].as_str().unwrap()).select(nattplats::db::stays::StayRow::as_select()).first(&mut **conn).unwrap();
         let start = first.first_night + chrono::Duration::days(5);
         let again = nattplats::db::stays::StayRow { id: nattplats::ids::StayId::new(), first_night: start, ..first.clone() };
         let nights: Vec<BookingRow> = (0..5).map(|k| BookingRow {
@@ -173,7 +173,7 @@ backend_tests! {
         assert_eq!(report.stays_inside_karenstid.len(), 1, "{report:?}");
         assert!(report.stays_of_wrong_length.is_empty());
         // One night of it gone: a stay shorter than L.
-        diesel::delete(bookings::table.filter(bookings::id.eq(&nights[4].id))).execute(&mut *conn).unwrap();
+        diesel::delete(bookings::table.filter(bookings::id.eq(&nights[4].id))).execute(&mut **conn).unwrap();
         let report = nattplats::db::invariants::check(&mut conn).unwrap();
         assert_eq!(report.stays_of_wrong_length.len(), 1, "{report:?}");
         assert!(report.counts_off.is_empty(), "the triggers kept the counts: {report:?}");
@@ -185,11 +185,11 @@ backend_tests! {
             ("UPDATE report_nights SET occupied = occupied + 1", "UPDATE report_nights SET occupied = occupied - 1"),
             ("UPDATE report_stays SET stays = stays + 1", "UPDATE report_stays SET stays = stays - 1"),
         ] {
-            assert!(diesel::sql_query(damage).execute(&mut *conn).unwrap() > 0, "{damage}");
+            assert!(diesel::sql_query(damage).execute(&mut **conn).unwrap() > 0, "{damage}");
             let report = nattplats::db::invariants::check(&mut conn).unwrap();
             assert!(!report.counts_off.is_empty(), "{damage}: {report:?}");
             assert!(!report.holds());
-            diesel::sql_query(repair).execute(&mut *conn).unwrap();
+            diesel::sql_query(repair).execute(&mut **conn).unwrap();
             let report = nattplats::db::invariants::check(&mut conn).unwrap();
             assert!(report.counts_off.is_empty(), "{repair}: {report:?}");
         }
@@ -429,7 +429,7 @@ fn intake_in_flight(w: &World, place: &str) -> nattplats::db::PooledConn {
         ),
         format!("SELECT id FROM places WHERE id = '{place}' FOR NO KEY UPDATE"),
     ] {
-        diesel::sql_query(sql).execute(&mut *other).unwrap();
+        diesel::sql_query(sql).execute(&mut **other).unwrap();
     }
     other
 }
@@ -513,7 +513,7 @@ async fn an_intake_waits_for_a_desk_taking_the_last_place_instead_of_refusing() 
     // The other desk's act fails (rolled back): the place was free after
     // all, and the waiting intake takes it.
     let res = intake_behind_another_desk(|other, _| {
-        diesel::sql_query("ROLLBACK").execute(&mut **other).unwrap();
+        diesel::sql_query("ROLLBACK").execute(&mut ***other).unwrap();
     })
     .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -527,9 +527,9 @@ async fn an_intake_waits_for_a_desk_taking_the_last_place_instead_of_refusing() 
              VALUES ('{}', '{r1}', '2000-01-01', '2100-12-31', 'broken', now())",
             uuid::Uuid::new_v4()
         ))
-        .execute(&mut **other)
+        .execute(&mut ***other)
         .unwrap();
-        diesel::sql_query("COMMIT").execute(&mut **other).unwrap();
+        diesel::sql_query("COMMIT").execute(&mut ***other).unwrap();
     })
     .await;
     assert_problem(res, 409, "no-free-place").await;
@@ -564,8 +564,8 @@ async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
             w.request_stay(&w.coordinator, json!({"guest_id": g, "shelter_id": w.a.id})),
             async {
                 until_waiting_for_locks(&w, 2).await;
-                diesel::sql_query("ROLLBACK").execute(&mut *first).unwrap();
-                diesel::sql_query("ROLLBACK").execute(&mut *second).unwrap();
+                diesel::sql_query("ROLLBACK").execute(&mut **first).unwrap();
+                diesel::sql_query("ROLLBACK").execute(&mut **second).unwrap();
             }
         );
         res
@@ -608,7 +608,7 @@ async fn an_intake_does_not_wait_for_the_summaries_another_desks_act_writes() {
              WHERE guest_id = '{first}' AND night = '2019-12-01'"
         ),
     ] {
-        diesel::sql_query(sql).execute(&mut *other).unwrap();
+        diesel::sql_query(sql).execute(&mut **other).unwrap();
     }
     let second = w.man().await;
     let res = tokio::time::timeout(
@@ -621,7 +621,7 @@ async fn an_intake_does_not_wait_for_the_summaries_another_desks_act_writes() {
     .await
     .expect("the intake waited for another desk's summary rows");
     assert_eq!(res.status(), StatusCode::CREATED);
-    diesel::sql_query("COMMIT").execute(&mut *other).unwrap();
+    diesel::sql_query("COMMIT").execute(&mut **other).unwrap();
     let report = nattplats::db::invariants::check(&mut other).unwrap();
     assert!(report.holds(), "{report:?}");
     assert_eq!(report.held_nights, 10);

@@ -116,7 +116,7 @@ backend_tests! {
         // The table has no column for who answered or who wrote it down.
         use diesel::prelude::*;
         let mut conn = w.app.conn();
-        let n: i64 = nattplats::db::schema::survey_responses::table.count().get_result(&mut *conn).unwrap();
+        let n: i64 = nattplats::db::schema::survey_responses::table.count().get_result(&mut **conn).unwrap();
         assert_eq!(n, 3);
         // Counted in the report of the night (all three: small, "<5").
         w.app.set_clock("2019-12-03T18:00:00+01:00").await;
@@ -178,7 +178,7 @@ backend_tests! {
             kind: String,
         }
         let mut conn = w.app.conn();
-        let columns: Vec<Column> = match &mut *conn {
+        let columns: Vec<Column> = match &mut **conn {
             nattplats::db::DbConnection::Sqlite(c) => diesel::sql_query(
                 "SELECT type AS kind FROM pragma_table_info('survey_responses')").load(c),
             nattplats::db::DbConnection::Postgres(c) => diesel::sql_query(

@@ -630,13 +630,13 @@ async fn the_occupancy_index_reads_a_transaction_that_commits_late() {
     let (first, second) = (&places.all[0].0, &places.all[1].0);
     // The early one: begun, written, not committed.
     let mut early = w.app.conn();
-    diesel::sql_query("BEGIN").execute(&mut *early).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut **early).unwrap();
     release(&mut early, first);
     assert!(free(&mut conn).is_empty(), "nothing committed yet");
     // The late one commits first.
     release(&mut w.app.conn(), second);
     assert_eq!(free(&mut conn), BTreeSet::from([second.clone()]));
-    diesel::sql_query("COMMIT").execute(&mut *early).unwrap();
+    diesel::sql_query("COMMIT").execute(&mut **early).unwrap();
     assert_eq!(
         free(&mut conn),
         BTreeSet::from([first.clone(), second.clone()]),
@@ -690,7 +690,7 @@ backend_tests! {
                 "INSERT INTO occupancy_changes (night, place_id) SELECT NULL, NULL FROM generate_series(1, {rows})"
             ),
         };
-        diesel::sql_query(fill).execute(&mut *conn).unwrap();
+        diesel::sql_query(fill).execute(&mut **conn).unwrap();
         let one = crate::helpers::number;
         let last = one(&mut conn, "SELECT CAST(MAX(seq) AS BIGINT) AS n FROM occupancy_changes");
         nattplats::service::occupancy::forget(&mut conn, last - 7).unwrap();

@@ -32,10 +32,10 @@ fn count(app: &TestApp, i: usize) -> i64 {
     use nattplats::db::schema::{place_outages, places, shelters, users};
     let mut conn = app.conn();
     match i {
-        0 => users::table.count().get_result(&mut *conn),
-        1 => shelters::table.count().get_result(&mut *conn),
-        2 => places::table.count().get_result(&mut *conn),
-        _ => place_outages::table.count().get_result(&mut *conn),
+        0 => users::table.count().get_result(&mut **conn),
+        1 => shelters::table.count().get_result(&mut **conn),
+        2 => places::table.count().get_result(&mut **conn),
+        _ => place_outages::table.count().get_result(&mut **conn),
     }
     .unwrap()
 }
@@ -45,7 +45,7 @@ fn stays_of(app: &TestApp, guest: &str) -> i64 {
     stays::table
         .filter(stays::guest_id.eq(guest))
         .count()
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -113,7 +113,7 @@ backend_tests! {
         let coordinator: String = users::table
             .filter(users::username.eq("coord"))
             .select(users::id)
-            .first(&mut *w.app.conn())
+            .first(&mut **w.app.conn())
             .unwrap();
         // A claim with no answer yet, as a request being served holds it.
         diesel::insert_into(k::table)
@@ -125,7 +125,7 @@ backend_tests! {
                 k::body.eq(""),
                 k::created_at.eq(chrono::Utc::now().naive_utc()),
             ))
-            .execute(&mut *w.app.conn())
+            .execute(&mut **w.app.conn())
             .unwrap();
         let body = json!({"guest_id": g, "shelter_id": w.a.id});
         let base = w.app.address.clone();

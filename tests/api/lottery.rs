@@ -97,7 +97,7 @@ backend_tests! {
         {
             let mut conn = w.app.conn();
             diesel::delete(intake_applicants::table.filter(intake_applicants::session_id.eq(&id)).filter(intake_applicants::guest_id.eq(winners[0]["guest_id"].as_str().unwrap())))
-                .execute(&mut *conn)
+                .execute(&mut **conn)
                 .unwrap();
         }
         let v: Value = w.app.get(&format!("/api/v1/intake-sessions/{id}/verify"), Some(&w.coordinator)).await.json().await.unwrap();
@@ -148,7 +148,7 @@ backend_tests! {
         let applicants: i64 = intake_applicants::table
             .filter(intake_applicants::session_id.eq(id))
             .count()
-            .get_result(&mut *w.app.conn())
+            .get_result(&mut **w.app.conn())
             .unwrap();
         assert_eq!(applicants, 1);
     }

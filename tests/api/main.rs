@@ -25,6 +25,7 @@ mod night_lists;
 mod no_shows;
 mod ops;
 mod pages;
+mod pool;
 mod privacy;
 mod releases;
 mod reports;

@@ -99,7 +99,7 @@ backend_tests! {
             );
             let head = format!("UPDATE audit_head SET seq = {seq}, hash = '{}'", e.hash);
             for statement in [insert, head] {
-                match &mut *conn {
+                match &mut **conn {
                     DbConnection::Sqlite(c) => diesel::sql_query(statement).execute(c),
                     DbConnection::Postgres(c) => diesel::sql_query(statement).execute(c),
                 }
@@ -171,7 +171,7 @@ fn sqlite_runs_as_a_server_database() {
     // IMMEDIATE transaction cannot begin until it ends.
     db::run_migrations(&mut conn).unwrap();
     let mut other = pool.get().expect("second connection");
-    if let DbConnection::Sqlite(c) = &mut *other {
+    if let DbConnection::Sqlite(c) = &mut **other {
         diesel::sql_query("PRAGMA busy_timeout = 0")
             .execute(c)
             .unwrap();
@@ -182,7 +182,7 @@ fn sqlite_runs_as_a_server_database() {
         Ok::<_, diesel::result::Error>(())
     })
     .unwrap();
-    if let DbConnection::Sqlite(c) = &mut *other {
+    if let DbConnection::Sqlite(c) = &mut **other {
         diesel::sql_query("PRAGMA busy_timeout = 10000")
             .execute(c)
             .unwrap();
@@ -233,7 +233,7 @@ fn intake_queries_search_indexes_and_never_scan_the_archive() {
         ("INNER JOIN places", "bookings_unconfirmed"),
     ];
     for q in queries {
-        let plan: Vec<PlanLine> = match &mut *conn {
+        let plan: Vec<PlanLine> = match &mut **conn {
             DbConnection::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {q}"))
                 .load(c)
                 .unwrap(),

@@ -30,7 +30,7 @@ fn turnaways(w: &World) -> Vec<String> {
     let mut conn = w.app.conn();
     turnaways::table
         .select(turnaways::reason)
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap()
 }
 
@@ -247,7 +247,7 @@ backend_tests! {
             let stay_nights: Vec<Option<chrono::NaiveDate>> = bookings::table
                 .filter(bookings::stay_id.eq(id))
                 .select(bookings::no_show_end)
-                .load(&mut *w.app.conn())
+                .load(&mut **w.app.conn())
                 .unwrap();
             stay_nights[0]
         };
@@ -266,7 +266,7 @@ backend_tests! {
         // Ended stays need none: they hold no night any more.
         let filled = written(&mut conn);
         let ended_id = ended["id"].as_str().unwrap();
-        let ended_nights: Vec<String> = bookings::table.filter(bookings::stay_id.eq(ended_id)).select(bookings::id).load(&mut *conn).unwrap();
+        let ended_nights: Vec<String> = bookings::table.filter(bookings::stay_id.eq(ended_id)).select(bookings::id).load(&mut **conn).unwrap();
         for (was, now) in by_the_service.iter().zip(&filled) {
             if ended_nights.contains(&was.0) {
                 assert_eq!(now.2, None);

@@ -182,7 +182,7 @@ async fn erasure_waits_for_a_fold_of_the_summaries_instead_of_racing_it() {
     );
     // A fold under way: its turn taken, not yet committed.
     for sql in ["BEGIN", "SELECT pg_advisory_xact_lock(2, 0)"] {
-        diesel::sql_query(sql).execute(&mut *fold).unwrap();
+        diesel::sql_query(sql).execute(&mut **fold).unwrap();
     }
     let path = format!("/api/v1/guests/{g}");
     let (res, ()) = futures_util::join!(
@@ -193,7 +193,7 @@ async fn erasure_waits_for_a_fold_of_the_summaries_instead_of_racing_it() {
             .send(),
         async {
             crate::concurrency::until_waiting_for_locks(&w, 1).await;
-            diesel::sql_query("COMMIT").execute(&mut *fold).unwrap();
+            diesel::sql_query("COMMIT").execute(&mut **fold).unwrap();
         }
     );
     assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);

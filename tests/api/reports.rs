@@ -1526,7 +1526,7 @@ backend_tests! {
         assert!(nattplats::db::summaries::fold(&mut conn).unwrap() > 0);
         {
             use diesel::prelude::*;
-            diesel::sql_query("DELETE FROM report_guest_spans").execute(&mut *conn).unwrap();
+            diesel::sql_query("DELETE FROM report_guest_spans").execute(&mut **conn).unwrap();
         }
         let emptied = m.report_with(&m.coordinator, "from=2019-12-01&to=2019-12-31").await;
         assert_ne!(figures_of(&emptied), figures_of(&before), "the report reads the summaries");
@@ -1575,7 +1575,7 @@ backend_tests! {
             "UPDATE stays SET status = 'active', end_reason = NULL, ended_at = NULL WHERE id = \
              (SELECT MIN(id) FROM stays WHERE status = 'ended')",
         ] {
-            assert_eq!(diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut *conn).unwrap(), 1);
+            assert_eq!(diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut **conn).unwrap(), 1);
         }
         assert!(number(&mut conn, "SELECT COUNT(*) AS n FROM booking_changes") > 0);
         assert!(number(&mut conn, "SELECT COUNT(*) AS n FROM stay_changes") > 0);

@@ -226,7 +226,7 @@ backend_tests! {
                     dsl::created_at.eq(now - chrono::Duration::hours(12)),
                     dsl::expires_at.eq(now - chrono::Duration::seconds(1)),
                 ))
-                .execute(&mut *conn)
+                .execute(&mut **conn)
                 .unwrap();
         }
         let res = browser.get("/").await;

@@ -85,7 +85,7 @@ fn outages(app: &TestApp, place: &str) -> i64 {
     o::table
         .filter(o::place_id.eq(place))
         .count()
-        .get_result(&mut *app.conn())
+        .get_result(&mut **app.conn())
         .unwrap()
 }
 

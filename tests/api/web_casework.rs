@@ -121,7 +121,7 @@ async fn survey_rows(app: &TestApp) -> i64 {
     let mut conn = app.conn();
     nattplats::db::schema::survey_responses::table
         .count()
-        .get_result::<i64>(&mut *conn)
+        .get_result::<i64>(&mut **conn)
         .unwrap()
 }
 
@@ -359,7 +359,7 @@ backend_tests! {
         use diesel::prelude::*;
         use nattplats::db::schema::idempotency_keys as k;
         let mut conn = w.app.conn();
-        let rows: Vec<(String, String, String)> = k::table.filter(k::key.eq_any([key.as_str(), "declined-1"])).select((k::user_id, k::body, k::request_hash)).load(&mut *conn).unwrap();
+        let rows: Vec<(String, String, String)> = k::table.filter(k::key.eq_any([key.as_str(), "declined-1"])).select((k::user_id, k::body, k::request_hash)).load(&mut **conn).unwrap();
         assert_eq!(rows.len(), 2, "{rows:?}");
         for (user, body, _) in &rows {
             assert_eq!(user, "survey-form");

@@ -825,12 +825,12 @@ fn ceiling(url: &DatabaseUrl, args: &Args) -> anyhow::Result<f64> {
     let place_ids: Vec<(String, String)> = places::table
         .filter(places::category.eq("regular"))
         .select((places::id, places::shelter_id))
-        .load(&mut *conn)?;
+        .load(&mut **conn)?;
     // Far in the future, so nothing real is in the way, and after what an
     // earlier ceiling run wrote.
     let latest: Option<chrono::NaiveDate> = nattplats::db::schema::bookings::table
         .select(diesel::dsl::max(nattplats::db::schema::bookings::night))
-        .first(&mut *conn)?;
+        .first(&mut **conn)?;
     let far = chrono::NaiveDate::from_ymd_opt(2200, 1, 1).unwrap_or_default();
     let base = latest
         .map_or(far, |l| l + chrono::Duration::days(14))
@@ -949,14 +949,14 @@ fn verify_acks(url: &DatabaseUrl, path: &std::path::Path) -> anyhow::Result<bool
                 guests::table
                     .find(*id)
                     .count()
-                    .get_result::<i64>(&mut *conn)?
+                    .get_result::<i64>(&mut **conn)?
                     == 1
             }
             ["stay", id] => {
                 stays::table
                     .find(*id)
                     .count()
-                    .get_result::<i64>(&mut *conn)?
+                    .get_result::<i64>(&mut **conn)?
                     == 1
             }
             ["check-in", stay, night] => {
@@ -966,7 +966,7 @@ fn verify_acks(url: &DatabaseUrl, path: &std::path::Path) -> anyhow::Result<bool
                     .filter(bookings::night.eq(night))
                     .filter(bookings::checked_in_at.is_not_null())
                     .count()
-                    .get_result::<i64>(&mut *conn)?
+                    .get_result::<i64>(&mut **conn)?
                     == 1
             }
             // A line torn by the crash of the load tool itself is no ack.
