@@ -179,46 +179,118 @@ pub fn chain_of(who: &Who) -> i32 {
     1 + i32::try_from(hash % CHAINS as u64).unwrap_or(0)
 }
 
-/// Locks the head of the chain to append to and reads it: `(chain, last
-/// link, last hash)`. The head row is the chain's lock, one appender at a
+/// The locked head of the chain an act appends to, and the sequence
+/// numbers of its entries.
+struct Head {
+    chain: i32,
+    /// The chain's last link and hash.
+    link: i64,
+    hash: String,
+    /// `n` new sequence numbers, ascending, taken after the head's lock
+    /// (so `seq` grows along each chain too).
+    seqs: Vec<i64>,
+}
+
+/// Locks the head of the chain to append to, reads it and takes `n`
+/// sequence numbers. The head row is the chain's lock, one appender at a
 /// time per chain, held until the act commits.
 ///
 /// On PostgreSQL an appender takes `preferred` or, when another
 /// transaction holds it, the next chain nobody holds (`SKIP LOCKED`, so
-/// this never waits and never deadlocks); only with all chains held does it
-/// wait for `preferred`. A transaction appending several entries finds its
-/// own chain first (its own lock does not skip). SQLite has one writer at
-/// a time: `preferred` is always free.
-fn lock_chain(conn: &mut DbConnection, preferred: i32) -> QueryResult<(i32, i64, String)> {
-    let head =
-        audit_chains::table.select((audit_chains::chain, audit_chains::link, audit_chains::hash));
+/// this never waits and never deadlocks), the numbers in the same round
+/// trip; only with all chains held does it wait for `preferred`. A
+/// transaction appending several entries finds its own chain first (its
+/// own lock does not skip). SQLite has one writer at a time: `preferred`
+/// is always free, and the numbers follow the trail's newest.
+fn lock_chain(conn: &mut DbConnection, preferred: i32, n: usize) -> QueryResult<Head> {
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
     match conn {
         DbConnection::Postgres(c) => {
             #[derive(QueryableByName)]
-            struct Head {
+            struct Free {
                 #[diesel(sql_type = diesel::sql_types::Integer)]
                 chain: i32,
                 #[diesel(sql_type = diesel::sql_types::BigInt)]
                 link: i64,
                 #[diesel(sql_type = diesel::sql_types::Text)]
                 hash: String,
+                #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+                seqs: Vec<i64>,
             }
             // Preferred first, then the chains after it, round; one
             // statement prepared once per connection, the chain bound.
+            // The numbers are a subquery on the locked row: drawn after
+            // its lock, and not at all when every chain is held.
             let free = crate::db::prepared::prepared(
-                "SELECT chain, link, hash FROM audit_chains WHERE chain BETWEEN 1 AND 16 \
-                 ORDER BY (chain - ? + 16) % 16 LIMIT 1 FOR UPDATE SKIP LOCKED",
+                "SELECT h.chain, h.link, h.hash, \
+                 ARRAY(SELECT nextval('audit_entries_seq') FROM generate_series(1, ?) \
+                       WHERE h.chain IS NOT NULL) AS seqs \
+                 FROM (SELECT chain, link, hash FROM audit_chains WHERE chain BETWEEN 1 AND 16 \
+                       ORDER BY (chain - ? + 16) % 16 LIMIT 1 FOR UPDATE SKIP LOCKED) h",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(count)
+            .bind::<diesel::sql_types::Integer, _>(preferred)
+            .get_result::<Free>(c)
+            .optional()?;
+            let (chain, link, hash, mut seqs) = match free {
+                Some(f) => (f.chain, f.link, f.hash, f.seqs),
+                None => {
+                    let (chain, link, hash) = audit_chains::table
+                        .select((audit_chains::chain, audit_chains::link, audit_chains::hash))
+                        .find(preferred)
+                        .for_update()
+                        .first::<(i32, i64, String)>(c)?;
+                    (chain, link, hash, pg_seqs(c, count)?)
+                }
+            };
+            seqs.sort_unstable();
+            Ok(Head { chain, link, hash, seqs })
+        }
+        DbConnection::Sqlite(c) => {
+            #[derive(QueryableByName)]
+            struct Read {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                chain: i32,
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                link: i64,
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                hash: String,
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                newest: i64,
+            }
+            let head = crate::db::prepared::prepared(
+                "SELECT chain, link, hash, \
+                 (SELECT COALESCE(MAX(seq), 0) FROM audit_entries) AS newest \
+                 FROM audit_chains WHERE chain = ?",
             )
             .bind::<diesel::sql_types::Integer, _>(preferred)
-            .get_result::<Head>(c)
-            .optional()?;
-            match free {
-                Some(found) => Ok((found.chain, found.link, found.hash)),
-                None => head.find(preferred).for_update().first(c),
-            }
+            .get_result::<Read>(c)?;
+            Ok(Head {
+                chain: head.chain,
+                link: head.link,
+                hash: head.hash,
+                seqs: (1..=count).map(|i| head.newest.saturating_add(i)).collect(),
+            })
         }
-        DbConnection::Sqlite(c) => head.find(preferred).first(c),
     }
+}
+
+/// `n` new numbers of PostgreSQL's sequence, which does not wait for other
+/// chains (a rolled-back act leaves a gap in `seq`, never in a chain).
+fn pg_seqs(c: &mut diesel::PgConnection, n: i64) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Seq {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq: i64,
+    }
+    Ok(crate::db::prepared::prepared(
+        "SELECT nextval('audit_entries_seq') AS seq FROM generate_series(1, ?)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(n)
+    .load::<Seq>(c)?
+    .into_iter()
+    .map(|s| s.seq)
+    .collect())
 }
 
 /// Appends one entry. Call inside the write transaction of the act.
@@ -259,9 +331,12 @@ fn append_at(
     }
     // Before the chain's lock, which is held to the commit.
     let guests = guests_of(conn, targets)?;
-    let (chain, last, mut prev_hash) = lock_chain(conn, chain_of(who))?;
-    // Taken after the lock, so `seq` grows along each chain too.
-    let seqs = next_seqs(conn, targets.len())?;
+    let Head {
+        chain,
+        link: last,
+        hash: mut prev_hash,
+        seqs,
+    } = lock_chain(conn, chain_of(who), targets.len())?;
     // Stored to the microsecond on both backends, so the hash holds.
     let at = at.trunc_subsecs(6);
     let mut entries = Vec::with_capacity(targets.len());
@@ -284,6 +359,9 @@ fn append_at(
         prev_hash = entry.hash.clone();
         entries.push(entry);
     }
+    let Some(newest) = entries.last() else {
+        return Ok(());
+    };
     match conn {
         // A row at a time on SQLite: the single-row insert is prepared
         // once per connection, a multi-row one at every call, and without
@@ -294,27 +372,16 @@ fn append_at(
                     .values(row)
                     .execute(c)?;
             }
+            crate::db::prepared::prepared("UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?")
+                .bind::<diesel::sql_types::BigInt, _>(newest.link)
+                .bind::<diesel::sql_types::Text, _>(newest.hash.as_str())
+                .bind::<diesel::sql_types::Integer, _>(chain)
+                .execute(c)?;
         }
-        // Few statements, few round trips.
-        // One entry (most acts) by the single-row insert, which diesel
-        // keeps prepared.
+        // The rows and the head's move in one round trip.
         DbConnection::Postgres(c) => {
-            if let [one] = entries.as_slice() {
-                diesel::insert_into(audit_entries::table)
-                    .values(one)
-                    .execute(c)?;
-            } else {
-                // Twelve arrays, whatever the number of rows.
-                insert_columns(c, &entries)?;
-            }
+            insert_and_move_head(c, &entries, newest)?;
         }
-    }
-    if let Some(newest) = entries.last() {
-        crate::db::prepared::prepared("UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?")
-            .bind::<diesel::sql_types::BigInt, _>(newest.link)
-            .bind::<diesel::sql_types::Text, _>(newest.hash.as_str())
-            .bind::<diesel::sql_types::Integer, _>(chain)
-            .execute(conn)?;
     }
     Ok(())
 }
@@ -348,18 +415,27 @@ fn guests_of(conn: &mut DbConnection, targets: &[Target]) -> QueryResult<Vec<Opt
         .collect())
 }
 
-/// Several entries in one statement of fixed text (a column an array,
-/// `unnest` makes them rows again): prepared once per connection, where a
-/// multi-row insert has a text of its own for each number of rows.
-fn insert_columns(c: &mut diesel::PgConnection, rows: &[Entry]) -> QueryResult<usize> {
+/// The entries in one statement of fixed text (a column an array,
+/// `unnest` makes them rows again), prepared once per connection where a
+/// multi-row insert has a text of its own for each number of rows, and
+/// the chain's head moved to the newest in the same statement: one round
+/// trip for the act's whole trail.
+fn insert_and_move_head(
+    c: &mut diesel::PgConnection,
+    rows: &[Entry],
+    newest: &Entry,
+) -> QueryResult<usize> {
     use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
     fn column<T: Clone>(rows: &[Entry], f: impl Fn(&Entry) -> &T) -> Vec<T> {
         rows.iter().map(|r| f(r).clone()).collect()
     }
+    // A data-modifying WITH runs to its end whether or not the statement
+    // reads it.
     crate::db::prepared::prepared(
-        "INSERT INTO audit_entries \
+        "WITH e AS (INSERT INTO audit_entries \
          (seq, at, user_id, roles, action, guest_id, subject_id, request_id, prev_hash, hash, chain, link) \
-         SELECT * FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         SELECT * FROM unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)) \
+         UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?",
     )
     .bind::<Array<BigInt>, _>(column(rows, |r| &r.seq))
     .bind::<Array<Timestamp>, _>(column(rows, |r| &r.at))
@@ -373,41 +449,10 @@ fn insert_columns(c: &mut diesel::PgConnection, rows: &[Entry]) -> QueryResult<u
     .bind::<Array<Text>, _>(column(rows, |r| &r.hash))
     .bind::<Array<Integer>, _>(column(rows, |r| &r.chain))
     .bind::<Array<BigInt>, _>(column(rows, |r| &r.link))
+    .bind::<BigInt, _>(newest.link)
+    .bind::<Text, _>(newest.hash.as_str())
+    .bind::<Integer, _>(newest.chain)
     .execute(c)
-}
-
-/// `n` new sequence numbers, ascending. PostgreSQL's sequence does not
-/// wait for other chains (a rolled-back act leaves a gap in `seq`, never
-/// in a chain); SQLite has one writer at a time.
-fn next_seqs(conn: &mut DbConnection, n: usize) -> QueryResult<Vec<i64>> {
-    let count = i64::try_from(n).unwrap_or(i64::MAX);
-    match conn {
-        DbConnection::Postgres(c) => {
-            #[derive(QueryableByName)]
-            struct Seq {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                seq: i64,
-            }
-            // Prepared once per connection.
-            let mut seqs: Vec<i64> = crate::db::prepared::prepared(
-                "SELECT nextval('audit_entries_seq') AS seq FROM generate_series(1, ?)",
-            )
-            .bind::<diesel::sql_types::BigInt, _>(count)
-            .load::<Seq>(c)?
-            .into_iter()
-            .map(|s| s.seq)
-            .collect();
-            seqs.sort_unstable();
-            Ok(seqs)
-        }
-        DbConnection::Sqlite(c) => {
-            let newest = audit_entries::table
-                .select(diesel::dsl::max(audit_entries::seq))
-                .first::<Option<i64>>(c)?
-                .unwrap_or(0);
-            Ok((1..=count).map(|i| newest.saturating_add(i)).collect())
-        }
-    }
 }
 
 fn now() -> NaiveDateTime {

@@ -445,8 +445,7 @@ fn draw_once(
                     let stay = stays::insert_stay_on(
                         c,
                         &a.guest_id,
-                        &place.shelter_id,
-                        &place.id,
+                        place,
                         *cat,
                         &period,
                         rules,

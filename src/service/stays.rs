@@ -377,8 +377,7 @@ fn grant_once(
             insert_stay_on(
                 conn,
                 &guest.id,
-                &req.shelter_id,
-                &place.id,
+                &place,
                 *category,
                 &period,
                 rules,
@@ -482,13 +481,13 @@ fn claim_from(
     Err(Step::Retry)
 }
 
-/// Writes a granted stay on a place chosen free for all its nights.
+/// Writes a granted stay on a place chosen free for all its nights; the
+/// answer names the place by the label its search read.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_stay_on(
     conn: &mut DbConnection,
     guest_id: &str,
-    shelter_id: &str,
-    place_id: &str,
+    place: &db_stays::FreePlaceRow,
     category: PlaceCategory,
     period: &Period,
     rules: &RuleSet,
@@ -499,7 +498,7 @@ pub(crate) fn insert_stay_on(
     let row = StayRow {
         id: StayId::new(),
         guest_id: GuestId::stored(guest_id.to_owned()),
-        shelter_id: ShelterId::stored(shelter_id.to_owned()),
+        shelter_id: place.shelter_id.clone(),
         category: category.as_str().to_owned(),
         status: StayStatus::Active,
         first_night: period.first_night.date(),
@@ -519,8 +518,8 @@ pub(crate) fn insert_stay_on(
         .map(|n| BookingRow {
             id: db::new_id(),
             guest_id: GuestId::stored(guest_id.to_owned()),
-            place_id: PlaceId::stored(place_id.to_owned()),
-            shelter_id: ShelterId::stored(shelter_id.to_owned()),
+            place_id: place.id.clone(),
+            shelter_id: place.shelter_id.clone(),
             night: n.date(),
             kind: BookingKind::Stay,
             stay_id: Some(row.id.clone()),
@@ -536,7 +535,8 @@ pub(crate) fn insert_stay_on(
         n.no_show_end = end;
     }
     placed(db_stays::insert_stay(conn, &row, &nights))?;
-    Ok(view_in(conn, &row, &nights, now)?)
+    let labels = HashMap::from([(place.id.to_string(), place.label.clone())]);
+    Ok(view(&row, &nights, &labels, now))
 }
 
 // ------------------------------------------------------------ the stay
