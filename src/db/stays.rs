@@ -402,47 +402,78 @@ pub fn release_idle(
 ) -> QueryResult<Vec<String>> {
     let clock = HoldClock::of(now);
     if first <= clock.tonight && clock.tonight <= last {
-        // Prepared once per connection (see `check_in`); the same
-        // condition as `holding!`'s lapsed reservation.
-        let mut lapsed = |sql: &'static str, id: &str| {
+        // The same condition as `holding!`'s lapsed reservation, prepared
+        // once per connection (see `check_in`); a place and a guest (an
+        // intake) in one statement.
+        let lapsed = |sql: &'static str| {
             prepared(sql)
                 .bind::<Bool, _>(false)
                 .bind::<Date, _>(clock.tonight)
                 .bind::<Text, _>(BookingKind::Stay)
                 .bind::<Timestamp, _>(clock.lapsed_before)
-                .bind::<Text, _>(id.to_owned())
-                .execute(&mut *conn)
         };
-        if let Some(p) = place_id {
-            lapsed(
+        match (place_id, guest_id) {
+            // Each through its own index (an `OR` had SQLite scan the
+            // night's unconfirmed reservations).
+            (Some(p), Some(g)) => prepared(
+                "UPDATE bookings SET held = ? WHERE id IN (\
+                 SELECT id FROM bookings WHERE place_id = ? AND night = ? AND held AND kind = ? \
+                 AND checked_in_at IS NULL AND created_at < ? \
+                 UNION ALL \
+                 SELECT id FROM bookings WHERE guest_id = ? AND night = ? AND held AND kind = ? \
+                 AND checked_in_at IS NULL AND created_at < ?)",
+            )
+            .bind::<Bool, _>(false)
+            .bind::<Text, _>(p)
+            .bind::<Date, _>(clock.tonight)
+            .bind::<Text, _>(BookingKind::Stay)
+            .bind::<Timestamp, _>(clock.lapsed_before)
+            .bind::<Text, _>(g)
+            .bind::<Date, _>(clock.tonight)
+            .bind::<Text, _>(BookingKind::Stay)
+            .bind::<Timestamp, _>(clock.lapsed_before)
+            .execute(conn)?,
+            (Some(p), None) => lapsed(
                 "UPDATE bookings SET held = ? WHERE night = ? AND held AND kind = ? \
                  AND checked_in_at IS NULL AND created_at < ? AND place_id = ?",
-                p,
-            )?;
-        }
-        if let Some(g) = guest_id {
-            lapsed(
+            )
+            .bind::<Text, _>(p)
+            .execute(conn)?,
+            (None, Some(g)) => lapsed(
                 "UPDATE bookings SET held = ? WHERE night = ? AND held AND kind = ? \
                  AND checked_in_at IS NULL AND created_at < ? AND guest_id = ?",
-                g,
-            )?;
-        }
-    }
-    let mut ended = Vec::new();
-    for (column_is_place, id) in [(true, place_id), (false, guest_id)] {
-        let Some(id) = id else { continue };
-        let base = bookings::table
-            .filter(bookings::night.between(first, last))
-            .filter(released_by_no_shows!(clock))
-            .select(bookings::stay_id)
-            .distinct();
-        let found: Vec<Option<String>> = if column_is_place {
-            base.filter(bookings::place_id.eq(id)).load(conn)?
-        } else {
-            base.filter(bookings::guest_id.eq(id)).load(conn)?
+            )
+            .bind::<Text, _>(g)
+            .execute(conn)?,
+            (None, None) => 0,
         };
-        ended.extend(found.into_iter().flatten());
     }
+    let base = bookings::table
+        .filter(bookings::night.between(first, last))
+        .filter(released_by_no_shows!(clock))
+        .select(bookings::stay_id)
+        .distinct();
+    let found: Vec<Option<String>> = match (place_id, guest_id) {
+        // One round trip, each half found through its own index (an `OR`
+        // of the two columns had SQLite read the nights' no-show index).
+        (Some(p), Some(g)) => {
+            let near = diesel::alias!(bookings as near);
+            let nearby = near
+                .filter(near.field(bookings::held))
+                .filter(near.field(bookings::night).between(first, last))
+                .select(near.field(bookings::id));
+            base.filter(
+                bookings::id
+                    .eq_any(nearby.filter(near.field(bookings::place_id).eq(p)))
+                    .or(bookings::id.eq_any(nearby.filter(near.field(bookings::guest_id).eq(g)))),
+            )
+            .load(conn)?
+        }
+        (Some(p), None) => base.filter(bookings::place_id.eq(p)).load(conn)?,
+        (None, Some(g)) => base.filter(bookings::guest_id.eq(g)).load(conn)?,
+        (None, None) => Vec::new(),
+    };
+    let mut ended: Vec<String> = found.into_iter().flatten().collect();
     ended.sort();
     ended.dedup();
     Ok(ended)
