@@ -244,7 +244,12 @@ fn lock_chain(conn: &mut DbConnection, preferred: i32, n: usize) -> QueryResult<
                 }
             };
             seqs.sort_unstable();
-            Ok(Head { chain, link, hash, seqs })
+            Ok(Head {
+                chain,
+                link,
+                hash,
+                seqs,
+            })
         }
         DbConnection::Sqlite(c) => {
             #[derive(QueryableByName)]
@@ -372,11 +377,13 @@ fn append_at(
                     .values(row)
                     .execute(c)?;
             }
-            crate::db::prepared::prepared("UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?")
-                .bind::<diesel::sql_types::BigInt, _>(newest.link)
-                .bind::<diesel::sql_types::Text, _>(newest.hash.as_str())
-                .bind::<diesel::sql_types::Integer, _>(chain)
-                .execute(c)?;
+            crate::db::prepared::prepared(
+                "UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(newest.link)
+            .bind::<diesel::sql_types::Text, _>(newest.hash.as_str())
+            .bind::<diesel::sql_types::Integer, _>(chain)
+            .execute(c)?;
         }
         // The rows and the head's move in one round trip.
         DbConnection::Postgres(c) => {

@@ -238,22 +238,26 @@ mod tests {
         let mut conn =
             super::DbConnection::Sqlite(SqliteConnection::establish(":memory:").expect("open"));
         crate::db::run_migrations(&mut conn).expect("migrations");
-        for (sql, index, column) in [
-            (super::BY_GIVEN_BLOCK, "guests_given_block", "given_block"),
-            (
-                super::BY_FAMILY_BLOCK,
-                "guests_family_block",
-                "family_block",
-            ),
-        ] {
-            let plan: Vec<Step> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-                .load(&mut conn)
-                .expect("a plan");
-            let plan: Vec<String> = plan.into_iter().map(|s| s.detail).collect();
-            let expected = format!(
+        let plan: Vec<Step> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", super::BY_BLOCKS))
+            .load(&mut conn)
+            .expect("a plan");
+        // Each half of the one statement through its own block's index.
+        let searches: Vec<String> = plan
+            .into_iter()
+            .map(|s| s.detail)
+            .filter(|d| d.starts_with("SEARCH") || d.starts_with("SCAN"))
+            .collect();
+        let expected: Vec<String> = [
+            ("guests_given_block", "given_block"),
+            ("guests_family_block", "family_block"),
+        ]
+        .iter()
+        .map(|(index, column)| {
+            format!(
                 "SEARCH guests USING INDEX {index} ({column}=? AND birth_year>? AND birth_year<?)"
-            );
-            assert_eq!(plan, vec![expected], "{sql}");
-        }
+            )
+        })
+        .collect();
+        assert_eq!(searches, expected);
     }
 }

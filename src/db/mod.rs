@@ -157,9 +157,7 @@ impl ManageConnection for DbManager {
         match &mut conn.conn {
             // A file this process holds open: it cannot be dropped.
             DbConnection::Sqlite(_) => Ok(()),
-            DbConnection::Postgres(_) if conn.returned.elapsed() < self.check_after_idle => {
-                Ok(())
-            }
+            DbConnection::Postgres(_) if conn.returned.elapsed() < self.check_after_idle => Ok(()),
             c @ DbConnection::Postgres(_) => {
                 c.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
             }

@@ -375,14 +375,7 @@ fn grant_once(
                 period.last_night(),
             )?;
             insert_stay_on(
-                conn,
-                &guest.id,
-                &place,
-                *category,
-                &period,
-                rules,
-                user_id,
-                now,
+                conn, &guest.id, &place, *category, &period, rules, user_id, now,
             )
         })());
     }

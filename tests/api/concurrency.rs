@@ -513,7 +513,9 @@ async fn an_intake_waits_for_a_desk_taking_the_last_place_instead_of_refusing() 
     // The other desk's act fails (rolled back): the place was free after
     // all, and the waiting intake takes it.
     let res = intake_behind_another_desk(|other, _| {
-        diesel::sql_query("ROLLBACK").execute(&mut ***other).unwrap();
+        diesel::sql_query("ROLLBACK")
+            .execute(&mut ***other)
+            .unwrap();
     })
     .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -565,7 +567,9 @@ async fn an_act_waiting_for_the_shelter_is_not_overtaken_by_intakes_after_it() {
             async {
                 until_waiting_for_locks(&w, 2).await;
                 diesel::sql_query("ROLLBACK").execute(&mut **first).unwrap();
-                diesel::sql_query("ROLLBACK").execute(&mut **second).unwrap();
+                diesel::sql_query("ROLLBACK")
+                    .execute(&mut **second)
+                    .unwrap();
             }
         );
         res
