@@ -203,17 +203,23 @@ struct Head {
 /// own lock does not skip). SQLite has one writer at a time: `preferred`
 /// is always free, and the numbers follow the trail's newest.
 fn lock_chain(conn: &mut DbConnection, preferred: i32, n: usize) -> QueryResult<Head> {
+    /// A chain's head as stored.
+    #[derive(QueryableByName)]
+    struct HeadRow {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        chain: i32,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        link: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        hash: String,
+    }
     let count = i64::try_from(n).unwrap_or(i64::MAX);
     match conn {
         DbConnection::Postgres(c) => {
             #[derive(QueryableByName)]
             struct Free {
-                #[diesel(sql_type = diesel::sql_types::Integer)]
-                chain: i32,
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                link: i64,
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                hash: String,
+                #[diesel(embed)]
+                head: HeadRow,
                 #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
                 seqs: Vec<i64>,
             }
@@ -232,34 +238,30 @@ fn lock_chain(conn: &mut DbConnection, preferred: i32, n: usize) -> QueryResult<
             .bind::<diesel::sql_types::Integer, _>(preferred)
             .get_result::<Free>(c)
             .optional()?;
-            let (chain, link, hash, mut seqs) = match free {
-                Some(f) => (f.chain, f.link, f.hash, f.seqs),
+            let (head, mut seqs) = match free {
+                Some(f) => (f.head, f.seqs),
                 None => {
                     let (chain, link, hash) = audit_chains::table
                         .select((audit_chains::chain, audit_chains::link, audit_chains::hash))
                         .find(preferred)
                         .for_update()
                         .first::<(i32, i64, String)>(c)?;
-                    (chain, link, hash, pg_seqs(c, count)?)
+                    (HeadRow { chain, link, hash }, pg_seqs(c, count)?)
                 }
             };
             seqs.sort_unstable();
             Ok(Head {
-                chain,
-                link,
-                hash,
+                chain: head.chain,
+                link: head.link,
+                hash: head.hash,
                 seqs,
             })
         }
         DbConnection::Sqlite(c) => {
             #[derive(QueryableByName)]
             struct Read {
-                #[diesel(sql_type = diesel::sql_types::Integer)]
-                chain: i32,
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                link: i64,
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                hash: String,
+                #[diesel(embed)]
+                head: HeadRow,
                 #[diesel(sql_type = diesel::sql_types::BigInt)]
                 newest: i64,
             }
@@ -271,9 +273,9 @@ fn lock_chain(conn: &mut DbConnection, preferred: i32, n: usize) -> QueryResult<
             .bind::<diesel::sql_types::Integer, _>(preferred)
             .get_result::<Read>(c)?;
             Ok(Head {
-                chain: head.chain,
-                link: head.link,
-                hash: head.hash,
+                chain: head.head.chain,
+                link: head.head.link,
+                hash: head.head.hash,
                 seqs: (1..=count).map(|i| head.newest.saturating_add(i)).collect(),
             })
         }
