@@ -728,18 +728,28 @@ pub fn check_in(
     conn: &mut DbConnection,
     booking: &mut BookingRow,
     at: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Label {
+        #[diesel(sql_type = Text)]
+        label: String,
+    }
     // Prepared once per connection: an update of bookings fires the kept
     // counts' triggers, whose programs SQLite compiles with the statement.
-    prepared("UPDATE bookings SET checked_in_at = ?, held = ? WHERE id = ?")
-        .bind::<Timestamp, _>(at)
-        .bind::<Bool, _>(true)
-        .bind::<Text, _>(booking.id.as_str())
-        .execute(conn)?;
+    // The place's label comes back with it, for the answer: no round
+    // trip of its own.
+    let written = prepared(
+        "UPDATE bookings SET checked_in_at = ?, held = ? WHERE id = ? \
+         RETURNING (SELECT label FROM places WHERE places.id = bookings.place_id) AS label",
+    )
+    .bind::<Timestamp, _>(at)
+    .bind::<Bool, _>(true)
+    .bind::<Text, _>(booking.id.as_str())
+    .get_result::<Label>(conn)?;
     // The row as it now stands, for the caller that goes on with it.
     booking.checked_in_at = Some(at);
     booking.held = true;
-    Ok(())
+    Ok(written.label)
 }
 
 /// Keeps the stay's no-show ending with each of its nights.

@@ -761,7 +761,7 @@ fn write_check_in(
 ) -> diesel::QueryResult<CheckInView> {
     // `nights[index]` is then as written: the stay's nights as they now
     // stand, without reading them again.
-    db_stays::check_in(c, &mut nights[index], now.instant.naive_utc())?;
+    let label = db_stays::check_in(c, &mut nights[index], now.instant.naive_utc())?;
     let booking = &nights[index];
     // The check-in breaks the run of missed nights: the ending moves.
     let end = no_show_end_of(stay, &nights).map(Night::date);
@@ -771,7 +771,7 @@ fn write_check_in(
         guest_id: stay.guest_id.to_string(),
         night: night(booking.night),
         place_id: booking.place_id.to_string(),
-        place_label: label_of(c, &booking.place_id)?,
+        place_label: label,
         checked_in_at: now.instant,
     })
 }
