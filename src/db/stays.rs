@@ -400,79 +400,53 @@ pub fn release_idle(
     first: NaiveDate,
     last: NaiveDate,
 ) -> QueryResult<Vec<String>> {
+    if place_id.is_none() && guest_id.is_none() {
+        return Ok(Vec::new());
+    }
+    // One statement each for the place and the guest, each half through
+    // its own index (an `OR` of the two columns had SQLite read the
+    // night's unconfirmed reservations); a half not asked for looks for
+    // the empty text, which no id is.
+    let (place, guest) = (place_id.unwrap_or(""), guest_id.unwrap_or(""));
     let clock = HoldClock::of(now);
     if first <= clock.tonight && clock.tonight <= last {
         // The same condition as `holding!`'s lapsed reservation, prepared
-        // once per connection (see `check_in`); a place and a guest (an
-        // intake) in one statement.
-        let lapsed = |sql: &'static str| {
-            prepared(sql)
-                .bind::<Bool, _>(false)
-                .bind::<Date, _>(clock.tonight)
-                .bind::<Text, _>(BookingKind::Stay)
-                .bind::<Timestamp, _>(clock.lapsed_before)
-        };
-        match (place_id, guest_id) {
-            // Each through its own index (an `OR` had SQLite scan the
-            // night's unconfirmed reservations).
-            (Some(p), Some(g)) => prepared(
-                "UPDATE bookings SET held = ? WHERE id IN (\
-                 SELECT id FROM bookings WHERE place_id = ? AND night = ? AND held AND kind = ? \
-                 AND checked_in_at IS NULL AND created_at < ? \
-                 UNION ALL \
-                 SELECT id FROM bookings WHERE guest_id = ? AND night = ? AND held AND kind = ? \
-                 AND checked_in_at IS NULL AND created_at < ?)",
-            )
-            .bind::<Bool, _>(false)
-            .bind::<Text, _>(p)
-            .bind::<Date, _>(clock.tonight)
-            .bind::<Text, _>(BookingKind::Stay)
-            .bind::<Timestamp, _>(clock.lapsed_before)
-            .bind::<Text, _>(g)
-            .bind::<Date, _>(clock.tonight)
-            .bind::<Text, _>(BookingKind::Stay)
-            .bind::<Timestamp, _>(clock.lapsed_before)
-            .execute(conn)?,
-            (Some(p), None) => lapsed(
-                "UPDATE bookings SET held = ? WHERE night = ? AND held AND kind = ? \
-                 AND checked_in_at IS NULL AND created_at < ? AND place_id = ?",
-            )
-            .bind::<Text, _>(p)
-            .execute(conn)?,
-            (None, Some(g)) => lapsed(
-                "UPDATE bookings SET held = ? WHERE night = ? AND held AND kind = ? \
-                 AND checked_in_at IS NULL AND created_at < ? AND guest_id = ?",
-            )
-            .bind::<Text, _>(g)
-            .execute(conn)?,
-            (None, None) => 0,
-        };
+        // once per connection (see `check_in`).
+        prepared(
+            "UPDATE bookings SET held = ? WHERE id IN (\
+             SELECT id FROM bookings WHERE place_id = ? AND night = ? AND held AND kind = ? \
+             AND checked_in_at IS NULL AND created_at < ? \
+             UNION ALL \
+             SELECT id FROM bookings WHERE guest_id = ? AND night = ? AND held AND kind = ? \
+             AND checked_in_at IS NULL AND created_at < ?)",
+        )
+        .bind::<Bool, _>(false)
+        .bind::<Text, _>(place)
+        .bind::<Date, _>(clock.tonight)
+        .bind::<Text, _>(BookingKind::Stay)
+        .bind::<Timestamp, _>(clock.lapsed_before)
+        .bind::<Text, _>(guest)
+        .bind::<Date, _>(clock.tonight)
+        .bind::<Text, _>(BookingKind::Stay)
+        .bind::<Timestamp, _>(clock.lapsed_before)
+        .execute(conn)?;
     }
-    let base = bookings::table
+    let near = diesel::alias!(bookings as near);
+    let nearby = near
+        .filter(near.field(bookings::held))
+        .filter(near.field(bookings::night).between(first, last))
+        .select(near.field(bookings::id));
+    let found: Vec<Option<String>> = bookings::table
         .filter(bookings::night.between(first, last))
         .filter(released_by_no_shows!(clock))
+        .filter(
+            bookings::id
+                .eq_any(nearby.filter(near.field(bookings::place_id).eq(place)))
+                .or(bookings::id.eq_any(nearby.filter(near.field(bookings::guest_id).eq(guest)))),
+        )
         .select(bookings::stay_id)
-        .distinct();
-    let found: Vec<Option<String>> = match (place_id, guest_id) {
-        // One round trip, each half found through its own index (an `OR`
-        // of the two columns had SQLite read the nights' no-show index).
-        (Some(p), Some(g)) => {
-            let near = diesel::alias!(bookings as near);
-            let nearby = near
-                .filter(near.field(bookings::held))
-                .filter(near.field(bookings::night).between(first, last))
-                .select(near.field(bookings::id));
-            base.filter(
-                bookings::id
-                    .eq_any(nearby.filter(near.field(bookings::place_id).eq(p)))
-                    .or(bookings::id.eq_any(nearby.filter(near.field(bookings::guest_id).eq(g)))),
-            )
-            .load(conn)?
-        }
-        (Some(p), None) => base.filter(bookings::place_id.eq(p)).load(conn)?,
-        (None, Some(g)) => base.filter(bookings::guest_id.eq(g)).load(conn)?,
-        (None, None) => Vec::new(),
-    };
+        .distinct()
+        .load(conn)?;
     let mut ended: Vec<String> = found.into_iter().flatten().collect();
     ended.sort();
     ended.dedup();
